@@ -1,0 +1,74 @@
+// A finding is one failure mode found in a deployment, a backup or a restore. Findings are collected, never thrown;
+// the command decides the exit code from them in one place (`ExitStatus`).
+
+/// How bad a finding is.
+public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
+    case info
+    case warning
+    case critical
+
+    private var rank: Int {
+        switch self {
+        case .info: 0
+        case .warning: 1
+        case .critical: 2
+        }
+    }
+
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// One failure mode: a stable kebab-case code, a severity, how many things it concerns, a few examples, what Immich
+/// will do about it and how to fix it.
+public struct Finding: Codable, Sendable, Equatable {
+    public var code: String
+    public var severity: Severity
+    public var count: Int
+    public var message: String
+    public var examples: [String]
+    /// What Immich does when it meets this (at startup, at the next library scan…).
+    public var immichWill: String?
+    /// What the operator should do.
+    public var remedy: String?
+
+    /// The most examples a finding carries.
+    public static let maxExamples = 5
+
+    public init(code: String, severity: Severity, count: Int, message: String, examples: [String] = [],
+                immichWill: String? = nil, remedy: String? = nil) {
+        self.code = code
+        self.severity = severity
+        self.count = count
+        self.message = message
+        self.examples = Array(examples.prefix(Finding.maxExamples))
+        self.immichWill = immichWill
+        self.remedy = remedy
+    }
+}
+
+/// The exit codes, in the Nagios convention so monitoring understands them as they are (DESIGN.md).
+public enum ExitStatus: Int32, Sendable, Codable {
+    case ok = 0
+    case warning = 1
+    case critical = 2
+    case unknown = 3
+    case usage = 64
+
+    /// The status a set of findings earns: the worst severity decides.
+    public static func from(findings: [Finding]) -> ExitStatus {
+        switch findings.map(\.severity).max() {
+        case .critical: .critical
+        case .warning: .warning
+        case .info, nil: .ok
+        }
+    }
+}
+
+extension Array where Element == Finding {
+    /// Sorted worst first, then by code, for stable output.
+    public func sortedForReport() -> [Finding] {
+        sorted { a, b in
+            a.severity != b.severity ? a.severity > b.severity : a.code < b.code
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// Lexical path handling. Paths from compose files, the database and plans are compared as normalized strings,
+// component by component, so `/mnt/photos2` is never taken to be inside `/mnt/photos`.
+
+import Foundation
+
+/// Lexical operations on POSIX paths; nothing here touches the file system.
+public enum Paths {
+    /// Collapses `//`, `.` and `..` (never above the root for absolute paths) and drops a trailing slash.
+    public static func normalize(_ path: String) -> String {
+        guard !path.isEmpty else { return "." }
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            switch part {
+            case ".":
+                continue
+            case "..":
+                if let last = parts.last, last != ".." {
+                    parts.removeLast()
+                } else if !absolute {
+                    parts.append(part)
+                }
+            default:
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
+
+    /// Joins `path` onto `base` unless `path` is absolute, then normalizes.
+    public static func resolve(_ path: String, against base: String) -> String {
+        if path.hasPrefix("/") { return normalize(path) }
+        return normalize(base + "/" + path)
+    }
+
+    /// Expands a leading `~` or `~/` with `home`.
+    public static func expandTilde(_ path: String, home: String?) -> String {
+        guard let home, path == "~" || path.hasPrefix("~/") else { return path }
+        return home + path.dropFirst()
+    }
+
+    /// True when `path` equals `prefix` or lies below it (both normalized).
+    public static func isWithin(_ path: String, _ prefix: String) -> Bool {
+        let p = normalize(path)
+        let q = normalize(prefix)
+        if q == "/" { return p.hasPrefix("/") }
+        return p == q || p.hasPrefix(q + "/")
+    }
+
+    /// The part of `path` below `prefix` ("" when equal), or nil when it is not within it.
+    public static func remainder(of path: String, under prefix: String) -> String? {
+        let p = normalize(path)
+        let q = normalize(prefix)
+        guard isWithin(p, q) else { return nil }
+        if p == q { return "" }
+        return q == "/" ? String(p.dropFirst()) : String(p.dropFirst(q.count + 1))
+    }
+
+    /// `remainder` appended to `base`.
+    public static func append(_ remainder: String, to base: String) -> String {
+        remainder.isEmpty ? normalize(base) : normalize(base + "/" + remainder)
+    }
+
+    /// `path` written relative to `directory` when it lies inside it, else unchanged.
+    public static func relative(_ path: String, to directory: String) -> String {
+        guard let rest = remainder(of: path, under: directory) else { return path }
+        return rest.isEmpty ? "." : rest
+    }
+
+    /// The directory part of a path.
+    public static func directory(of path: String) -> String {
+        (normalize(path) as NSString).deletingLastPathComponent.isEmpty
+            ? "." : (normalize(path) as NSString).deletingLastPathComponent
+    }
+
+    /// The current working directory.
+    public static var currentDirectory: String { FileManager.default.currentDirectoryPath }
+
+    /// `path` made absolute against the current directory.
+    public static func absolute(_ path: String) -> String {
+        resolve(path, against: currentDirectory)
+    }
+}
+
+/// File-system questions answered with one system call each.
+public enum FileProbe {
+    /// What is at a path, without following a final symlink's absence into an error.
+    public enum Kind: String, Sendable, Codable {
+        case directory, file, other, missing
+    }
+
+    /// The kind of thing at `path` (following symlinks).
+    public static func kind(_ path: String) -> Kind {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return .missing }
+        switch st.st_mode & S_IFMT {
+        case S_IFDIR: return .directory
+        case S_IFREG: return .file
+        default: return .other
+        }
+    }
+
+    /// True when something exists at `path`.
+    public static func exists(_ path: String) -> Bool { kind(path) != .missing }
+
+    /// Reads a whole small text file, or throws a `DrillError` naming it.
+    public static func readText(_ path: String, what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let code = errno
+            let reason = kind(path) == .missing ? "no such file" : DrillError.errnoText(code)
+            throw DrillError(.input, file: path, "cannot read \(what)", cause: reason)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DrillError(.input, file: path, "\(what) is not UTF-8 text")
+        }
+        return text
+    }
+}

@@ -1,0 +1,121 @@
+// The run history: one SQLite file (default `$XDG_STATE_HOME/immich-drill/history.sqlite`) holding every drill run,
+// so trends (RTO, RPO, findings) and "last verified" can be shown. This is the only code that uses GRDB; the schema
+// grows by migrations, never by editing an applied one.
+
+import DrillCore
+import Foundation
+import GRDB
+
+/// One recorded drill run.
+public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+
+    public var id: Int64?
+    /// The plan's name.
+    public var plan: String
+    /// The plan file it was read from.
+    public var planFile: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// `ok`, `warning`, `critical`, `unknown`, or `aborted`.
+    public var verdict: String
+    public var exitCode: Int32
+    /// The restore point drilled, when there was one.
+    public var restorePoint: String?
+    public var rtoSeconds: Double?
+    public var rpoSeconds: Double?
+    /// The report exactly as it was first rendered as JSON, so `report RUN-ID` can show it again unchanged.
+    public var reportJSON: String
+
+    public init(id: Int64? = nil, plan: String, planFile: String, startedAt: Date, finishedAt: Date?,
+                verdict: String, exitCode: Int32, restorePoint: String? = nil, rtoSeconds: Double? = nil,
+                rpoSeconds: Double? = nil, reportJSON: String) {
+        self.id = id
+        self.plan = plan
+        self.planFile = planFile
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.verdict = verdict
+        self.exitCode = exitCode
+        self.restorePoint = restorePoint
+        self.rtoSeconds = rtoSeconds
+        self.rpoSeconds = rpoSeconds
+        self.reportJSON = reportJSON
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
+/// The history database.
+public final class HistoryStore: Sendable {
+    private let queue: DatabaseQueue
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating folders and file as needed) and migrates the history at `path`.
+    public init(path: String) throws {
+        self.path = path
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            queue = try DatabaseQueue(path: path)
+            try HistoryStore.migrator.migrate(queue)
+        } catch let error as DatabaseError {
+            throw DrillError(.environment, file: path, "cannot open the drill history", cause: error.message)
+        } catch {
+            throw DrillError(.environment, file: path, "cannot open the drill history",
+                             cause: error.localizedDescription)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-runs") { db in
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull().indexed()
+                t.column("planFile", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("verdict", .text).notNull()
+                t.column("exitCode", .integer).notNull()
+                t.column("restorePoint", .text)
+                t.column("rtoSeconds", .double)
+                t.column("rpoSeconds", .double)
+                t.column("reportJSON", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    /// The migrations applied, in order.
+    public func appliedMigrations() throws -> [String] {
+        try queue.read { try HistoryStore.migrator.appliedMigrations($0) }
+    }
+
+    /// Stores a run and returns it with its id.
+    @discardableResult
+    public func record(_ run: RunRecord) throws -> RunRecord {
+        try queue.write { db in
+            var copy = run
+            try copy.insert(db)
+            return copy
+        }
+    }
+
+    /// Runs, newest first, optionally of one plan.
+    public func runs(plan: String? = nil, limit: Int = 50) throws -> [RunRecord] {
+        try queue.read { db in
+            var request = RunRecord.order(Column("startedAt").desc, Column("id").desc)
+            if let plan { request = request.filter(Column("plan") == plan) }
+            return try request.limit(limit).fetchAll(db)
+        }
+    }
+
+    /// One run by id.
+    public func run(id: Int64) throws -> RunRecord? {
+        try queue.read { try RunRecord.fetchOne($0, key: id) }
+    }
+}

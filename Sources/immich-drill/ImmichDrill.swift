@@ -1,0 +1,34 @@
+// The command-line entry point: argument parsing and exit codes only; the work is in DrillCore.
+//
+// Exit codes (DESIGN.md, the Nagios convention): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the drill could not
+// run: bad plan, unreadable input), 64 usage error. They are decided here and in `Output.exit(for:)`, nowhere else.
+
+import ArgumentParser
+import DrillCore
+import Foundation
+
+@main
+struct ImmichDrill: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "immich-drill",
+        abstract: "Backup drills for self-hosted Immich: will your backups really bring the library back?",
+        discussion: """
+        Exit codes: 0 OK, 1 WARNING (warnings only), 2 CRITICAL (a critical finding or a missed target), \
+        3 UNKNOWN (the drill could not run), 64 usage error.
+        """,
+        version: "0.1.0",
+        subcommands: [Init.self, Plan.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as DrillError {
+            FileHandle.standardError.write(Data("immich-drill: error: \(error.description)\n".utf8))
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

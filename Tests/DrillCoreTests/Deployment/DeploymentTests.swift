@@ -1,0 +1,242 @@
+@testable import DrillCore
+import Testing
+
+@Suite struct DeploymentTests {
+    let reader = DeploymentReader(environment: ["HOME": "/home/op"])
+
+    func fixture(_ version: String, extra: [String: String] = [:], env: [String: String] = [:]) throws -> Deployment {
+        var files = [Fixtures.compose(version)]
+        if !extra.isEmpty {
+            let dir = Fixtures.write(extra, in: Fixtures.tempDir("fx"))
+            files += extra.keys.sorted().map { dir + "/" + $0 }
+        }
+        var environment = env
+        environment["HOME"] = "/home/op"
+        return try DeploymentReader(environment: environment)
+            .read(composeFiles: files, envFile: Fixtures.exampleEnv(version))
+    }
+
+    func codes(_ d: Deployment) -> [String] { d.findings.map(\.code) }
+
+    @Test(arguments: Fixtures.composeVersions)
+    func everyFixtureRelease(version: String) throws {
+        let d = try fixture(version)
+        let dir = Paths.directory(of: Fixtures.compose(version))
+        let roles = Dictionary(uniqueKeysWithValues: d.services.map { ($0.name, $0.role) })
+        #expect(roles["immich-server"] == .server)
+        #expect(roles["immich-machine-learning"] == .machineLearning)
+        #expect(roles["redis"] == .redis)
+        #expect(roles["database"] == .database)
+        #expect(roles["immich-microservices"] == (version == "v1.105.1" ? .microservices : nil))
+        #expect(d.mediaLocation.hostPath == dir + "/library")
+        #expect(d.mediaLocation.containerPath == (version == "v2.7.5" ? "/data" : "/usr/src/app/upload"))
+        #expect(d.database == DatabaseSettings(user: "postgres", name: "immich", hostname: "database",
+                                               service: "database", container: "immich_postgres",
+                                               dataPath: dir + "/postgres", fromURL: false))
+        #expect(d.immichVersion == (version == "v2.7.5" ? "v2" : "release"))
+        #expect(!d.versionPinned)
+        #expect(codes(d).contains("version-unpinned"))
+        #expect(!codes(d).contains("mount-missing-in-worker"))
+        #expect(d.externalMounts.isEmpty)
+        #expect(d.mounts.first { $0.containerPath == "/etc/localtime" }?.kind == .system)
+        #expect(d.mounts.first { $0.service == "database" }?.kind == .database)
+        #expect(d.mounts.first { $0.service == "immich-machine-learning" }?.hostPath ==
+            "/var/lib/docker/volumes/immich_model-cache/_data")
+        #expect(d.project == "immich")
+        #expect(d.sources.map(\.id) == ["database", "upload/library", "upload/upload", "upload/profile",
+                                        "upload/backups", "upload/thumbs", "upload/encoded-video"])
+    }
+
+    @Test(arguments: Fixtures.composeVersions)
+    func externalMountTheWayTheDocsShow(version: String) throws {
+        let d = try fixture(version, extra: ["docker-compose.override.yml": """
+        services:
+          immich-server:
+            volumes:
+              - /mnt/nas/photos:/mnt/media/photos:ro
+        """], env: ["IMMICH_VERSION": version])
+        let external = try #require(d.externalMounts.first)
+        #expect(d.externalMounts.count == 1)
+        #expect(external.hostPath == "/mnt/nas/photos")
+        #expect(external.containerPath == "/mnt/media/photos")
+        #expect(external.readOnly)
+        #expect(d.versionPinned && d.immichVersion == version)
+        #expect(!codes(d).contains("media-not-mounted"))
+        #expect(!codes(d).contains("version-unpinned"))
+        #expect(!codes(d).contains("mount-writable"))
+        #expect(codes(d).contains("host-path-missing"))
+        #expect(d.sources.last?.id == "external:/mnt/media/photos")
+        // v1.105.1 runs a separate microservices container, which this override forgot.
+        let missing = d.findings.first { $0.code == "mount-missing-in-worker" }
+        if version == "v1.105.1" {
+            #expect(missing?.severity == .critical)
+            #expect(missing?.examples == ["/mnt/media/photos is mounted on 'immich-server' but not on 'immich-microservices' (/mnt/nas/photos)"])
+        } else {
+            #expect(missing == nil)
+        }
+    }
+
+    @Test func renamedServerSplitWorkersAndWritableMount() throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": """
+            services:
+              photos-api:
+                image: ghcr.io/immich-app/immich-server:v1.140.1
+                environment:
+                  IMMICH_WORKERS_EXCLUDE: microservices
+                volumes:
+                  - ./upload:/data
+                  - /volume1/photos:/photos
+              photos-jobs:
+                image: ghcr.io/immich-app/immich-server:v1.140.1
+                environment:
+                  IMMICH_WORKERS_INCLUDE: microservices
+                volumes:
+                  - ./upload:/data
+              pg:
+                image: ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0
+                container_name: photo_db
+                environment:
+                  POSTGRES_USER: immich
+                  POSTGRES_DB: photos
+                volumes: [./pg:/var/lib/postgresql/data]
+              kv:
+                image: docker.io/valkey/valkey:8-bookworm
+            """,
+            ".env": "DB_HOSTNAME=pg\n",
+        ], in: Fixtures.tempDir("renamed"))
+        Fixtures.mkdir(dir + "/upload")
+        Fixtures.mkdir(dir + "/pg")
+        let d = try reader.read(composeFiles: [dir])
+        let roles = Dictionary(uniqueKeysWithValues: d.services.map { ($0.name, $0.role) })
+        #expect(roles == ["photos-api": .server, "photos-jobs": .microservices, "pg": .database, "kv": .redis])
+        #expect(d.mediaLocation.containerPath == "/data")
+        #expect(d.database.container == "photo_db")
+        #expect(d.database.dataPath == dir + "/pg")
+        let worker = try #require(d.findings.first { $0.code == "mount-missing-in-worker" })
+        #expect(worker.count == 1)
+        #expect(worker.examples[0].contains("/photos is mounted on 'photos-api' but not on 'photos-jobs'"))
+        let writable = try #require(d.findings.first { $0.code == "mount-writable" })
+        #expect(writable.examples == ["photos-api: /volume1/photos → /photos"])
+        let mismatch = try #require(d.findings.first { $0.code == "database-settings-mismatch" })
+        #expect(mismatch.count == 2)
+        #expect(ExitStatus.from(findings: d.findings) == .critical)
+        #expect(d.services.first { $0.name == "kv" }?.containerName == ProjectName.of(dir) + "-kv-1")
+    }
+
+    @Test func namedVolumeUploadNFSExternalAndDatabaseURL() throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": """
+            name: Home_Photos
+            services:
+              immich-server:
+                image: ghcr.io/immich-app/immich-server:v2.7.5@sha256:abc
+                environment:
+                  DB_URL: postgres://photo%20user:secret@db.lan:5433/library?sslmode=disable
+                  TZ: Europe/Berlin
+                volumes:
+                  - media:/data
+                  - nas:/mnt/nas:ro
+                  - bound:/mnt/bound:ro
+            volumes:
+              media:
+              nas:
+                driver_opts: {type: nfs, o: "addr=192.168.1.10,ro", device: ":/volume1/photos"}
+              bound:
+                driver: local
+                driver_opts: {type: none, o: bind, device: /srv/bound}
+            """,
+        ], in: Fixtures.tempDir("named"))
+        let d = try reader.read(composeFiles: [dir])
+        #expect(d.project == "home_photos")
+        #expect(d.mediaLocation.volume == "home_photos_media")
+        #expect(d.mediaLocation.hostPath == "/var/lib/docker/volumes/home_photos_media/_data")
+        #expect(d.findings.contains { $0.code == "upload-named-volume" && $0.severity == .warning })
+        let nas = try #require(d.externalMounts.first { $0.containerPath == "/mnt/nas" })
+        #expect(nas.hostPath == nil)
+        #expect(nas.remote == "nfs 192.168.1.10::/volume1/photos")
+        #expect(d.externalMounts.first { $0.containerPath == "/mnt/bound" }?.hostPath == "/srv/bound")
+        #expect(d.database.user == "photo user" && d.database.name == "library" && d.database.hostname == "db.lan")
+        #expect(d.database.fromURL && d.database.container == nil)
+        #expect(d.timeZone == "Europe/Berlin")
+        #expect(d.versionPinned && d.immichVersion == "v2.7.5")
+    }
+
+    @Test func mediaLocationFollowsTheRelease() throws {
+        func deploy(_ tag: String, _ mounts: [String], env: String = "") throws -> Deployment {
+            let dir = Fixtures.write([
+                "docker-compose.yml": """
+                services:
+                  immich-server:
+                    image: ghcr.io/immich-app/immich-server:\(tag)
+                    \(env)
+                    volumes: [\(mounts.map { "'\($0)'" }.joined(separator: ", "))]
+                """,
+            ], in: Fixtures.tempDir("media"))
+            return try reader.read(composeFiles: [dir])
+        }
+        // A release before v1.137 keeps media in /usr/src/app/upload whatever is mounted.
+        let old = try deploy("v1.136.0", ["./lib:/data"])
+        #expect(old.mediaLocation.containerPath == "/usr/src/app/upload")
+        #expect(old.findings.first?.code == "media-not-mounted")
+        #expect(old.findings.first?.severity == .critical)
+        // v1.137+ with the old mount left in place still works.
+        #expect(try deploy("v2.1.0", ["./lib:/usr/src/app/upload"]).mediaLocation.containerPath == "/usr/src/app/upload")
+        #expect(try deploy("v2.1.0", ["./lib:/usr/src/app/upload", "./x:/data"]).mediaLocation.containerPath == "/usr/src/app/upload")
+        #expect(try deploy("release", ["./lib:/data"]).mediaLocation.containerPath == "/data")
+        let custom = try deploy("v2.1.0", ["./lib:/photos"], env: "environment: [IMMICH_MEDIA_LOCATION=/photos/]")
+        #expect(custom.mediaLocation.containerPath == "/photos")
+        #expect(!custom.findings.contains { $0.code == "media-not-mounted" })
+        // A folder of UPLOAD_LOCATION mounted on its own (thumbnails on an SSD) is media too.
+        let split = try deploy("v2.1.0", ["./lib:/data", "/ssd/thumbs:/data/thumbs"])
+        #expect(split.mounts.allSatisfy { $0.kind == .media })
+        #expect(split.sources.first { $0.id == "upload/thumbs" }?.hostPath == "/ssd/thumbs")
+        #expect(split.sources.first { $0.id == "upload/upload" }?.hostPath == split.directory + "/lib/upload")
+    }
+
+    @Test func noServerIsAClearError() throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n  db:\n    image: postgres:16\n",
+        ], in: Fixtures.tempDir("noserver"))
+        do {
+            _ = try reader.read(composeFiles: [dir])
+            Issue.record("expected an error")
+        } catch let error as DrillError {
+            #expect(error.message.contains("no Immich server"))
+            #expect(error.message.contains("web (nginx:1.27)"))
+            #expect(error.exitCode == 3)
+        }
+        // …unless the plan names it.
+        let named = try reader.read(composeFiles: [dir], serverService: "web")
+        #expect(named.services.first { $0.name == "web" }?.role == .server)
+    }
+
+    @Test func drillHostSeesTheNASElsewhere() throws {
+        let nas = Fixtures.tempDir("nas")
+        Fixtures.mkdir(nas + "/photos/2024")
+        let d = try fixture("v2.7.5", extra: ["docker-compose.override.yml": """
+        services:
+          immich-server:
+            volumes:
+              - /volume1/photos:/mnt/media/photos:ro
+        """], env: ["IMMICH_VERSION": "v2.7.5"])
+        let aliased = try DeploymentReader(environment: ["HOME": "/home/op"]).read(
+            composeFiles: d.composeFiles, envFile: Fixtures.exampleEnv("v2.7.5"),
+            aliases: [MountAlias(host: "/volume1/photos", drill: nas + "/photos")])
+        let mount = try #require(aliased.externalMounts.first)
+        #expect(mount.drillPath == nas + "/photos")
+        #expect(mount.existsHere)
+        #expect(aliased.mountMap.resolve(containerPath: "/mnt/media/photos/2024/a.jpg").drillPath ==
+            nas + "/photos/2024/a.jpg")
+        let missing = aliased.findings.first { $0.code == "host-path-missing" }
+        #expect(missing?.examples.contains { $0.contains("/volume1/photos") } != true)
+    }
+}
+
+enum ProjectName {
+    static func of(_ dir: String) -> String {
+        ComposeLoader.normalizeProjectName((dir as NSString).lastPathComponent)
+    }
+}
+
+import Foundation

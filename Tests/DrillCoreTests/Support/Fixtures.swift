@@ -1,0 +1,45 @@
+import Foundation
+
+/// Paths and scratch folders for tests.
+enum Fixtures {
+    /// The repository root (three levels above this file).
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// ../shared/fixtures beside the repository (read in place, never copied).
+    static let shared: String = {
+        if let env = ProcessInfo.processInfo.environment["IMMICH_DRILL_SHARED"] { return env + "/fixtures" }
+        return URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/fixtures"
+    }()
+
+    static let composeVersions = ["v1.105.1", "v1.118.2", "v2.7.5"]
+
+    static func compose(_ version: String) -> String { "\(shared)/immich-compose/\(version)/docker-compose.yml" }
+    static func exampleEnv(_ version: String) -> String { "\(shared)/immich-compose/\(version)/example.env" }
+
+    /// A fresh temporary directory.
+    static func tempDir(_ label: String = "t") -> String {
+        let path = NSTemporaryDirectory() + "immich-drill-tests-\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Writes `files` (relative path → text) under `dir`.
+    @discardableResult
+    static func write(_ files: [String: String], in dir: String) -> String {
+        for (name, text) in files {
+            let path = dir + "/" + name
+            try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                     withIntermediateDirectories: true)
+            try! text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    static func mkdir(_ path: String) {
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+}

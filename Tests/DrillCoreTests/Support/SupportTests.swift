@@ -1,0 +1,56 @@
+@testable import DrillCore
+import Testing
+
+@Suite struct SupportTests {
+    @Test func normalize() {
+        #expect(Paths.normalize("/a//b/./c/../d/") == "/a/b/d")
+        #expect(Paths.normalize("/../x") == "/x")
+        #expect(Paths.normalize("a/../../b") == "../b")
+        #expect(Paths.normalize("") == ".")
+        #expect(Paths.normalize("/") == "/")
+    }
+
+    @Test func within() {
+        #expect(Paths.isWithin("/mnt/photos/a", "/mnt/photos"))
+        #expect(Paths.isWithin("/mnt/photos", "/mnt/photos/"))
+        #expect(!Paths.isWithin("/mnt/photos2", "/mnt/photos"))
+        #expect(Paths.isWithin("/anything", "/"))
+        #expect(Paths.remainder(of: "/a/b/c", under: "/a") == "b/c")
+        #expect(Paths.remainder(of: "/a", under: "/a") == "")
+        #expect(Paths.remainder(of: "/x/y", under: "/") == "x/y")
+        #expect(Paths.remainder(of: "/ab", under: "/a") == nil)
+        #expect(Paths.resolve("./library", against: "/opt/immich") == "/opt/immich/library")
+        #expect(Paths.resolve("../x", against: "/opt/immich") == "/opt/x")
+        #expect(Paths.expandTilde("~/p", home: "/home/u") == "/home/u/p")
+        #expect(Paths.expandTilde("~user/p", home: "/home/u") == "~user/p")
+    }
+
+    @Test func exitStatusFromFindings() {
+        func f(_ s: Severity) -> Finding { Finding(code: "x", severity: s, count: 1, message: "m") }
+        #expect(ExitStatus.from(findings: []) == .ok)
+        #expect(ExitStatus.from(findings: [f(.info)]) == .ok)
+        #expect(ExitStatus.from(findings: [f(.info), f(.warning)]) == .warning)
+        #expect(ExitStatus.from(findings: [f(.warning), f(.critical)]) == .critical)
+        #expect([f(.info), f(.critical), f(.warning)].sortedForReport().map(\.severity) == [.critical, .warning, .info])
+        #expect(Finding(code: "x", severity: .info, count: 9, message: "m", examples: (1...9).map(String.init)).examples.count == 5)
+    }
+
+    @Test func errorDescription() {
+        #expect(DrillError(.input, file: "a.yml", line: 3, column: 7, "bad", cause: "why").description == "a.yml:3:7: bad (why)")
+        #expect(DrillError(.usage, "no args").exitCode == 64)
+        #expect(DrillError(.input, file: "x", "y").exitCode == 3)
+    }
+
+    @Test func imageReferences() {
+        let r = ImageReference("ghcr.io/immich-app/immich-server:v1.118.2@sha256:abc")
+        #expect(r.repository == "ghcr.io/immich-app/immich-server" && r.tag == "v1.118.2" && r.digest == "sha256:abc")
+        #expect(r.version == ImmichVersion(1, 118, 2) && r.isPinned)
+        #expect(!ImageReference("ghcr.io/immich-app/immich-server:release").isPinned)
+        #expect(!ImageReference("ghcr.io/immich-app/immich-server:v2").isPinned)
+        #expect(ImageReference("localhost:5000/immich-server").tag == nil)
+        #expect(ImageReference("localhost:5000/immich-server").repository == "localhost:5000/immich-server")
+        #expect(ImmichVersion("v1.136.0")! < ImmichVersion.dataMediaLocation)
+        #expect(ImmichVersion("2.0.0-rc.1") == ImmichVersion(2, 0, 0))
+        #expect(ImmichVersion("v2") == nil)
+    }
+}

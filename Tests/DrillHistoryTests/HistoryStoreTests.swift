@@ -1,0 +1,42 @@
+import DrillCore
+@testable import DrillHistory
+import Foundation
+import Testing
+
+@Suite struct HistoryStoreTests {
+    func tempPath() -> String {
+        NSTemporaryDirectory() + "immich-drill-history-\(UUID().uuidString.prefix(8))/state/history.sqlite"
+    }
+
+    @Test func recordsAndListsNewestFirst() throws {
+        let path = tempPath()
+        let store = try HistoryStore(path: path)
+        #expect(try store.appliedMigrations() == ["v1-runs"])
+        let t0 = Date(timeIntervalSince1970: 1_764_000_000)
+        let first = try store.record(RunRecord(plan: "home", planFile: "/d/home.yml", startedAt: t0,
+                                               finishedAt: t0.addingTimeInterval(60), verdict: "ok", exitCode: 0,
+                                               rtoSeconds: 60, rpoSeconds: 3600, reportJSON: "{\"a\":1}"))
+        #expect(first.id != nil)
+        try store.record(RunRecord(plan: "other", planFile: "/d/o.yml", startedAt: t0.addingTimeInterval(10),
+                                   finishedAt: nil, verdict: "aborted", exitCode: 3, reportJSON: "{}"))
+        try store.record(RunRecord(plan: "home", planFile: "/d/home.yml", startedAt: t0.addingTimeInterval(86_400),
+                                   finishedAt: nil, verdict: "critical", exitCode: 2, reportJSON: "{}"))
+        let home = try store.runs(plan: "home")
+        #expect(home.map(\.verdict) == ["critical", "ok"])
+        #expect(try store.runs(limit: 1).first?.verdict == "critical")
+        #expect(try store.run(id: first.id!) == first)
+
+        // Reopening keeps the data and applies no migration twice.
+        let reopened = try HistoryStore(path: path)
+        #expect(try reopened.runs().count == 3)
+        #expect(try reopened.appliedMigrations() == ["v1-runs"])
+    }
+
+    @Test func unwritableLocationIsAClearError() throws {
+        let dir = NSTemporaryDirectory() + "immich-drill-history-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // A regular file where the folder should be.
+        FileManager.default.createFile(atPath: dir + "/state", contents: Data("x".utf8))
+        #expect(throws: DrillError.self) { try HistoryStore(path: dir + "/state/history.sqlite") }
+    }
+}

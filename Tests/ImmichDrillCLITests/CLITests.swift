@@ -1,0 +1,200 @@
+// End-to-end tests of the built `immich-drill` binary: exit codes, output formats, errors on bad input.
+
+import DrillCore
+import Foundation
+import Testing
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+enum CLI {
+    static let repoRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The binary built next to the test bundle (`swift build` builds it before `swift test`).
+    static let binary: String = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path + "/immich-drill",
+            repoRoot + "/.build/debug/immich-drill",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }()
+
+    static let shared = URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/fixtures"
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> RunResult {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw DrillError(.environment, file: binary, "immich-drill is not built; run `swift build` before `swift test`")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return RunResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func tempDir() -> String {
+        let path = NSTemporaryDirectory() + "immich-drill-cli-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+@Suite struct CLITests {
+    @Test func readmeExamplePlanIsClean() throws {
+        let r = try CLI.run(["plan", CLI.repoRoot + "/examples/home-nas/drill.yml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("Findings\n  none"))
+        #expect(r.stdout.contains("external:/mnt/media/photos"))
+    }
+
+    @Test func planJSONHasTheDocumentedShape() throws {
+        let r = try CLI.run(["plan", CLI.repoRoot + "/examples/legacy-v1.105/drill.yml", "--format", "json"])
+        #expect(r.status == 2, "mount-missing-in-worker is critical")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "immich-drill/plan/v1")
+        #expect(json["exitCode"] as? Int == 2)
+        let deployment = try #require(json["deployment"] as? [String: Any])
+        let media = try #require(deployment["mediaLocation"] as? [String: Any])
+        #expect(media["containerPath"] as? String == "/usr/src/app/upload")
+        #expect((media["hostPath"] as? String)?.hasSuffix("examples/legacy-v1.105/library") == true)
+        let database = try #require(deployment["database"] as? [String: Any])
+        #expect(database["user"] as? String == "postgres")
+        #expect(database["name"] as? String == "immich")
+        #expect(database["container"] as? String == "immich_postgres")
+        #expect((database["dataPath"] as? String)?.hasSuffix("/postgres") == true)
+        #expect(deployment["immichVersion"] as? String == "release")
+        let mounts = try #require(deployment["mounts"] as? [[String: Any]])
+        let external = try #require(mounts.first { $0["kind"] as? String == "external" })
+        #expect(external["service"] as? String == "immich-server")
+        #expect(external["role"] as? String == "server")
+        #expect(external["hostPath"] as? String == "/srv/photos")
+        #expect(external["containerPath"] as? String == "/mnt/media/photos")
+        #expect(external["readOnly"] as? Bool == false)
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let codes = findings.compactMap { $0["code"] as? String }
+        #expect(codes.contains("mount-missing-in-worker"))
+        #expect(codes.contains("mount-writable"))
+        #expect(codes.contains("version-unpinned"))
+        #expect(findings.allSatisfy { $0["severity"] != nil && $0["count"] != nil && $0["message"] != nil })
+    }
+
+    @Test func markdownOutput() throws {
+        let r = try CLI.run(["plan", CLI.repoRoot + "/examples/home-nas/drill.yml", "--format", "markdown"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("# Deployment `immich`"))
+        #expect(r.stdout.contains("| Service | Role | Host path | Container path | Mode | Kind | Exists here |"))
+    }
+
+    @Test func initWritesAPlanThatPlanReads() throws {
+        let dir = CLI.tempDir()
+        let fixture = CLI.shared + "/immich-compose/v2.7.5"
+        let r = try CLI.run(["init", "--compose", fixture + "/docker-compose.yml", "--env-file",
+                             fixture + "/example.env", "--output", dir + "/drills/home.yml"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: dir + "/drills/home.yml", encoding: .utf8)
+        #expect(text.contains("compose: \(fixture)/docker-compose.yml"))
+        #expect(text.contains("env-file: \(fixture)/example.env"))
+        let plan = try CLI.run(["plan", dir + "/drills/home.yml", "--format", "json"])
+        #expect([0, 1].contains(plan.status), "\(plan.stderr)")
+        #expect(plan.stdout.contains("\"containerPath\" : \"/data\""))
+        // Never overwrites without --force.
+        let again = try CLI.run(["init", "--compose", fixture + "/docker-compose.yml", "--env-file",
+                                 fixture + "/example.env", "--output", dir + "/drills/home.yml"])
+        #expect(again.status == 64)
+        #expect(again.stderr.contains("already exists"))
+        let forced = try CLI.run(["init", "--compose", fixture, "--env-file", fixture + "/example.env",
+                                  "--output", dir + "/drills/home.yml", "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+    }
+
+    @Test func initPrintsWithoutOutput() throws {
+        let fixture = CLI.shared + "/immich-compose/v1.105.1"
+        let r = try CLI.run(["init", "--compose", fixture, "--env-file", fixture + "/example.env"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("#   microservices: immich-microservices"))
+        #expect(r.stdout.contains("version: 1"))
+    }
+
+    @Test func badInputExitCodes() throws {
+        let dir = CLI.tempDir()
+        try "deployment:\n  compose: docker-compose.yml\ntargets:\n  rpp: 26h\n".write(
+            toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
+        let unknownKey = try CLI.run(["plan", dir + "/bad.yml"])
+        #expect(unknownKey.status == 3)
+        #expect(unknownKey.stderr.contains("bad.yml:4:3: unknown key 'rpp' in 'targets'; allowed: rpo, rto, max-skew"))
+
+        let missingPlan = try CLI.run(["plan", dir + "/nope.yml"])
+        #expect(missingPlan.status == 3)
+        #expect(missingPlan.stderr.contains("nope.yml: cannot read drill plan (no such file)"))
+
+        try "deployment:\n  compose: missing/docker-compose.yml\n".write(toFile: dir + "/p.yml", atomically: true,
+                                                                           encoding: .utf8)
+        let missingCompose = try CLI.run(["plan", dir + "/p.yml"])
+        #expect(missingCompose.status == 3)
+        #expect(missingCompose.stderr.contains("Compose file not found"))
+
+        try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
+        try "services:\n  web:\n    image: nginx\n    ports: [80:80\n".write(toFile: dir + "/c/docker-compose.yml",
+                                                                         atomically: true, encoding: .utf8)
+        let malformed = try CLI.run(["init", "--compose", dir + "/c"])
+        #expect(malformed.status == 3)
+        #expect(malformed.stderr.contains("docker-compose.yml:"))
+        #expect(malformed.stderr.contains("malformed YAML"))
+
+        try "services:\n  web:\n    image: nginx\n".write(toFile: dir + "/c/docker-compose.yml", atomically: true,
+                                                            encoding: .utf8)
+        let noServer = try CLI.run(["init", "--compose", dir + "/c"])
+        #expect(noServer.status == 3)
+        #expect(noServer.stderr.contains("no Immich server"))
+
+        try "services:\n  s:\n    image: ghcr.io/immich-app/immich-server:v2.7.5\n    volumes: ['${UPLOAD_LOCATION:?UPLOAD_LOCATION must be set}:/data']\n"
+            .write(toFile: dir + "/c/docker-compose.yml", atomically: true, encoding: .utf8)
+        let required = try CLI.run(["init", "--compose", dir + "/c"])
+        #expect(required.status == 3)
+        #expect(required.stderr.contains("docker-compose.yml:4:"))
+        #expect(required.stderr.contains("required variable UPLOAD_LOCATION is missing a value: UPLOAD_LOCATION must be set"))
+    }
+
+    @Test func usageErrors() throws {
+        #expect(try CLI.run(["plan"]).status == 64)
+        #expect(try CLI.run(["init"]).status == 64)
+        #expect(try CLI.run(["plan", "x.yml", "--format", "yaml"]).status == 64)
+        #expect(try CLI.run(["no-such-command"]).status == 64)
+    }
+
+    @Test func everyShippedPlanParses() throws {
+        let fm = FileManager.default
+        var plans: [String] = []
+        for dir in ["drills", "examples"] {
+            let root = CLI.repoRoot + "/" + dir
+            for case let file as String in fm.enumerator(atPath: root) ?? NSEnumerator()
+                where file.hasSuffix(".yml") && !file.contains("docker-compose") {
+                plans.append(root + "/" + file)
+            }
+        }
+        #expect(plans.count >= 3)
+        for plan in plans {
+            #expect(throws: Never.self, "\(plan)") { _ = try DrillPlan.load(plan) }
+        }
+    }
+}
