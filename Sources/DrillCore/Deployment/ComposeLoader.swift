@@ -6,7 +6,8 @@
 //    env_file as a string or a list), relative paths resolved against the project directory (or, for a service
 //    reached through `extends: {file: …}`, against that file's directory), and `extends` followed.
 // 4. Files are merged in order: scalars replaced, volumes merged by target, environment by key, env_file appended;
-//    `!reset` and `!override` tags are honoured.
+//    `!reset` and `!override` tags are honoured. With one file named, COMPOSE_FILE (environment or .env) selects
+//    the files, else the override file beside it is added; `include:` sections are followed.
 
 import Foundation
 import Yams
@@ -49,12 +50,6 @@ public struct ComposeLoader: Sendable {
         guard !files.isEmpty else { throw DrillError(.usage, "no Compose file given") }
         var paths = try files.map { try ComposeLoader.locate($0) }
         let directory = Paths.directory(of: paths[0])
-        if autoOverride, paths.count == 1 {
-            for name in ComposeLoader.overrideFileNames where FileProbe.kind(directory + "/" + name) == .file {
-                paths.append(directory + "/" + name)
-                break
-            }
-        }
 
         // Variables: the .env file, overlaid by the process environment.
         var envPath: String?
@@ -72,25 +67,59 @@ public struct ComposeLoader: Sendable {
         }
         for (key, value) in environment { variables[key] = value }
 
+        // With a single file named, Compose's own selection applies: COMPOSE_FILE (from the environment or .env),
+        // else the file and its override file beside it.
+        if autoOverride, paths.count == 1 {
+            if let list = variables["COMPOSE_FILE"], !list.isEmpty {
+                let separator = variables["COMPOSE_PATH_SEPARATOR"] ?? ":"
+                paths = try list.components(separatedBy: separator).filter { !$0.isEmpty }.map {
+                    try ComposeLoader.locate(Paths.resolve($0, against: directory))
+                }
+            } else {
+                for name in ComposeLoader.overrideFileNames where FileProbe.kind(directory + "/" + name) == .file {
+                    paths.append(directory + "/" + name)
+                    break
+                }
+            }
+        }
+
         var state = LoadState(variables: variables, projectDirectory: directory, home: environment["HOME"])
         var merged: [String: PartialService] = [:]
         var order: [String] = []
         var volumes: [String: ComposeNamedVolume] = [:]
         var projectName: String?
 
-        for path in paths {
+        var readFiles: [String] = []
+        // Each file, with the files its `include:` names first (Compose 2.20+). Included files keep their own
+        // folder for relative paths, and may not redefine a service.
+        func add(_ path: String, baseDirectory: String, included: Bool, depth: Int) throws {
+            guard depth < 16 else {
+                throw DrillError(.input, file: path, "include: nests more than 16 levels deep; is there a cycle?")
+            }
             let doc = try state.document(path)
-            if let name = doc.root["name"]?.scalar?.string, !name.isEmpty { projectName = name }
+            readFiles.append(path)
+            for include in try ComposeLoader.includes(doc) {
+                let includePath = try ComposeLoader.locate(Paths.resolve(include, against: Paths.directory(of: path)))
+                try add(includePath, baseDirectory: Paths.directory(of: includePath), included: true, depth: depth + 1)
+            }
+            if !included, let name = doc.root["name"]?.scalar?.string, !name.isEmpty { projectName = name }
             for (name, volume) in try ComposeLoader.namedVolumes(doc) { volumes[name] = volume }
-            for (name, _) in doc.services {
-                let service = try state.resolve(service: name, in: doc, baseDirectory: directory)
+            for (name, node) in doc.services {
+                let service = try state.resolve(service: name, in: doc, baseDirectory: baseDirectory)
                 if let existing = merged[name] {
+                    if included {
+                        throw DrillError(.input, file: path, line: node.mark?.line,
+                                         "service '\(name)' is defined both here and in a file that includes this one; Compose refuses that")
+                    }
                     merged[name] = existing.merged(with: service)
                 } else {
                     merged[name] = service
                     order.append(name)
                 }
             }
+        }
+        for path in paths {
+            try add(path, baseDirectory: directory, included: false, depth: 0)
         }
 
         let name = ComposeLoader.normalizeProjectName(
@@ -100,7 +129,7 @@ public struct ComposeLoader: Sendable {
         for variable in state.unset.sorted(by: { $0.name < $1.name }) {
             warnings.append("the \"\(variable.name)\" variable is not set; Compose defaults it to a blank string")
         }
-        return ComposeProject(name: name, directory: directory, files: paths, envFile: envPath,
+        return ComposeProject(name: name, directory: directory, files: readFiles, envFile: envPath,
                               variables: variables, services: services, volumes: volumes, warnings: warnings)
     }
 
@@ -110,6 +139,31 @@ public struct ComposeLoader: Sendable {
             ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-"
         }
         return String(String.UnicodeScalarView(lowered.drop { $0 == "_" || $0 == "-" }))
+    }
+
+    /// The paths an `include:` section names: strings, or mappings with `path` (a string or a list).
+    private static func includes(_ doc: ComposeDocument) throws -> [String] {
+        guard let node = doc.root["include"] else { return [] }
+        guard let sequence = node.sequence else {
+            throw DrillError(.input, file: doc.path, line: node.mark?.line, column: node.mark?.column,
+                             "'include' must be a list of files")
+        }
+        var result: [String] = []
+        for item in sequence {
+            if let path = item.scalar?.string {
+                result.append(path)
+            } else if let path = item.mapping?.value("path") {
+                if let one = path.scalar?.string {
+                    result.append(one)
+                } else {
+                    result += path.sequence?.compactMap { $0.scalar?.string } ?? []
+                }
+            } else {
+                throw DrillError(.input, file: doc.path, line: item.mark?.line, column: item.mark?.column,
+                                 "an 'include' entry must be a path or a mapping with 'path'")
+            }
+        }
+        return result
     }
 
     private static func namedVolumes(_ doc: ComposeDocument) throws -> [(String, ComposeNamedVolume)] {

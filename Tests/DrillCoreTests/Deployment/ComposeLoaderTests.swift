@@ -207,6 +207,40 @@ import Testing
         #expect(throws: DrillError.self) { try loader.load(files: [dir]) }
     }
 
+    @Test func composeFileVariableSelectsTheFiles() throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": "services:\n  s:\n    image: base\n",
+            "docker-compose.override.yml": "services:\n  s:\n    image: override\n",
+            "hw.yml": "services:\n  s:\n    volumes: ['/dev/dri:/dev/dri']\n",
+            ".env": "COMPOSE_FILE=docker-compose.yml:hw.yml\n",
+        ], in: Fixtures.tempDir("composefile"))
+        let project = try loader.load(files: [dir])
+        #expect(project.files == [dir + "/docker-compose.yml", dir + "/hw.yml"])
+        #expect(project.service("s")?.image == "base", "COMPOSE_FILE replaces the automatic override file")
+        #expect(project.service("s")?.volumes.count == 1)
+    }
+
+    @Test func includeSections() throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": """
+            include:
+              - db/compose.yml
+              - path: [ml/compose.yml]
+            services:
+              immich-server:
+                image: ghcr.io/immich-app/immich-server:v2.7.5
+                volumes: ['./library:/data']
+            """,
+            "db/compose.yml": "services:\n  database:\n    image: postgres:14\n    volumes: ['./pgdata:/var/lib/postgresql/data']\n",
+            "ml/compose.yml": "services:\n  ml:\n    image: ghcr.io/immich-app/immich-machine-learning:v2.7.5\n",
+        ], in: Fixtures.tempDir("include"))
+        let project = try loader.load(files: [dir])
+        #expect(project.services.map(\.name).sorted() == ["database", "immich-server", "ml"])
+        #expect(project.service("database")?.volumes.first?.source == dir + "/db/pgdata",
+                "an included file's paths are relative to its own folder")
+        #expect(project.files.count == 3)
+    }
+
     @Test func resetAndOverrideTags() throws {
         let dir = Fixtures.write([
             "docker-compose.yml": """

@@ -194,6 +194,90 @@ import Testing
         #expect(split.sources.first { $0.id == "upload/upload" }?.hostPath == split.directory + "/lib/upload")
     }
 
+    @Test func olderReleaseWithTypesenseAndWorker() throws {
+        // The shape of the v1.8x–v1.9x files: typesense, a microservices worker extending nothing, an old redis.
+        let dir = Fixtures.write([
+            "docker-compose.yml": """
+            version: "3.8"
+            name: immich
+            services:
+              immich-server:
+                container_name: immich_server
+                image: ghcr.io/immich-app/immich-server:${IMMICH_VERSION:-release}
+                command: [ "start.sh", "immich" ]
+                volumes:
+                  - ${UPLOAD_LOCATION}:/usr/src/app/upload
+                  - /etc/localtime:/etc/localtime:ro
+                  - ${EXTERNAL_PATH}:/usr/src/app/external:ro
+                env_file:
+                  - .env
+                ports:
+                  - ${EXPOSE_PORT-:2283:3001}
+                depends_on: [redis, database, typesense]
+              immich-microservices:
+                container_name: immich_microservices
+                image: ghcr.io/immich-app/immich-server:${IMMICH_VERSION:-release}
+                command: [ "start.sh", "microservices" ]
+                volumes:
+                  - ${UPLOAD_LOCATION}:/usr/src/app/upload
+                  - /etc/localtime:/etc/localtime:ro
+                  - ${EXTERNAL_PATH}:/usr/src/app/external:ro
+                env_file:
+                  - .env
+              immich-machine-learning:
+                image: ghcr.io/immich-app/immich-machine-learning:${IMMICH_VERSION:-release}
+                volumes:
+                  - model-cache:/cache
+              typesense:
+                container_name: immich_typesense
+                image: typesense/typesense:0.24.1@sha256:9bcff2b829f12074426ca044b56160ca9d777a0c488303469143dd9f8259d4dd
+                environment:
+                  - TYPESENSE_API_KEY=${TYPESENSE_API_KEY}
+                  - TYPESENSE_DATA_DIR=/data
+                volumes:
+                  - tsdata:/data
+              redis:
+                container_name: immich_redis
+                image: redis:6.2-alpine@sha256:70a7a5b641117670beae0d80658430853896b5ef269ccf00d1827427e3263fa3
+              database:
+                container_name: immich_postgres
+                image: tensorchord/pgvecto-rs:pg14-v0.1.11@sha256:0335a1a22f8c5dd1b697f14f079934f5152eaaa216c09b61e293be285491f8ee
+                env_file: [.env]
+                environment:
+                  POSTGRES_PASSWORD: ${DB_PASSWORD}
+                  POSTGRES_USER: ${DB_USERNAME}
+                  POSTGRES_DB: ${DB_DATABASE_NAME}
+                volumes:
+                  - pgdata:/var/lib/postgresql/data
+            volumes:
+              pgdata:
+              model-cache:
+              tsdata:
+            """,
+            ".env": """
+            UPLOAD_LOCATION=./library
+            EXTERNAL_PATH=/mnt/photos
+            IMMICH_VERSION=v1.91.4
+            TYPESENSE_API_KEY=some-random-text
+            DB_PASSWORD=postgres
+            DB_HOSTNAME=immich_postgres
+            DB_USERNAME=postgres
+            DB_DATABASE_NAME=immich
+            REDIS_HOSTNAME=immich_redis
+            """,
+        ], in: Fixtures.tempDir("v191"))
+        let d = try reader.read(composeFiles: [dir])
+        let roles = Dictionary(uniqueKeysWithValues: d.services.map { ($0.name, $0.role) })
+        #expect(roles["immich-microservices"] == .microservices)
+        #expect(roles["typesense"] == .other)
+        #expect(d.mediaLocation.containerPath == "/usr/src/app/upload")
+        #expect(d.externalMounts.map(\.containerPath) == ["/usr/src/app/external"])
+        #expect(d.database.service == "database", "DB_HOSTNAME names the container")
+        #expect(d.database.dataPath == "/var/lib/docker/volumes/immich_pgdata/_data")
+        #expect(!d.findings.contains { $0.code == "mount-missing-in-worker" })
+        #expect(d.versionPinned)
+    }
+
     @Test func noServerIsAClearError() throws {
         let dir = Fixtures.write([
             "docker-compose.yml": "services:\n  web:\n    image: nginx:1.27\n  db:\n    image: postgres:16\n",
