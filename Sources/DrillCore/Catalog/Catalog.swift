@@ -1,0 +1,292 @@
+// The catalog: what a dump says exists. Users, libraries (import paths, exclusion patterns), every asset with its
+// path, checksum and algorithm, owner, library, offline/trash state and size, every generated file (thumbnails,
+// previews, encoded video, sidecars), and the database-only metadata hanging off each asset (album memberships,
+// favorites, descriptions, faces, tags, shared links, stacks). Assets are compact records with paths in a
+// `PathStore`, so memory grows with the assets, not with the dump.
+
+import Foundation
+
+/// Immich's asset types.
+public enum AssetType: UInt8, Sendable, Codable {
+    case image, video, audio, other
+
+    init(text: String?) {
+        switch text {
+        case "IMAGE": self = .image
+        case "VIDEO": self = .video
+        case "AUDIO": self = .audio
+        default: self = .other
+        }
+    }
+}
+
+/// How an asset's checksum was computed (IMMICH.md §4).
+public enum ChecksumAlgorithm: String, Sendable, Codable {
+    /// SHA-1 of the file's bytes (uploads).
+    case sha1
+    /// SHA-1 of `path:` + the container path (external-library assets).
+    case sha1Path = "sha1-path"
+}
+
+/// Boolean facts about an asset.
+public struct AssetFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// In an external library (`isExternal`).
+    public static let external = AssetFlags(rawValue: 1 << 0)
+    /// `isOffline`: its file was missing at the last library scan.
+    public static let offline = AssetFlags(rawValue: 1 << 1)
+    /// In the trash (`deletedAt` set).
+    public static let trashed = AssetFlags(rawValue: 1 << 2)
+    public static let favorite = AssetFlags(rawValue: 1 << 3)
+    /// A non-empty description in its EXIF row.
+    public static let described = AssetFlags(rawValue: 1 << 4)
+    public static let archived = AssetFlags(rawValue: 1 << 5)
+    /// Hidden from the timeline (the video part of a live photo, `isVisible = false`).
+    public static let hidden = AssetFlags(rawValue: 1 << 6)
+    /// In the locked folder.
+    public static let locked = AssetFlags(rawValue: 1 << 7)
+    /// The checksum algorithm was inferred (no `checksumAlgorithm` column).
+    public static let algorithmInferred = AssetFlags(rawValue: 1 << 8)
+    /// `status = 'deleted'`: pending removal.
+    public static let pendingDeletion = AssetFlags(rawValue: 1 << 9)
+    /// The checksum is not 20 bytes.
+    public static let oddChecksum = AssetFlags(rawValue: 1 << 10)
+}
+
+/// Counts of database-only metadata on one asset (saturating at 65535).
+public struct AssetMeta: Sendable, Hashable {
+    public var albums: UInt16 = 0
+    public var faces: UInt16 = 0
+    public var namedFaces: UInt16 = 0
+    public var tags: UInt16 = 0
+    public var sharedLinks: UInt16 = 0
+
+    public init() {}
+
+    static func bump(_ value: inout UInt16) { if value < .max { value += 1 } }
+}
+
+/// A SHA-1 digest in 20 bytes.
+public struct Digest20: Sendable, Hashable {
+    var a: UInt64
+    var b: UInt64
+    var c: UInt32
+    public static let zero = Digest20(a: 0, b: 0, c: 0)
+
+    init(a: UInt64, b: UInt64, c: UInt32) {
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+
+    /// The digest of 20 bytes; nil for any other length.
+    public init?<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        guard bytes.count == 20 else { return nil }
+        var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
+        for (i, byte) in bytes.enumerated() {
+            switch i {
+            case 0..<8: a = a << 8 | UInt64(byte)
+            case 8..<16: b = b << 8 | UInt64(byte)
+            default: c = c << 8 | UInt32(byte)
+            }
+        }
+        self.init(a: a, b: b, c: c)
+    }
+
+    public var bytes: [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: a >> (56 - 8 * $0)) } +
+            (0..<8).map { UInt8(truncatingIfNeeded: b >> (56 - 8 * $0)) } +
+            (0..<4).map { UInt8(truncatingIfNeeded: c >> (24 - 8 * $0)) }
+    }
+
+    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+}
+
+/// One asset, compactly.
+public struct AssetRecord: Sendable {
+    public var id: UUID16
+    public var owner: UUID16
+    /// `.zero` when the asset is in no library.
+    public var library: UUID16
+    public var type: AssetType
+    public var algorithm: ChecksumAlgorithm
+    public var flags: AssetFlags
+    public var checksum: Digest20
+    /// From EXIF `fileSizeInByte`; -1 when unknown.
+    public var fileSize: Int64
+    /// Seconds since 1970; NaN when unknown.
+    public var fileCreatedAt: Double
+    public var originalPath: PathRef
+    public var originalFileName: PathRef
+    /// The video part of a live photo (`.zero` when none).
+    public var livePhotoVideo: UUID16
+    public var stack: UUID16
+    public var meta: AssetMeta
+}
+
+/// Kinds of generated or companion files (`asset_file.type`, and the old path columns).
+public enum AssetFileKind: String, Sendable, Codable, CaseIterable {
+    case thumbnail, preview, fullsize, sidecar
+    case encodedVideo = "encoded_video"
+    case other
+}
+
+/// One file belonging to an asset.
+public struct AssetFileRecord: Sendable {
+    /// Index into `Catalog.assets`.
+    public var asset: Int32
+    public var kind: AssetFileKind
+    public var path: PathRef
+}
+
+/// A user.
+public struct CatalogUser: Sendable, Codable, Equatable {
+    public var id: UUID16
+    public var email: String
+    public var name: String
+    public var storageLabel: String?
+    public var isAdmin: Bool
+    public var deleted: Bool
+    public var profileImagePath: String?
+}
+
+/// A library (external, or the per-user upload libraries of v1.79–v1.10x).
+public struct CatalogLibrary: Sendable, Codable, Equatable {
+    public var id: UUID16
+    public var owner: UUID16
+    public var name: String
+    public var importPaths: [String]
+    public var exclusionPatterns: [String]
+    public var deleted: Bool
+    /// `UPLOAD` or `EXTERNAL` in the releases that had library types; nil after.
+    public var type: String?
+
+    /// True for a library whose files live in its import paths (every library but an old UPLOAD one).
+    public var isExternal: Bool { type != "UPLOAD" }
+}
+
+/// A person (face cluster).
+public struct CatalogPerson: Sendable {
+    public var id: UUID16
+    public var owner: UUID16
+    public var named: Bool
+    public var thumbnail: PathRef
+}
+
+/// Which names and columns the dump used, decided from its COPY headers.
+public struct SchemaReport: Sendable, Codable, Equatable {
+    /// `v1.136+ (asset, user, …)` or `before v1.136 (assets, users, …)`.
+    public var tableNames: String
+    /// `v2.3+ (albumId, assetId)` or `before v2.3 (albumsId, assetsId)`.
+    public var joinColumns: String
+    /// `asset.sidecarPath` or `asset_file (type 'sidecar')`.
+    public var sidecars: String
+    /// `asset.encodedVideoPath` or `asset_file (type 'encoded_video')`.
+    public var encodedVideo: String
+    /// `column` or `inferred (library assets: sha1-path)`.
+    public var checksumAlgorithm: String
+    /// `visibility` or `isArchived/isVisible`.
+    public var visibility: String
+    /// The tables read, by the name the dump used.
+    public var tables: [String]
+}
+
+/// Asset counts for one owner, or for all.
+public struct AssetCounts: Sendable, Codable, Equatable {
+    public var assets = 0
+    /// Uploaded originals kept in `upload/`.
+    public var uploaded = 0
+    /// Uploaded originals moved into `library/` by the storage template.
+    public var libraryFiles = 0
+    public var external = 0
+    public var offline = 0
+    public var trashed = 0
+    public var images = 0
+    public var videos = 0
+    public var bytes: Int64 = 0
+
+    public init() {}
+}
+
+/// The counts `catalog` reports.
+public struct CatalogCounts: Sendable, Codable, Equatable {
+    public var assets = 0
+    public var uploaded = 0
+    public var libraryFiles = 0
+    public var external = 0
+    public var offline = 0
+    public var trashed = 0
+    public var users = 0
+    public var libraries = 0
+    public var albums = 0
+    public var albumMemberships = 0
+    public var favorites = 0
+    public var descriptions = 0
+    public var faces = 0
+    public var namedFaces = 0
+    public var people = 0
+    public var namedPeople = 0
+    public var tags = 0
+    public var taggedAssets = 0
+    public var sharedLinks = 0
+    public var sharedLinkAssets = 0
+    public var stacks = 0
+    public var stackedAssets = 0
+    public var livePhotos = 0
+    public var sidecars = 0
+    public var encodedVideos = 0
+    public var thumbnails = 0
+    public var previews = 0
+    public var personThumbnails = 0
+    public var bytes: Int64 = 0
+
+    public init() {}
+}
+
+/// Everything a dump says.
+public struct Catalog: Sendable {
+    public var identity: DumpIdentity
+    public var content: DumpContent
+    public var schema: SchemaReport
+    public var users: [CatalogUser]
+    public var libraries: [CatalogLibrary]
+    public var assets: [AssetRecord]
+    public var files: [AssetFileRecord]
+    public var people: [CatalogPerson]
+    public var paths: PathStore
+    public var counts: CatalogCounts
+    public var countsByOwner: [UUID16: AssetCounts]
+    /// `system_metadata.MediaLocation`, when saved (v1.137+).
+    public var savedMediaLocation: String?
+    /// The media root the paths use: `upload` (relative, before v1.136), `/usr/src/app/upload`, `/data`, or custom.
+    public var mediaPrefix: String?
+    /// `system_metadata['system-flags'].mountChecks`: the folders whose `.immich` marker Immich will demand.
+    public var mountChecks: [String: Bool]
+    /// The Immich version the database last ran, and where that came from.
+    public var immichVersion: String?
+    public var immichVersionSource: String?
+    /// The newest migration recorded (kysely or TypeORM).
+    public var newestMigration: String?
+    public var findings: [Finding]
+
+    /// An asset's original path as stored in the database.
+    public func originalPath(_ asset: AssetRecord) -> String { paths.string(asset.originalPath) }
+
+    /// An asset's original file name.
+    public func originalFileName(_ asset: AssetRecord) -> String { paths.name(asset.originalFileName) }
+
+    /// A file's path as stored in the database.
+    public func path(_ file: AssetFileRecord) -> String {
+        paths.string(file.path, stem: assets[Int(file.asset)].id.description)
+    }
+
+    /// A person's thumbnail path.
+    public func thumbnailPath(_ person: CatalogPerson) -> String {
+        paths.string(person.thumbnail, stem: person.id.description)
+    }
+
+    /// The user with `id`.
+    public func user(_ id: UUID16) -> CatalogUser? { users.first { $0.id == id } }
+}
