@@ -361,3 +361,118 @@ extension CompressedStream {
         if !stopped { try splitter.finish(body) }
     }
 }
+
+// MARK: - Decompression on its own thread
+
+/// Blocks handed from the decompressing thread to the reading one through a small ring of reused buffers, so a
+/// dump is decompressed on one core while it is parsed on the other (as `gzip -dc | wc -l` runs two processes).
+private final class BlockPipeline: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var free: [UnsafeMutableRawBufferPointer] = []
+    private var full: [(UnsafeMutableRawBufferPointer, Int)] = []
+    private var finished = false
+    private var cancelled = false
+    private var failure: Error?
+    private var all: [UnsafeMutableRawBufferPointer] = []
+
+    init(buffers: Int, size: Int) {
+        for _ in 0..<buffers {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
+            free.append(buffer)
+            all.append(buffer)
+        }
+    }
+
+    deinit {
+        for buffer in all { buffer.deallocate() }
+    }
+
+    /// Producer: copies `block` into a free buffer, waiting for one. Returns false once the consumer stopped.
+    func put(_ block: UnsafeRawBufferPointer) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty && !cancelled { condition.wait() }
+        if cancelled { return false }
+        var buffer = free.removeLast()
+        if buffer.count < block.count {
+            let bigger = UnsafeMutableRawBufferPointer.allocate(byteCount: block.count, alignment: 16)
+            if let index = all.firstIndex(where: { $0.baseAddress == buffer.baseAddress }) { all[index] = bigger }
+            buffer.deallocate()
+            buffer = bigger
+        }
+        buffer.baseAddress!.copyMemory(from: block.baseAddress!, byteCount: block.count)
+        full.append((buffer, block.count))
+        condition.signal()
+        return true
+    }
+
+    func finish(_ error: Error?) {
+        condition.lock()
+        failure = error
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Consumer: the next block, or nil at the end (rethrowing the producer's error).
+    func take() throws -> (UnsafeMutableRawBufferPointer, Int)? {
+        condition.lock()
+        defer { condition.unlock() }
+        while full.isEmpty && !finished { condition.wait() }
+        if !full.isEmpty { return full.removeFirst() }
+        if let failure { throw failure }
+        return nil
+    }
+
+    func give(back buffer: UnsafeMutableRawBufferPointer) {
+        condition.lock()
+        free.append(buffer)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func waitUntilFinished() {
+        condition.lock()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+}
+
+/// Lets a non-Sendable stream be used by the one decompressing thread while the caller waits on the pipeline.
+private struct UncheckedBox<T>: @unchecked Sendable { let value: T }
+
+extension CompressedStream {
+    /// Like `forEachBlock`, but decompresses on a second thread while `body` runs on this one. Plain files are
+    /// read directly: there is nothing to overlap.
+    public func forEachBlockConcurrently(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+        guard compression != "none" else { return try forEachBlock(body) }
+        let pipeline = BlockPipeline(buffers: 8, size: 4 * CompressedStream.blockSize)
+        let box = UncheckedBox(value: self)
+        let thread = Thread {
+            do {
+                try box.value.forEachBlock { pipeline.put($0) }
+                pipeline.finish(nil)
+            } catch {
+                pipeline.finish(error)
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        defer {
+            pipeline.cancel()
+            pipeline.waitUntilFinished()
+        }
+        while let (buffer, count) = try pipeline.take() {
+            let more = try body(UnsafeRawBufferPointer(start: buffer.baseAddress, count: count))
+            pipeline.give(back: buffer)
+            if !more { return }
+        }
+    }
+}

@@ -10,6 +10,18 @@ struct RunResult {
     var stderr: String
 }
 
+enum Shell {
+    @discardableResult
+    static func run(_ program: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
 enum CLI {
     static let repoRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -173,6 +185,84 @@ enum CLI {
         #expect(required.status == 3)
         #expect(required.stderr.contains("docker-compose.yml:4:"))
         #expect(required.stderr.contains("required variable UPLOAD_LOCATION is missing a value: UPLOAD_LOCATION must be set"))
+    }
+
+    static let dump = """
+    --
+    -- PostgreSQL database dump
+    --
+
+    -- Dumped from database version 14.17
+    -- Dumped by pg_dump version 14.17
+
+    COPY public."user" (id, email, "storageLabel") FROM stdin;
+    10000000-0000-4000-8000-000000000001\tadmin@example.com\tadmin
+    \\.
+    COPY public.library (id, name, "ownerId", "importPaths", "exclusionPatterns") FROM stdin;
+    20000000-0000-4000-8000-000000000001\tNAS\t10000000-0000-4000-8000-000000000001\t{/mnt/media/photos}\t{**/@eaDir/**}
+    \\.
+    COPY public.asset (id, "ownerId", "libraryId", "isExternal", "originalPath", checksum, "isFavorite") FROM stdin;
+    a1a1a1a1-0000-4000-8000-000000000001\t10000000-0000-4000-8000-000000000001\t\\N\tf\t/data/upload/10000000-0000-4000-8000-000000000001/ab/cd/x.jpg\t\\\\x00112233445566778899aabbccddeeff00112233\tt
+    a1a1a1a1-0000-4000-8000-000000000002\t10000000-0000-4000-8000-000000000001\t20000000-0000-4000-8000-000000000001\tt\t/mnt/media/photos/2024/a.jpg\t\\\\x00112233445566778899aabbccddeeff00112234\tf
+    \\.
+
+    --
+    -- PostgreSQL database dump complete
+    --
+
+    """
+
+    @Test func catalogCommand() throws {
+        let dir = CLI.tempDir()
+        let path = dir + "/immich-db-backup-20260501T020000-v2.5.0-pg14.17.sql"
+        try Self.dump.write(toFile: path, atomically: true, encoding: .utf8)
+        _ = try Shell.run("/bin/sh", ["-c", "gzip -k '\(path)'"])
+
+        let r = try CLI.run(["catalog", path + ".gz", "--format", "json", "--time-zone", "Europe/Berlin"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "immich-drill/catalog/v1")
+        let dump = try #require(json["dump"] as? [String: Any])
+        #expect(dump["format"] as? String == "database")
+        #expect(dump["complete"] as? Bool == true)
+        #expect(dump["immichVersion"] as? String == "v2.5.0")
+        #expect(dump["postgresVersion"] as? String == "14.17")
+        #expect(dump["time"] as? String == "2026-05-01T00:00:00Z")
+        let counts = try #require(json["counts"] as? [String: Any])
+        for key in ["assets", "uploaded", "external", "offline", "trashed", "users", "albums", "albumMemberships",
+                    "favorites", "descriptions", "faces", "people", "tags", "taggedAssets", "sharedLinkAssets", "sidecars"] {
+            #expect(counts[key] != nil, "counts.\(key)")
+        }
+        #expect(counts["assets"] as? Int == 2 && counts["external"] as? Int == 1 && counts["uploaded"] as? Int == 1)
+        #expect(counts["favorites"] as? Int == 1)
+        let libraries = try #require(json["libraries"] as? [[String: Any]])
+        #expect(libraries.first?["importPaths"] as? [String] == ["/mnt/media/photos"])
+        #expect(libraries.first?["exclusionPatterns"] as? [String] == ["**/@eaDir/**"])
+        #expect(json["mediaLocation"] as? String == "/data")
+        #expect((json["findings"] as? [Any])?.isEmpty == true)
+
+        let text = try CLI.run(["catalog", path])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("database dump (pg_dump), none"))
+        #expect(try CLI.run(["catalog", path, "--format", "markdown"]).stdout.hasPrefix("# Dump `"))
+
+        // Cut short: CRITICAL. Damaged: UNKNOWN with a clear error. Not a dump: UNKNOWN.
+        let full = try Data(contentsOf: URL(fileURLWithPath: path + ".gz"))
+        try full.prefix(full.count - 20).write(to: URL(fileURLWithPath: dir + "/cut.sql.gz"))
+        let cut = try CLI.run(["catalog", dir + "/cut.sql.gz"])
+        #expect(cut.status == 2)
+        #expect(cut.stdout.contains("CRITICAL dump-incomplete"))
+        var damaged = full
+        for i in (full.count - 8)..<(full.count - 4) { damaged[i] ^= 0xFF } // the CRC-32 in the gzip trailer
+        try damaged.write(to: URL(fileURLWithPath: dir + "/bad.sql.gz"))
+        let bad = try CLI.run(["catalog", dir + "/bad.sql.gz"])
+        #expect(bad.status == 3)
+        #expect(bad.stderr.contains("bad.sql.gz: the dump is damaged"))
+        let notDump = try CLI.run(["catalog", CLI.repoRoot + "/README.md"])
+        #expect(notDump.status == 3)
+        #expect(notDump.stderr.contains("not a PostgreSQL dump"))
+        #expect(try CLI.run(["catalog", dir + "/missing.sql.gz"]).status == 3)
+        #expect(try CLI.run(["catalog", path, "--time-zone", "Mars/Base"]).status == 64)
     }
 
     @Test func usageErrors() throws {

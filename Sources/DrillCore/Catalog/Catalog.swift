@@ -10,12 +10,15 @@ import Foundation
 public enum AssetType: UInt8, Sendable, Codable {
     case image, video, audio, other
 
-    init(text: String?) {
-        switch text {
-        case "IMAGE": self = .image
-        case "VIDEO": self = .video
-        case "AUDIO": self = .audio
-        default: self = .other
+    init(field: UnsafeRawBufferPointer) {
+        if CopyText.equals(field, "IMAGE") {
+            self = .image
+        } else if CopyText.equals(field, "VIDEO") {
+            self = .video
+        } else if CopyText.equals(field, "AUDIO") {
+            self = .audio
+        } else {
+            self = .other
         }
     }
 }
@@ -104,15 +107,10 @@ public struct Digest20: Sendable, Hashable {
     public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
 }
 
-/// One asset, compactly.
+/// One asset, compactly: 112 bytes. Owners, libraries and stacks are small indexes into the catalog's tables; the
+/// rare live-photo partner lives in a side table.
 public struct AssetRecord: Sendable {
     public var id: UUID16
-    public var owner: UUID16
-    /// `.zero` when the asset is in no library.
-    public var library: UUID16
-    public var type: AssetType
-    public var algorithm: ChecksumAlgorithm
-    public var flags: AssetFlags
     public var checksum: Digest20
     /// From EXIF `fileSizeInByte`; -1 when unknown.
     public var fileSize: Int64
@@ -120,10 +118,19 @@ public struct AssetRecord: Sendable {
     public var fileCreatedAt: Double
     public var originalPath: PathRef
     public var originalFileName: PathRef
-    /// The video part of a live photo (`.zero` when none).
-    public var livePhotoVideo: UUID16
-    public var stack: UUID16
+    /// Index into `Catalog.ownerIDs`.
+    var ownerIndex: UInt32
+    /// 1 + index into `Catalog.libraryIDs`; 0 when the asset is in no library.
+    var libraryIndex: UInt32
+    /// 1 + index into the stack ids; 0 when not stacked.
+    var stackIndex: UInt32
     public var meta: AssetMeta
+    public var flags: AssetFlags
+    public var type: AssetType
+    public var algorithm: ChecksumAlgorithm
+
+    /// True when the asset is in a stack.
+    public var isStacked: Bool { stackIndex != 0 }
 }
 
 /// Kinds of generated or companion files (`asset_file.type`, and the old path columns).
@@ -131,6 +138,22 @@ public enum AssetFileKind: String, Sendable, Codable, CaseIterable {
     case thumbnail, preview, fullsize, sidecar
     case encodedVideo = "encoded_video"
     case other
+
+    init(field: UnsafeRawBufferPointer) {
+        if CopyText.equals(field, "thumbnail") {
+            self = .thumbnail
+        } else if CopyText.equals(field, "preview") {
+            self = .preview
+        } else if CopyText.equals(field, "fullsize") {
+            self = .fullsize
+        } else if CopyText.equals(field, "sidecar") {
+            self = .sidecar
+        } else if CopyText.equals(field, "encoded_video") {
+            self = .encodedVideo
+        } else {
+            self = .other
+        }
+    }
 }
 
 /// One file belonging to an asset.
@@ -252,8 +275,16 @@ public struct Catalog: Sendable {
     public var schema: SchemaReport
     public var users: [CatalogUser]
     public var libraries: [CatalogLibrary]
-    public var assets: [AssetRecord]
-    public var files: [AssetFileRecord]
+    public var assets: ChunkedArray<AssetRecord>
+    /// The distinct owner ids, indexed by `AssetRecord.ownerIndex`.
+    public var ownerIDs: [UUID16]
+    /// The distinct library ids assets name.
+    public var libraryIDs: [UUID16]
+    /// The video part of each live photo, by the still's index in `assets`.
+    public var livePhotoVideos: [Int32: UUID16]
+    /// The distinct stack ids, indexed by `AssetRecord.stackIndex - 1`.
+    public var stackIDs: [UUID16]
+    public var files: ChunkedArray<AssetFileRecord>
     public var people: [CatalogPerson]
     public var paths: PathStore
     public var counts: CatalogCounts
@@ -289,4 +320,17 @@ public struct Catalog: Sendable {
 
     /// The user with `id`.
     public func user(_ id: UUID16) -> CatalogUser? { users.first { $0.id == id } }
+
+    /// An asset's owner.
+    public func owner(of asset: AssetRecord) -> UUID16 { ownerIDs[Int(asset.ownerIndex)] }
+
+    /// An asset's stack, nil when it is in none.
+    public func stack(of asset: AssetRecord) -> UUID16? {
+        asset.stackIndex == 0 ? nil : stackIDs[Int(asset.stackIndex) - 1]
+    }
+
+    /// An asset's library, nil when it is in none.
+    public func library(of asset: AssetRecord) -> UUID16? {
+        asset.libraryIndex == 0 ? nil : libraryIDs[Int(asset.libraryIndex) - 1]
+    }
 }

@@ -80,9 +80,17 @@ final class CatalogBuilder {
     let file: String
     var users: [CatalogUser] = []
     var libraries: [CatalogLibrary] = []
-    var assets: [AssetRecord] = []
-    var assetIndex: [UUID16: Int32] = [:]
-    var files: [AssetFileRecord] = []
+    var assets = ChunkedArray<AssetRecord>()
+    var assetIndex = AssetIDTable()
+    var files = ChunkedArray<AssetFileRecord>()
+    var owners = SmallUUIDInterner()
+    var assetLibraries = SmallUUIDInterner()
+    var stacks = SmallUUIDInterner()
+    var livePhotoVideos: [Int32: UUID16] = [:]
+    /// People as faces name them, interned; `faceRows` joins faces to them once the person table is read.
+    var facePeople = SmallUUIDInterner()
+    var faceRows: [(asset: Int32, person: UInt32)] = []
+    var pendingFaces: [(asset: UUID16, person: UInt32)] = []
     var people: [CatalogPerson] = []
     var paths = PathStore()
     var tablesSeen: [TableRole: String] = [:]
@@ -91,7 +99,6 @@ final class CatalogBuilder {
     var pendingFiles: [(asset: UUID16, kind: AssetFileKind, path: [UInt8])] = []
     var pendingMeta: [(asset: UUID16, what: MetaKind)] = []
     var pendingExif: [(asset: UUID16, size: Int64, described: Bool)] = []
-    var faces: [(asset: UUID16, person: UUID16)] = []
     var deletedAlbums = Set<UUID16>()
     var albumCount = 0
     var albumMemberships = 0
@@ -153,18 +160,36 @@ final class CatalogBuilder {
         }
     }
 
-    /// Adds a file record now, or later when its asset is not read yet.
-    func addFile(asset id: UUID16, kind: AssetFileKind, path: [UInt8]) {
+    /// The index of the asset with `id`. Rows about assets mostly come in the order the assets were written, so the
+    /// asset after the last one found is tried first: a sequential read instead of a random probe of the table.
+    private var lookupHint = -1
+
+    @inline(__always)
+    func index(of id: UUID16) -> Int32? {
+        let next = lookupHint + 1
+        if next < assets.count, assets[next].id == id {
+            lookupHint = next
+            return Int32(next)
+        }
+        if lookupHint >= 0, lookupHint < assets.count, assets[lookupHint].id == id { return Int32(lookupHint) }
+        guard let found = assetIndex.find(id, in: assets) else { return nil }
+        lookupHint = Int(found)
+        return found
+    }
+
+    /// Adds a file record now, or later when its asset is not read yet. `stem` is the asset id as the row wrote it.
+    func addFile(asset id: UUID16, kind: AssetFileKind, path: [UInt8], stem: UnsafeRawBufferPointer? = nil) {
         guard !path.isEmpty else { return }
-        if let index = assetIndex[id] {
-            files.append(AssetFileRecord(asset: index, kind: kind, path: paths.add(path, stem: id.description)))
+        if let index = index(of: id) {
+            let ref = stem.map { paths.add(path, stemBytes: $0) } ?? paths.add(path, stem: id.description)
+            files.append(AssetFileRecord(asset: index, kind: kind, path: ref))
         } else {
             pendingFiles.append((id, kind, path))
         }
     }
 
     func addMeta(asset id: UUID16, _ what: MetaKind) {
-        if let index = assetIndex[id] {
+        if let index = index(of: id) {
             applyMeta(Int(index), what)
         } else {
             pendingMeta.append((id, what))
@@ -187,31 +212,37 @@ final class CatalogBuilder {
     func finish(identity: DumpIdentity, content: DumpContent) throws -> Catalog {
         // Join what waited for its asset.
         for pending in pendingFiles {
-            guard let index = assetIndex[pending.asset] else { continue }
+            guard let index = index(of: pending.asset) else { continue }
             files.append(AssetFileRecord(asset: index, kind: pending.kind,
                                          path: paths.add(pending.path, stem: pending.asset.description)))
         }
         pendingFiles = []
         for pending in pendingMeta {
-            if let index = assetIndex[pending.asset] { applyMeta(Int(index), pending.what) }
+            if let index = index(of: pending.asset) { applyMeta(Int(index), pending.what) }
         }
         pendingMeta = []
         for pending in pendingExif {
-            if let index = assetIndex[pending.asset] {
+            if let index = index(of: pending.asset) {
                 applyExif(Int(index), size: pending.size, described: pending.described)
             }
         }
         pendingExif = []
-        let named = Set(people.filter(\.named).map(\.id))
-        for face in faces {
-            guard let index = assetIndex[face.asset] else { continue }
+        for face in pendingFaces {
+            guard let index = index(of: face.asset) else { continue }
             AssetMeta.bump(&assets[Int(index)].meta.faces)
-            if !face.person.isZero, named.contains(face.person) {
-                AssetMeta.bump(&assets[Int(index)].meta.namedFaces)
-            }
+            faceRows.append((index, face.person))
         }
-        faces = []
-        assetIndex = [:]
+        pendingFaces = []
+        let named = Set(people.filter(\.named).map(\.id))
+        var namedPeople = Set<UInt32>()
+        for id in named {
+            if let index = facePeople.index(of: id) { namedPeople.insert(index) }
+        }
+        for face in faceRows where face.person != .max && namedPeople.contains(face.person) {
+            AssetMeta.bump(&assets[Int(face.asset)].meta.namedFaces)
+        }
+        faceRows = []
+        assetIndex = AssetIDTable()
 
         // Counts.
         var counts = CatalogCounts()
@@ -220,7 +251,8 @@ final class CatalogBuilder {
         let uploadPrefix = (prefix.map { $0 + "/upload/" } ?? "upload/").utf8
         let libraryPrefix = (prefix.map { $0 + "/library/" } ?? "library/").utf8
         for asset in assets {
-            var owner = byOwner[asset.owner] ?? AssetCounts()
+            let ownerID = owners.ids[Int(asset.ownerIndex)]
+            var owner = byOwner[ownerID] ?? AssetCounts()
             owner.assets += 1
             if asset.flags.contains(.external) {
                 owner.external += 1
@@ -239,13 +271,12 @@ final class CatalogBuilder {
             if asset.type == .image { owner.images += 1 }
             if asset.type == .video { owner.videos += 1 }
             if asset.fileSize > 0 { owner.bytes += asset.fileSize }
-            byOwner[asset.owner] = owner
+            byOwner[ownerID] = owner
             if asset.flags.contains(.favorite) { counts.favorites += 1 }
             if asset.flags.contains(.described) { counts.descriptions += 1 }
             if asset.meta.tags > 0 { counts.taggedAssets += 1 }
-            if !asset.stack.isZero { counts.stackedAssets += 1 }
-            if !asset.livePhotoVideo.isZero { counts.livePhotos += 1 }
-            counts.namedFaces += Int(asset.meta.namedFaces)
+            if asset.isStacked { counts.stackedAssets += 1 }
+                counts.namedFaces += Int(asset.meta.namedFaces)
         }
         for owner in byOwner.values {
             counts.assets += owner.assets
@@ -256,6 +287,7 @@ final class CatalogBuilder {
             counts.trashed += owner.trashed
             counts.bytes += owner.bytes
         }
+        counts.livePhotos = livePhotoVideos.count
         counts.users = users.count
         counts.libraries = libraries.filter(\.isExternal).count
         counts.albums = albumCount
@@ -329,8 +361,12 @@ final class CatalogBuilder {
                 : "inferred: library assets sha1-path, others sha1 (before v2.7)",
             visibility: visibilityColumn ? "visibility (v1.133+)" : "isArchived / isVisible (before v1.133)",
             tables: tablesSeen.values.sorted())
+        assets.shrink()
+        files.shrink()
         return Catalog(identity: identity, content: content, schema: schema, users: users, libraries: libraries,
-                       assets: assets, files: files, people: people, paths: paths, counts: counts,
+                       assets: assets, ownerIDs: owners.ids, libraryIDs: assetLibraries.ids,
+                       livePhotoVideos: livePhotoVideos, stackIDs: stacks.ids, files: files, people: people,
+                       paths: paths, counts: counts,
                        countsByOwner: byOwner, savedMediaLocation: savedMediaLocation, mediaPrefix: prefix,
                        mountChecks: mountChecks, immichVersion: version, immichVersionSource: versionSource,
                        newestMigration: migration, findings: findings)
@@ -365,41 +401,46 @@ final class CountSink: CopySink {
     func row(_ row: CopyRow, line: Int64) throws { count() }
 }
 
-/// Shared checks for rows.
-extension CopySink {
-    func uuid(_ row: CopyRow, _ index: Int, _ columns: Columns, line: Int64, required: Bool = true) throws -> UUID16? {
+/// A sink for one table's COPY block: the builder it fills and the block's columns, with the row checks every
+/// table needs. Columns are touched only to word an error, so reading a row costs no reference counting.
+class TableSink: CopySink {
+    unowned(unsafe) let b: CatalogBuilder
+    let c: Columns
+
+    init(builder: CatalogBuilder, columns: Columns) {
+        b = builder
+        c = columns
+    }
+
+    func row(_ row: CopyRow, line: Int64) throws {}
+
+    final func uuid(_ row: CopyRow, _ index: Int, line: Int64, required: Bool = true) throws -> UUID16? {
         guard index >= 0 else { return nil }
         let field = row.field(index)
+        if let value = CopyText.uuid(field) { return value }
         if CopyText.isNull(field) {
             if required {
-                throw DrillError(.input, file: columns.file, line: Int(line),
-                                 "table \(columns.table): column \"\(columns.names[index])\" is NULL; expected a UUID")
+                throw DrillError(.input, file: c.file, line: Int(line),
+                                 "table \(c.table): column \"\(c.names[index])\" is NULL; expected a UUID")
             }
             return nil
         }
-        guard let value = CopyText.uuid(field) else {
-            throw DrillError(.input, file: columns.file, line: Int(line),
-                             "table \(columns.table): column \"\(columns.names[index])\" holds '\(String(decoding: field.prefix(60), as: UTF8.self))'; expected a UUID")
-        }
-        return value
+        throw DrillError(.input, file: c.file, line: Int(line),
+                         "table \(c.table): column \"\(c.names[index])\" holds '\(String(decoding: field.prefix(60), as: UTF8.self))'; expected a UUID")
     }
 
-    func checkWidth(_ row: CopyRow, _ columns: Columns, line: Int64) throws {
-        guard row.count == columns.names.count else {
-            throw DrillError(.input, file: columns.file, line: Int(line),
-                             "a row of table \(columns.table) has \(row.count) fields; its COPY header has \(columns.names.count) columns (is the dump damaged?)")
+    final func checkWidth(_ row: CopyRow, line: Int64) throws {
+        guard row.count == c.names.count else {
+            throw DrillError(.input, file: c.file, line: Int(line),
+                             "a row of table \(c.table) has \(row.count) fields; its COPY header has \(c.names.count) columns (is the dump damaged?)")
         }
     }
 }
 
-final class UsersSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class UsersSink: TableSink {
     let id, email, name, label, admin, deleted, profile: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         id = try c.required("id")
         email = c.index("email")
         name = c.index("name", "firstName")
@@ -407,13 +448,14 @@ final class UsersSink: CopySink {
         admin = c.index("isAdmin")
         deleted = c.index("deletedAt")
         profile = c.index("profileImagePath")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        try checkWidth(row, c, line: line)
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
         let profilePath = profile >= 0 ? CopyText.text(row.field(profile)) : nil
         b.users.append(CatalogUser(
-            id: try uuid(row, id, c, line: line)!,
+            id: try uuid(row, id, line: line)!,
             email: email >= 0 ? CopyText.text(row.field(email)) ?? "" : "",
             name: name >= 0 ? CopyText.text(row.field(name)) ?? "" : "",
             storageLabel: label >= 0 ? CopyText.text(row.field(label)) : nil,
@@ -423,14 +465,10 @@ final class UsersSink: CopySink {
     }
 }
 
-final class LibrariesSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class LibrariesSink: TableSink {
     let id, owner, name, imports, exclusions, deleted, type: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         id = try c.required("id")
         owner = try c.required("ownerId")
         name = c.index("name")
@@ -438,10 +476,11 @@ final class LibrariesSink: CopySink {
         exclusions = c.index("exclusionPatterns")
         deleted = c.index("deletedAt")
         type = c.index("type")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        try checkWidth(row, c, line: line)
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
         func array(_ i: Int, _ what: String) throws -> [String] {
             guard i >= 0, !CopyText.isNull(row.field(i)) else { return [] }
             guard let values = CopyText.textArray(row.field(i)) else {
@@ -451,7 +490,7 @@ final class LibrariesSink: CopySink {
             return values.compactMap { $0 }
         }
         b.libraries.append(CatalogLibrary(
-            id: try uuid(row, id, c, line: line)!, owner: try uuid(row, owner, c, line: line)!,
+            id: try uuid(row, id, line: line)!, owner: try uuid(row, owner, line: line)!,
             name: name >= 0 ? CopyText.text(row.field(name)) ?? "" : "",
             importPaths: try array(imports, "importPaths"), exclusionPatterns: try array(exclusions, "exclusionPatterns"),
             deleted: deleted >= 0 && !CopyText.isNull(row.field(deleted)),
@@ -459,16 +498,12 @@ final class LibrariesSink: CopySink {
     }
 }
 
-final class AssetsSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class AssetsSink: TableSink {
     let id, owner, type, path, fileName, checksum, algorithm, library, external, offline, deletedAt, favorite: Int
     let visibility, archived, visible, status, created, livePhoto, stack, sidecar, encoded: Int
     let previewPath, thumbnailPath, resizePath, webpPath: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         id = try c.required("id")
         owner = try c.required("ownerId")
         path = try c.required("originalPath")
@@ -498,13 +533,14 @@ final class AssetsSink: CopySink {
         b.encodedVideoColumn = encoded >= 0
         b.algorithmColumn = algorithm >= 0
         b.visibilityColumn = visibility >= 0
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        try checkWidth(row, c, line: line)
-        let assetID = try uuid(row, id, c, line: line)!
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
+        let assetID = try uuid(row, id, line: line)!
         var flags: AssetFlags = []
-        let libraryID = try uuid(row, library, c, line: line, required: false) ?? .zero
+        let libraryID = try uuid(row, library, line: line, required: false) ?? .zero
         let isExternal: Bool
         if external >= 0 {
             isExternal = CopyText.bool(row.field(external)) ?? false
@@ -516,27 +552,32 @@ final class AssetsSink: CopySink {
         if deletedAt >= 0, !CopyText.isNull(row.field(deletedAt)) { flags.insert(.trashed) }
         if favorite >= 0, CopyText.bool(row.field(favorite)) == true { flags.insert(.favorite) }
         if visibility >= 0 {
-            switch CopyText.text(row.field(visibility)) {
-            case "archive": flags.insert(.archived)
-            case "hidden": flags.insert(.hidden)
-            case "locked": flags.insert(.locked)
-            default: break
+            let v = row.field(visibility)
+            if CopyText.equals(v, "archive") {
+                flags.insert(.archived)
+            } else if CopyText.equals(v, "hidden") {
+                flags.insert(.hidden)
+            } else if CopyText.equals(v, "locked") {
+                flags.insert(.locked)
             }
         } else {
             if archived >= 0, CopyText.bool(row.field(archived)) == true { flags.insert(.archived) }
             if visible >= 0, CopyText.bool(row.field(visible)) == false { flags.insert(.hidden) }
         }
-        if status >= 0, CopyText.text(row.field(status)) == "deleted" { flags.insert(.pendingDeletion) }
+        if status >= 0, CopyText.equals(row.field(status), "deleted") { flags.insert(.pendingDeletion) }
 
         let algorithmValue: ChecksumAlgorithm
-        if algorithm >= 0, let text = CopyText.text(row.field(algorithm)), let value = ChecksumAlgorithm(rawValue: text) {
-            algorithmValue = value
+        let algorithmField = algorithm >= 0 ? row.field(algorithm) : UnsafeRawBufferPointer(start: nil, count: 0)
+        if CopyText.equals(algorithmField, "sha1") {
+            algorithmValue = .sha1
+        } else if CopyText.equals(algorithmField, "sha1-path") {
+            algorithmValue = .sha1Path
         } else {
             algorithmValue = isExternal ? .sha1Path : .sha1
             flags.insert(.algorithmInferred)
         }
-        let checksumBytes = CopyText.bytea(row.field(checksum)) ?? []
-        let digest = Digest20(checksumBytes)
+        let checksumField = row.field(checksum)
+        let digest = CopyText.digest20(checksumField) ?? (CopyText.bytea(checksumField)).flatMap { Digest20($0) }
         if digest == nil { flags.insert(.oddChecksum) }
 
         let pathField = row.field(path)
@@ -554,15 +595,17 @@ final class AssetsSink: CopySink {
         }
 
         let index = Int32(b.assets.count)
+        let ownerID = try uuid(row, owner, line: line)!
+        let stackID = try uuid(row, stack, line: line, required: false)
         b.assets.append(AssetRecord(
-            id: assetID, owner: try uuid(row, owner, c, line: line)!, library: libraryID,
-            type: AssetType(text: type >= 0 ? CopyText.text(row.field(type)) : nil), algorithm: algorithmValue,
-            flags: flags, checksum: digest ?? .zero, fileSize: -1,
+            id: assetID, checksum: digest ?? .zero, fileSize: -1,
             fileCreatedAt: created >= 0 ? CopyText.timestamp(row.field(created)) ?? .nan : .nan,
-            originalPath: originalPath, originalFileName: nameRef,
-            livePhotoVideo: try uuid(row, livePhoto, c, line: line, required: false) ?? .zero,
-            stack: try uuid(row, stack, c, line: line, required: false) ?? .zero, meta: AssetMeta()))
-        b.assetIndex[assetID] = index
+            originalPath: originalPath, originalFileName: nameRef, ownerIndex: b.owners.intern(ownerID),
+            libraryIndex: libraryID.isZero ? 0 : b.assetLibraries.intern(libraryID) + 1,
+            stackIndex: stackID.map { b.stacks.intern($0) + 1 } ?? 0, meta: AssetMeta(), flags: flags,
+            type: type >= 0 ? AssetType(field: row.field(type)) : .other, algorithm: algorithmValue))
+        if let video = try uuid(row, livePhoto, line: line, required: false) { b.livePhotoVideos[index] = video }
+        b.assetIndex.insert(assetID, index: index, in: b.assets)
 
         // Paths kept in asset columns by older releases.
         for (column, kind) in [(sidecar, AssetFileKind.sidecar), (encoded, .encodedVideo), (previewPath, .preview),
@@ -576,22 +619,19 @@ final class AssetsSink: CopySink {
     }
 }
 
-final class ExifSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class ExifSink: TableSink {
     let asset, size, description: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         asset = try c.required("assetId")
         size = c.index("fileSizeInByte")
         description = c.index("description")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        try checkWidth(row, c, line: line)
-        let id = try uuid(row, asset, c, line: line)!
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
+        let id = try uuid(row, asset, line: line)!
         let bytes = size >= 0 ? CopyText.int(row.field(size)) ?? -1 : -1
         var described = false
         if description >= 0 {
@@ -600,7 +640,7 @@ final class ExifSink: CopySink {
                 described = !(CopyText.text(field) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
             }
         }
-        if let index = b.assetIndex[id] {
+        if let index = b.index(of: id) {
             b.applyExif(Int(index), size: bytes, described: described)
         } else {
             b.pendingExif.append((id, bytes, described))
@@ -608,43 +648,37 @@ final class ExifSink: CopySink {
     }
 }
 
-final class FilesSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class FilesSink: TableSink {
     let asset, type, path: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         asset = try c.required("assetId")
         type = try c.required("type")
         path = try c.required("path")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        try checkWidth(row, c, line: line)
-        let id = try uuid(row, asset, c, line: line)!
-        let kind = AssetFileKind(rawValue: CopyText.text(row.field(type)) ?? "") ?? .other
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
+        let id = try uuid(row, asset, line: line)!
+        let kind = AssetFileKind(field: row.field(type))
         let field = row.field(path)
         guard !CopyText.isNull(field) else { return }
-        b.addFile(asset: id, kind: kind, path: CopyText.unescape(field))
+        b.addFile(asset: id, kind: kind, path: CopyText.unescape(field), stem: row.field(asset))
     }
 }
 
-final class AlbumsSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class AlbumsSink: TableSink {
     let id, deleted: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         id = try c.required("id")
         deleted = c.index("deletedAt")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        let albumID = try uuid(row, id, c, line: line)!
+    override func row(_ row: CopyRow, line: Int64) throws {
+        let albumID = try uuid(row, id, line: line)!
         if deleted >= 0, !CopyText.isNull(row.field(deleted)) {
             b.deletedAlbums.insert(albumID)
         } else {
@@ -653,23 +687,20 @@ final class AlbumsSink: CopySink {
     }
 }
 
-final class JoinSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class JoinSink: TableSink {
     let asset, other: Int
     let kind: CatalogBuilder.MetaKind
 
     init(_ b: CatalogBuilder, _ c: Columns, asset: Int, other: Int, kind: CatalogBuilder.MetaKind) throws {
-        self.b = b
-        self.c = c
         self.asset = asset
         self.other = other
         self.kind = kind
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        let id = try uuid(row, asset, c, line: line)!
-        let otherID = try uuid(row, other, c, line: line)!
+    override func row(_ row: CopyRow, line: Int64) throws {
+        let id = try uuid(row, asset, line: line)!
+        let otherID = try uuid(row, other, line: line)!
         switch kind {
         case .album:
             if b.deletedAlbums.contains(otherID) { return }
@@ -683,67 +714,63 @@ final class JoinSink: CopySink {
     }
 }
 
-final class FacesSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class FacesSink: TableSink {
     let asset, person, deleted: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         asset = try c.required("assetId")
         person = c.index("personId")
         deleted = c.index("deletedAt")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
+    override func row(_ row: CopyRow, line: Int64) throws {
         if deleted >= 0, !CopyText.isNull(row.field(deleted)) { return }
-        let id = try uuid(row, asset, c, line: line)!
-        let personID = try uuid(row, person, c, line: line, required: false) ?? .zero
-        b.faces.append((id, personID))
+        let id = try uuid(row, asset, line: line)!
+        let personIndex = try uuid(row, person, line: line, required: false).map { b.facePeople.intern($0) } ?? .max
+        if let index = b.index(of: id) {
+            AssetMeta.bump(&b.assets[Int(index)].meta.faces)
+            if personIndex != .max { b.faceRows.append((index, personIndex)) }
+        } else {
+            b.pendingFaces.append((id, personIndex))
+        }
         b.faceCount += 1
     }
 }
 
-final class PeopleSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class PeopleSink: TableSink {
     let id, owner, name, thumbnail: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         id = try c.required("id")
         owner = c.index("ownerId")
         name = c.index("name")
         thumbnail = c.index("thumbnailPath")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
-        let personID = try uuid(row, id, c, line: line)!
+    override func row(_ row: CopyRow, line: Int64) throws {
+        let personID = try uuid(row, id, line: line)!
         let named = name >= 0 && !(CopyText.text(row.field(name)) ?? "").isEmpty
         var ref = PathRef.none
         if thumbnail >= 0, !CopyText.isNull(row.field(thumbnail)), !row.field(thumbnail).isEmpty {
             ref = b.paths.add(CopyText.unescape(row.field(thumbnail)), stem: personID.description)
         }
-        b.people.append(CatalogPerson(id: personID, owner: try uuid(row, owner, c, line: line, required: false) ?? .zero,
+        b.people.append(CatalogPerson(id: personID, owner: try uuid(row, owner, line: line, required: false) ?? .zero,
                                       named: named, thumbnail: ref))
     }
 }
 
-final class SystemMetadataSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class SystemMetadataSink: TableSink {
     let key, value: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         key = try c.required("key")
         value = try c.required("value")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
+    override func row(_ row: CopyRow, line: Int64) throws {
         guard let k = CopyText.text(row.field(key)), let v = CopyText.text(row.field(value)),
               let object = try? JSONSerialization.jsonObject(with: Data(v.utf8)) as? [String: Any] else { return }
         switch k {
@@ -762,51 +789,46 @@ final class SystemMetadataSink: CopySink {
     }
 }
 
-final class VersionSink: CopySink {
-    unowned let b: CatalogBuilder
-    let c: Columns
+final class VersionSink: TableSink {
     let version, created: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
-        self.c = c
         version = try c.required("version")
         created = c.index("createdAt")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
+    override func row(_ row: CopyRow, line: Int64) throws {
         guard let v = CopyText.text(row.field(version)) else { return }
         let time = created >= 0 ? CopyText.timestamp(row.field(created)) ?? 0 : Double(b.versions.count)
         b.versions.append((time, v))
     }
 }
 
-final class KyselySink: CopySink {
-    unowned let b: CatalogBuilder
+final class KyselySink: TableSink {
     let name: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
         name = try c.required("name")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
+    override func row(_ row: CopyRow, line: Int64) throws {
         guard let n = CopyText.text(row.field(name)) else { return }
         if b.newestKysely.map({ n > $0 }) ?? true { b.newestKysely = n }
     }
 }
 
-final class TypeORMSink: CopySink {
-    unowned let b: CatalogBuilder
+final class TypeORMSink: TableSink {
     let name, timestamp: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
-        self.b = b
         name = try c.required("name")
         timestamp = c.index("timestamp")
+        super.init(builder: b, columns: c)
     }
 
-    func row(_ row: CopyRow, line: Int64) throws {
+    override func row(_ row: CopyRow, line: Int64) throws {
         guard let n = CopyText.text(row.field(name)) else { return }
         let t = timestamp >= 0 ? CopyText.int(row.field(timestamp)) ?? 0 : 0
         if b.newestTypeORM.map({ t >= $0.timestamp }) ?? true { b.newestTypeORM = (t, n) }

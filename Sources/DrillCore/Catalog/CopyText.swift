@@ -21,6 +21,25 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
     /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (dashes optional, either case).
     public init?(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count == 36, bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D {
+            // The canonical form, as PostgreSQL writes it: the 32 hex digits gathered into four words and decoded
+            // eight at a time (SWAR), with one validity check per word.
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { out in
+                let src = bytes.baseAddress!
+                let dst = out.baseAddress!
+                dst.copyMemory(from: src, byteCount: 8)
+                dst.advanced(by: 8).copyMemory(from: src + 9, byteCount: 4)
+                dst.advanced(by: 12).copyMemory(from: src + 14, byteCount: 4)
+                dst.advanced(by: 16).copyMemory(from: src + 19, byteCount: 4)
+                dst.advanced(by: 20).copyMemory(from: src + 24, byteCount: 12)
+            }
+            guard let w0 = UUID16.hex8(words.0), let w1 = UUID16.hex8(words.1), let w2 = UUID16.hex8(words.2),
+                  let w3 = UUID16.hex8(words.3) else { return nil }
+            high = w0 << 32 | w1
+            low = w2 << 32 | w3
+            return
+        }
         var value: (UInt64, UInt64) = (0, 0)
         var digits = 0
         for byte in bytes {
@@ -39,6 +58,26 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
         low = value.1
     }
 
+    /// Eight ASCII hex digits (the first in the lowest byte, as loaded from memory) as a 32-bit value; nil when any
+    /// byte is not a hex digit.
+    @inline(__always)
+    static func hex8(_ word: UInt64) -> UInt64? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard word & high == 0 else { return nil }
+        // Per byte: in 0-9, or (case folded) in a-f.
+        func between(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            (x &+ (0x80 - lo) &* ones) & ~(x &+ (0x7F - hi) &* ones) & high
+        }
+        let digits = between(word, 0x30, 0x39)
+        let letters = between(word | 0x2020_2020_2020_2020, 0x61, 0x66)
+        guard digits | letters == high else { return nil }
+        let nibbles = (word & 0x0F0F_0F0F_0F0F_0F0F) &+ 9 &* ((word >> 6) & ones)
+        let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = ((pairs << 8) | (pairs >> 16)) & 0x0000_FFFF_0000_FFFF
+        return ((quads << 16) | (quads >> 32)) & 0xFFFF_FFFF
+    }
+
     public init?(_ text: String) {
         var copy = text
         guard let parsed = copy.withUTF8({ UUID16(UnsafeRawBufferPointer($0)) }) else { return nil }
@@ -47,12 +86,32 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
 
     public static func < (a: UUID16, b: UUID16) -> Bool { (a.high, a.low) < (b.high, b.low) }
 
+    public static func == (a: UUID16, b: UUID16) -> Bool { a.high == b.high && a.low == b.low }
+
+    /// One 64-bit word to the hasher: UUIDs are already uniformly random, so mixing the halves is enough.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(high &+ low &* 0x9E37_79B9_7F4A_7C15)
+    }
+
     /// Lower-case canonical text, as PostgreSQL prints it.
     public var description: String {
-        let hex = String(format: "%016llx%016llx", high, low)
-        let chars = Array(hex)
-        return String(chars[0..<8]) + "-" + String(chars[8..<12]) + "-" + String(chars[12..<16]) + "-" +
-            String(chars[16..<20]) + "-" + String(chars[20..<32])
+        String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var out = 0
+            func put(_ value: UInt64, _ nibbles: ClosedRange<Int>) {
+                for i in nibbles {
+                    let shift = UInt64(60 - 4 * i)
+                    buffer[out] = digits.utf8Start[Int((value >> shift) & 0xF)]
+                    out += 1
+                }
+            }
+            put(high, 0...7); buffer[out] = 0x2D; out += 1
+            put(high, 8...11); buffer[out] = 0x2D; out += 1
+            put(high, 12...15); buffer[out] = 0x2D; out += 1
+            put(low, 0...3); buffer[out] = 0x2D; out += 1
+            put(low, 4...15)
+            return 36
+        }
     }
 
     public init(from decoder: Decoder) throws {
@@ -89,6 +148,7 @@ public enum CopyText {
 
     /// The field's bytes with COPY escapes decoded (`\t`, `\n`, `\\`, octal, hex…).
     public static func unescape(_ field: UnsafeRawBufferPointer) -> [UInt8] {
+        guard let base = field.baseAddress, memchr(base, 0x5C, field.count) != nil else { return Array(field) }
         var out: [UInt8] = []
         out.reserveCapacity(field.count)
         var i = 0
@@ -187,6 +247,25 @@ public enum CopyText {
     }
 
     /// A `bytea` value: hex format `\\x0011…` as COPY writes it, or the old escape format.
+    /// A 20-byte `bytea` (a SHA-1) read straight from its `\\x` hex form, without building arrays; nil for any
+    /// other shape.
+    public static func digest20(_ field: UnsafeRawBufferPointer) -> Digest20? {
+        guard field.count == 43, field[0] == 0x5C, field[1] == 0x5C, field[2] == UInt8(ascii: "x") else { return nil }
+        let base = field.baseAddress! + 3
+        @inline(__always) func word(_ k: Int) -> UInt64? {
+            UUID16.hex8(base.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
+        }
+        guard let p0 = word(0), let p1 = word(1), let p2 = word(2), let p3 = word(3), let p4 = word(4) else { return nil }
+        return Digest20(a: p0 << 32 | p1, b: p2 << 32 | p3, c: UInt32(p4))
+    }
+
+    /// True when the field is exactly `text` (no escapes involved).
+    @inline(__always)
+    public static func equals(_ field: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+        guard field.count == text.utf8CodeUnitCount, let base = field.baseAddress else { return false }
+        return memcmp(base, text.utf8Start, field.count) == 0
+    }
+
     public static func bytea(_ field: UnsafeRawBufferPointer) -> [UInt8]? {
         if isNull(field) { return nil }
         let text = unescape(field)
@@ -348,44 +427,74 @@ public enum CopyText {
     }
 }
 
-/// Splits a COPY row into its fields without copying: up to `capacity` field boundaries per row.
-public struct CopyRow {
-    public private(set) var starts: [Int] = []
-    public private(set) var ends: [Int] = []
+/// Splits a COPY row into its fields without copying. One instance is reused for every row of a dump; its field
+/// boundaries live in raw buffers so reading a field costs no reference counting.
+public final class CopyRow {
+    private var starts: UnsafeMutablePointer<Int>
+    private var ends: UnsafeMutablePointer<Int>
+    private var capacity: Int
+    /// The number of fields in the current row.
+    public private(set) var count = 0
     public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    public init() {}
+    public init() {
+        capacity = 64
+        starts = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        starts.deallocate()
+        ends.deallocate()
+    }
+
+    @inline(__always)
+    private func append(_ start: Int, _ end: Int) {
+        if count == capacity { grow() }
+        starts[count] = start
+        ends[count] = end
+        count += 1
+    }
+
+    private func grow() {
+        do {
+            let newCapacity = capacity * 2
+            let newStarts = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+            let newEnds = UnsafeMutablePointer<Int>.allocate(capacity: newCapacity)
+            newStarts.update(from: starts, count: count)
+            newEnds.update(from: ends, count: count)
+            starts.deallocate()
+            ends.deallocate()
+            starts = newStarts
+            ends = newEnds
+            capacity = newCapacity
+        }
+    }
 
     /// Splits `line` at tabs; returns the number of fields.
     @discardableResult
-    public mutating func split(_ line: UnsafeRawBufferPointer) -> Int {
+    public func split(_ line: UnsafeRawBufferPointer) -> Int {
         self.line = line
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
+        count = 0
         guard let base = line.baseAddress else {
-            starts.append(0)
-            ends.append(0)
+            append(0, 0)
             return 1
         }
         var start = 0
-        let count = line.count
-        while let hit = memchr(base + start, 0x09, count - start) {
+        let total = line.count
+        while let hit = memchr(base + start, 0x09, total - start) {
             let end = base.distance(to: UnsafeRawPointer(hit))
-            starts.append(start)
-            ends.append(end)
+            append(start, end)
             start = end + 1
         }
-        starts.append(start)
-        ends.append(count)
-        return starts.count
+        append(start, total)
+        return count
     }
-
-    public var count: Int { starts.count }
 
     /// Field `i` (0-based); an empty buffer when the row has fewer fields.
     @inline(__always)
     public func field(_ i: Int) -> UnsafeRawBufferPointer {
-        guard i >= 0, i < starts.count, let base = line.baseAddress else {
+        guard i >= 0, i < count, let base = line.baseAddress else {
             return UnsafeRawBufferPointer(start: nil, count: 0)
         }
         return UnsafeRawBufferPointer(start: base + starts[i], count: ends[i] - starts[i])

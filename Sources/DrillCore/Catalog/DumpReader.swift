@@ -73,9 +73,17 @@ public struct DumpReader {
         var state = State(databaseName: databaseName)
         var splitter = LineSplitter()
         var truncation: String?
+        var firstBlock = true
         do {
-            try stream.forEachBlock { block in
-                try splitter.feed(block) { line in
+            try stream.forEachBlockConcurrently { block in
+                if firstBlock {
+                    firstBlock = false
+                    if block.starts(with: Array("PGDMP".utf8)) {
+                        throw DrillError(.input, file: path,
+                                         "this is a pg_dump custom-format archive, not the plain SQL Immich writes; convert it with `pg_restore -f dump.sql \(path)`")
+                    }
+                }
+                return try splitter.feed(block) { line in
                     try state.consume(line, path: path, sink: sink)
                     return true
                 }
@@ -150,7 +158,7 @@ public struct DumpReader {
         var inCopy = false
         var copyTable: String?
         var copySink: CopySink?
-        var row = CopyRow()
+        let row = CopyRow()
 
         init(databaseName: String) { self.databaseName = databaseName }
 
@@ -178,10 +186,6 @@ public struct DumpReader {
                 return
             }
             if format == nil {
-                if lineNumber == 1, line.starts(with: Array("PGDMP".utf8)) {
-                    throw DrillError(.input, file: path,
-                                     "this is a pg_dump custom-format archive, not the plain SQL Immich writes; convert it with `pg_restore -f dump.sql \(path)`")
-                }
                 if lineNumber > 64 { throw DrillError(.input, file: path, line: Int(lineNumber),
                                                       "not a PostgreSQL dump: no '-- PostgreSQL database dump' header in the first 64 lines") }
                 return

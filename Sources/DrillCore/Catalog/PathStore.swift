@@ -1,3 +1,5 @@
+import Foundation
+
 // Compact storage for the millions of paths a large library's dump holds. A path is stored as an interned
 // directory and a file name in one byte arena; a derivative's file name that begins with its asset's id
 // (`<assetId>-thumbnail.webp`, `<assetId>_preview.jpeg`, `<assetId>.mp4`) is stored as an interned suffix only.
@@ -21,79 +23,70 @@ public struct PathRef: Sendable, Hashable {
 
 /// Interned directories plus a name arena.
 public struct PathStore: Sendable {
-    private(set) var directories: [String] = []
-    private var directoryIndex: [String: UInt32] = [:]
+    private var directories = ByteInterner()
     private(set) var arena: [UInt8] = []
-    private var suffixIndex: [[UInt8]: UInt32] = [:]
+    private var suffixes = ByteInterner()
 
     public init() {}
 
-    /// Bytes held, for memory reports.
-    public var byteCount: Int {
-        arena.capacity + directories.reduce(0) { $0 + $1.utf8.count + 16 } * 2
-    }
-
     /// Stores `bytes` (a path); when its file name begins with `stem`, only the rest of the name is kept.
     public mutating func add(_ bytes: [UInt8], stem: String? = nil) -> PathRef {
+        guard let stem else { return add(bytes, stemBytes: nil) }
+        var copy = stem
+        return copy.withUTF8 { add(bytes, stemBytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `add` with the stem as raw bytes (the id field of the same COPY row, so no string is built per row).
+    public mutating func add(_ bytes: [UInt8], stemBytes stem: UnsafeRawBufferPointer?) -> PathRef {
         guard !bytes.isEmpty else { return .none }
-        let slash = bytes.lastIndex(of: UInt8(ascii: "/"))
-        var directory = PathRef.noDirectory
-        var nameStart = 0
-        if let slash {
-            let dir = String(decoding: bytes[..<slash], as: UTF8.self)
-            if let index = directoryIndex[dir] {
-                directory = index
-            } else {
-                directory = UInt32(directories.count)
-                directories.append(dir)
-                directoryIndex[dir] = directory
+        return bytes.withUnsafeBytes { raw in
+            let base = raw.baseAddress!
+            let count = raw.count
+            var slash = count - 1
+            while slash >= 0, raw[slash] != UInt8(ascii: "/") { slash -= 1 }
+            var directory = PathRef.noDirectory
+            if slash >= 0 { directory = directories.intern(base, slash) }
+            let nameStart = slash + 1
+            let nameLength = count - nameStart
+            if let stem, let stemBase = stem.baseAddress, !stem.isEmpty, nameLength >= stem.count,
+               memcmp(base + nameStart, stemBase, stem.count) == 0 {
+                let suffix = suffixes.intern(base + nameStart + stem.count, nameLength - stem.count)
+                return PathRef(directory: directory, start: suffix, length: PathRef.stemFlag)
             }
-            nameStart = slash + 1
+            let start = UInt32(arena.count)
+            arena.append(contentsOf: UnsafeRawBufferPointer(start: base + nameStart, count: nameLength))
+            return PathRef(directory: directory, start: start, length: UInt32(nameLength))
         }
-        let name = bytes[nameStart...]
-        if let stem, !stem.isEmpty, name.starts(with: stem.utf8) {
-            let suffix = Array(name.dropFirst(stem.utf8.count))
-            let start: UInt32
-            if let known = suffixIndex[suffix] {
-                start = known
-            } else {
-                start = UInt32(arena.count)
-                arena.append(contentsOf: suffix)
-                suffixIndex[suffix] = start
-            }
-            return PathRef(directory: directory, start: start, length: UInt32(suffix.count) | PathRef.stemFlag)
-        }
-        let start = UInt32(arena.count)
-        arena.append(contentsOf: name)
-        return PathRef(directory: directory, start: start, length: UInt32(name.count))
     }
 
     public mutating func add(_ text: String, stem: String? = nil) -> PathRef {
         add(Array(text.utf8), stem: stem)
     }
 
-    /// The path text; `stem` must be the one given when it was added.
-    public func string(_ ref: PathRef, stem: String? = nil) -> String {
-        guard !ref.isNone else { return "" }
-        let length = Int(ref.length & ~PathRef.stemFlag)
-        var name = String(decoding: arena[Int(ref.start)..<(Int(ref.start) + length)], as: UTF8.self)
-        if ref.length & PathRef.stemFlag != 0 { name = (stem ?? "") + name }
-        if ref.directory == PathRef.noDirectory { return name }
-        return directories[Int(ref.directory)] + "/" + name
-    }
-
     /// The file name alone.
     public func name(_ ref: PathRef, stem: String? = nil) -> String {
         guard !ref.isNone else { return "" }
-        let length = Int(ref.length & ~PathRef.stemFlag)
-        let name = String(decoding: arena[Int(ref.start)..<(Int(ref.start) + length)], as: UTF8.self)
-        return ref.length & PathRef.stemFlag != 0 ? (stem ?? "") + name : name
+        if ref.length & PathRef.stemFlag != 0 { return (stem ?? "") + suffixes.string(ref.start) }
+        let start = Int(ref.start)
+        return String(decoding: arena[start..<(start + Int(ref.length))], as: UTF8.self)
+    }
+
+    /// The path text; `stem` must be the one given when it was added.
+    public func string(_ ref: PathRef, stem: String? = nil) -> String {
+        guard !ref.isNone else { return "" }
+        let name = name(ref, stem: stem)
+        if ref.directory == PathRef.noDirectory { return name }
+        return directories.string(ref.directory) + "/" + name
+    }
+
+    /// The directory part, nil when the path has none.
+    public func directory(_ ref: PathRef) -> String? {
+        ref.directory == PathRef.noDirectory ? nil : directories.string(ref.directory)
     }
 
     /// Releases the lookup tables once nothing more will be added.
     public mutating func freeze() {
-        directoryIndex = [:]
-        suffixIndex = [:]
-        arena.reserveCapacity(0)
+        directories.freeze()
+        suffixes.freeze()
     }
 }

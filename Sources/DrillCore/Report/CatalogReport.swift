@@ -76,7 +76,7 @@ public struct CatalogReport: Sendable, Encodable {
             return Owner(id: id.description, email: user?.email, storageLabel: user?.storageLabel, counts: counts)
         }
         var perLibrary: [UUID16: Int] = [:]
-        for asset in c.assets where !asset.library.isZero { perLibrary[asset.library, default: 0] += 1 }
+        for asset in c.assets { if let library = c.library(of: asset) { perLibrary[library, default: 0] += 1 } }
         libraries = c.libraries.filter(\.isExternal).map {
             Library(id: $0.id.description, name: $0.name, owner: $0.owner.description, importPaths: $0.importPaths,
                     exclusionPatterns: $0.exclusionPatterns, deleted: $0.deleted, assets: perLibrary[$0.id] ?? 0)
