@@ -73,6 +73,57 @@ import Testing
         }
     }
 
+    @Test func uuidParsingAgreesWithFoundation() {
+        for _ in 0..<2000 {
+            let reference = UUID()
+            let upper = reference.uuidString
+            #expect(UUID16(upper)?.description == upper.lowercased())
+            #expect(UUID16(upper.lowercased())?.description == upper.lowercased())
+        }
+        // Any non-hex character anywhere makes it invalid; so does a misplaced dash.
+        let good = Array("a1a1a1a1-0000-4000-8000-00000000000f".utf8)
+        for position in good.indices where ![8, 13, 18, 23].contains(position) {
+            for bad in ["g", "G", "/", ":", "@", "`", " ", "\u{0}", "é"] {
+                var bytes = good
+                bytes.replaceSubrange(position...position, with: Array(bad.utf8).prefix(1))
+                #expect(bytes.withUnsafeBytes { UUID16($0) } == nil, "\(bad) at \(position)")
+            }
+        }
+        #expect(UUID16("a1a1a1a1000040008000000000000000") != nil, "dashes are optional")
+    }
+
+    @Test func digests() {
+        let hex = "00112233445566778899aabbccddeeff0011ABCD"
+        let field = "\\\\x" + hex
+        #expect(with(field) { CopyText.digest20($0) }?.hex == hex.lowercased())
+        #expect(with("\\\\x00112233445566778899aabbccddeeff0011abcg") { CopyText.digest20($0) } == nil)
+        #expect(with("\\\\x0011") { CopyText.digest20($0) } == nil)
+    }
+
+    @Test func interning() {
+        var interner = ByteInterner()
+        var indexes: [UInt32] = []
+        for i in 0..<5000 {
+            let text = "/data/upload/\(i % 1500)"
+            indexes.append(Array(text.utf8).withUnsafeBytes { interner.intern($0.baseAddress!, $0.count) })
+        }
+        #expect(interner.count == 1500)
+        #expect(indexes[0] == indexes[1500] && indexes[1] != indexes[0])
+        #expect(interner.string(indexes[1499]) == "/data/upload/1499")
+        var store = PathStore()
+        let id = "a1a1a1a1-0000-4000-8000-000000000001"
+        let ref = store.add("/data/thumbs/u/a1/a1/\(id)_thumbnail.webp", stem: id)
+        #expect(store.string(ref, stem: id) == "/data/thumbs/u/a1/a1/\(id)_thumbnail.webp")
+        #expect(store.name(ref, stem: id) == "\(id)_thumbnail.webp")
+        let plain = store.add("relative-name.jpg")
+        #expect(store.string(plain) == "relative-name.jpg" && store.directory(plain) == nil)
+        #expect(store.add("").isNone)
+        var chunked = ChunkedArray<Int>()
+        for i in 0..<200_000 { chunked.append(i) }
+        chunked[70_000] += 1
+        #expect(chunked.count == 200_000 && chunked[70_000] == 70_001 && chunked.last == 199_999)
+    }
+
     @Test func uuid16() {
         let id = UUID16("A1A1A1A1-0000-4000-8000-000000000001")!
         #expect(id.description == "a1a1a1a1-0000-4000-8000-000000000001")
