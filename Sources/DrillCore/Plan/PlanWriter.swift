@@ -64,7 +64,8 @@ public enum PlanWriter {
         if external.isEmpty && d.mediaLocation.hostPath == nil {
             lines.append("mounts: []")
         } else {
-            lines.append("mounts: []")
+            // Empty until an entry below is uncommented (removing the `#` leaves a valid list).
+            lines.append("mounts:")
             var hosts = [d.mediaLocation.hostPath].compactMap { $0 }
             hosts += external.compactMap(\.hostPath)
             for host in hosts {

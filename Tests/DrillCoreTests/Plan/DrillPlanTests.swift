@@ -133,6 +133,12 @@ import Testing
         #expect(plan.name == ComposeLoader.normalizeProjectName("immich"))
         let again = try plan.readDeployment(environment: env)
         #expect(again.externalMounts.map(\.containerPath) == ["/mnt/media/photos", "/mnt/nfs"])
+        // Uncommenting the suggested mounts gives a valid plan.
+        let uncommented = text.replacingOccurrences(of: "#  - host: /volume1/photos\n#    drill: /volume1/photos",
+                                                    with: "  - host: /volume1/photos\n    drill: /mnt/nas/photos")
+        #expect(uncommented != text)
+        #expect(try DrillPlan.parse(uncommented, file: dir + "/drills/immich.yml", environment: env).mounts ==
+            [MountAlias(host: "/volume1/photos", drill: "/mnt/nas/photos")])
         #expect(PlanWriter.yaml("it's") == "'it''s'")
         #expect(PlanWriter.yaml("yes") == "'yes'")
         #expect(PlanWriter.yaml("/a b") == "'/a b'")
