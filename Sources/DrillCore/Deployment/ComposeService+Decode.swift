@@ -92,58 +92,33 @@ struct PartialService {
         result.containerName = pick("container_name", containerName, other.containerName)
         result.hostname = pick("hostname", hostname, other.hostname)
 
-        if other.resetKeys.contains("volumes") {
-            result.volumes = nil
-        } else if let theirs = other.volumes {
-            if other.overrideKeys.contains("volumes") {
-                result.volumes = theirs
-            } else {
-                var merged = volumes ?? []
-                for volume in theirs {
-                    if let index = merged.firstIndex(where: { $0.target == volume.target }) {
-                        merged[index] = volume
-                    } else {
-                        merged.append(volume)
-                    }
-                }
-                result.volumes = merged
-            }
-        }
-
-        if other.resetKeys.contains("environment") {
-            result.environment = nil
-        } else if let theirs = other.environment {
-            if other.overrideKeys.contains("environment") {
-                result.environment = theirs
-            } else {
-                var merged = environment ?? []
-                for pair in theirs {
-                    if let index = merged.firstIndex(where: { $0.key == pair.key }) {
-                        merged[index] = pair
-                    } else {
-                        merged.append(pair)
-                    }
-                }
-                result.environment = merged
-            }
-        }
-
-        if other.resetKeys.contains("env_file") {
-            result.envFiles = nil
-        } else if let theirs = other.envFiles {
-            if other.overrideKeys.contains("env_file") {
-                result.envFiles = theirs
-            } else {
-                var merged = envFiles ?? []
-                for file in theirs where !merged.contains(where: { $0.path == file.path }) { merged.append(file) }
-                result.envFiles = merged
-            }
-        }
+        result.volumes = merge("volumes", volumes, other.volumes, other) { $0.target == $1.target }
+        result.environment = merge("environment", environment, other.environment, other) { $0.key == $1.key }
+        result.envFiles = merge("env_file", envFiles, other.envFiles, other) { $0.path == $1.path }
         result.extends = other.extends
         result.declaredIn = declaredIn + other.declaredIn.filter { !declaredIn.contains($0) }
         result.resetKeys = []
         result.overrideKeys = []
         return result
+    }
+
+    /// Compose's rule for list-like keys: a later definition replaces entries with the same identity (a volume's
+    /// target, a variable's name, an env_file's path) and appends the rest; `!reset` drops the key, `!override`
+    /// replaces it whole.
+    private func merge<T>(_ key: String, _ mine: [T]?, _ theirs: [T]?, _ other: PartialService,
+                          same: (T, T) -> Bool) -> [T]? {
+        if other.resetKeys.contains(key) { return nil }
+        guard let theirs else { return mine }
+        if other.overrideKeys.contains(key) { return theirs }
+        var merged = mine ?? []
+        for item in theirs {
+            if let index = merged.firstIndex(where: { same($0, item) }) {
+                merged[index] = item
+            } else {
+                merged.append(item)
+            }
+        }
+        return merged
     }
 
     func finished(name: String) -> ComposeService {
