@@ -125,6 +125,10 @@ public struct DumpReader {
                 reason = "the section of database '\(databaseName)' has no '-- PostgreSQL database dump complete' trailer"
             }
         }
+        if state.sawInserts && state.copyBlocks == 0 {
+            throw DrillError(.input, file: path,
+                             "the table data is written as INSERT statements (pg_dump --inserts); immich-drill reads the COPY format Immich's own dumps use. Dump again without --inserts")
+        }
         return DumpContent(format: format, compression: stream.compression, postgresVersion: state.serverVersion,
                            dumpToolVersion: state.toolVersion, databases: state.databases,
                            database: databaseName, complete: reason == nil, incompleteReason: reason,
@@ -158,6 +162,9 @@ public struct DumpReader {
         var inCopy = false
         var copyTable: String?
         var copySink: CopySink?
+        /// Table data as INSERT statements (`pg_dump --inserts`), which the catalog does not read.
+        var sawInserts = false
+        var copyBlocks = 0
         let row = CopyRow()
 
         init(databaseName: String) { self.databaseName = databaseName }
@@ -192,6 +199,10 @@ public struct DumpReader {
             }
             if first == UInt8(ascii: "C"), line.starts(with: DumpReader.copyPrefix) {
                 try beginCopy(line, path: path, sink: sink)
+                return
+            }
+            if first == UInt8(ascii: "I"), !sawInserts, line.starts(with: DumpReader.insertPrefix) {
+                sawInserts = true
                 return
             }
             if first == 0x5C, line.starts(with: DumpReader.connectPrefix) {
@@ -239,6 +250,7 @@ public struct DumpReader {
                                  "cannot read this COPY line; expected COPY schema.table (columns) FROM stdin;")
             }
             inCopy = true
+            copyBlocks += 1
             copyTable = header.table
             copySink = inTarget ? try sink(header.table, header.columns, lineNumber) : nil
         }
@@ -246,6 +258,7 @@ public struct DumpReader {
 
     static let copyPrefix = Array("COPY ".utf8)
     static let connectPrefix = Array("\\connect ".utf8)
+    static let insertPrefix = Array("INSERT INTO ".utf8)
 
     static func firstWord<S: StringProtocol>(_ text: S) -> String {
         String(text.split(separator: " ").first ?? "")

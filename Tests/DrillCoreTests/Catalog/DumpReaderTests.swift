@@ -69,6 +69,7 @@ import Testing
         expectError(write("PGDMP\u{1}\u{2}binary"), "custom-format")
         expectError(write(String(repeating: "SELECT 1;\n", count: 100)), "not a PostgreSQL dump", line: 65)
         expectError(write(database("COPY public.other (x) FROM stdin;\n1\n\\.\n")), "no Immich asset table")
+        expectError(write(database("INSERT INTO public.asset (id) VALUES ('x');\n")), "pg_dump --inserts")
     }
 
     @Test func missingRequiredColumnNamesTableAndColumn() {
