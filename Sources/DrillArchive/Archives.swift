@@ -218,3 +218,69 @@ public final class ArchiveWriter {
         }
     }
 }
+
+/// Writes one compressed stream (a `.sql.gz` or `.sql.zst`) through libarchive's raw format.
+public final class CompressedFileWriter {
+    public enum Compression: String, Sendable { case none, gzip, zstd, xz }
+
+    public let path: String
+    private let handle: OpaquePointer
+    private var closed = false
+    private var buffer: [UInt8] = []
+
+    public init(path: String, compression: Compression) throws {
+        self.path = path
+        guard let a = archive_write_new() else { throw ArchiveError(.write, path: path, "libarchive could not allocate a writer") }
+        var status = archive_write_set_format_raw(a)
+        switch compression {
+        case .gzip: status = min(status, archive_write_add_filter_gzip(a))
+        case .zstd: status = min(status, archive_write_add_filter_zstd(a))
+        case .xz: status = min(status, archive_write_add_filter_xz(a))
+        case .none: break
+        }
+        if status == ARCHIVE_OK { status = archive_write_open_filename(a, path) }
+        var entry: OpaquePointer?
+        if status == ARCHIVE_OK, let e = archive_entry_new() {
+            entry = e
+            archive_entry_set_pathname(e, (path as NSString).lastPathComponent)
+            archive_entry_set_filetype(e, CA_AE_IFREG)
+            archive_entry_set_perm(e, 0o644)
+            status = archive_write_header(a, e)
+        }
+        if let entry { archive_entry_free(entry) }
+        guard status == ARCHIVE_OK else {
+            let message = CompressedStream.errorText(a)
+            archive_write_free(a)
+            throw ArchiveError(.write, path: path, message)
+        }
+        handle = a
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit {
+        if !closed { archive_write_close(handle) }
+        archive_write_free(handle)
+    }
+
+    /// Appends text (buffered).
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !buffer.isEmpty else { return }
+        let n = buffer.withUnsafeBytes { archive_write_data(handle, $0.baseAddress, $0.count) }
+        guard n == buffer.count else { throw ArchiveError(.write, path: path, CompressedStream.errorText(handle)) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public func close() throws {
+        guard !closed else { return }
+        try flush()
+        closed = true
+        guard archive_write_close(handle) == ARCHIVE_OK else {
+            throw ArchiveError(.write, path: path, CompressedStream.errorText(handle))
+        }
+    }
+}

@@ -1,0 +1,200 @@
+// Writes a database dump from a template and rows: the template's text as it is, its COPY blocks filled with the
+// rows given for each table (in the template's column order, COPY-escaped), and every column the rows leave out
+// given a value its declaration allows (NULL when nullable, else its default, else a value of its type).
+
+import DrillArchive
+import Foundation
+
+/// A value for one COPY field.
+public enum CopyValue: Sendable, Equatable {
+    case null
+    case text(String)
+    case bool(Bool)
+    case int(Int64)
+    case uuid(UUID16)
+    /// Seconds since 1970, written in UTC.
+    case timestamp(Double)
+    case bytea([UInt8])
+    case textArray([String?])
+    /// JSON text for `jsonb` columns.
+    case json(String)
+
+    /// The field as the text COPY format writes it.
+    public var copyText: String {
+        switch self {
+        case .null: return "\\N"
+        case .text(let s), .json(let s): return CopyValue.escape(s)
+        case .bool(let b): return b ? "t" : "f"
+        case .int(let i): return String(i)
+        case .uuid(let u): return u.description
+        case .timestamp(let t): return CopyValue.timestampText(t)
+        case .bytea(let bytes): return "\\\\x" + bytes.map { String(format: "%02x", $0) }.joined()
+        case .textArray(let items):
+            let inner = items.map { item -> String in
+                guard let item else { return "NULL" }
+                let needsQuotes = item.isEmpty || item.uppercased() == "NULL" ||
+                    item.contains { "{},\" \\\t\n".contains($0) }
+                guard needsQuotes else { return item }
+                return "\"" + item.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            }
+            return CopyValue.escape("{" + inner.joined(separator: ",") + "}")
+        }
+    }
+
+    /// COPY's escapes for text: backslash, tab, newline, carriage return.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\t": out += "\\t"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// `2024-07-01 12:00:00.123456+00`, as PostgreSQL prints a timestamptz in UTC.
+    static func timestampText(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded(.down))
+        var micros = Int(((seconds - Double(whole)) * 1_000_000).rounded())
+        var s = whole
+        if micros >= 1_000_000 { s += 1; micros -= 1_000_000 }
+        let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        let rest = s - days * 86_400
+        let (y, m, d) = civil(days)
+        var text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60)
+        if micros > 0 {
+            var fraction = String(format: "%06d", micros)
+            while fraction.hasSuffix("0") { fraction.removeLast() }
+            text += "." + fraction
+        }
+        return text + "+00"
+    }
+
+    /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+    static func civil(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}
+
+/// One row: column name → value; columns not named get a value their declaration allows.
+public typealias DumpRow = [String: CopyValue]
+
+/// Writes dumps from a template.
+public struct DumpWriter {
+    public var template: DumpTemplate
+    /// The PostgreSQL server the dump claims to come from, e.g. `14.17 (Debian 14.17-1.pgdg120+1)`.
+    public var serverVersion: String
+    /// Whether the `\restrict` lines of recent PostgreSQL minors are written (and with which key).
+    public var restrictKey: String?
+
+    public init(template: DumpTemplate, serverVersion: String, restrictKey: String?) {
+        self.template = template
+        self.serverVersion = serverVersion
+        self.restrictKey = restrictKey
+    }
+
+    /// Writes the dump; `rows` maps table names (as the era names them) to rows, `now` is the time written in
+    /// columns that default to now(), `uuid` makes ids for columns that default to a new UUID.
+    public func write(to path: String, compression: CompressedFileWriter.Compression, rows: [String: [DumpRow]],
+                      now: Double, uuid: () -> UUID16) throws {
+        let out: CompressedFileWriter
+        do {
+            out = try CompressedFileWriter(path: path, compression: compression)
+        } catch let error as ArchiveError {
+            throw DrillError(.environment, file: path, "cannot write the dump", cause: error.message)
+        }
+        for table in rows.keys where template.tables[table] == nil {
+            throw DrillError(.input, file: path, "the \(template.era) template has no table \(table)")
+        }
+        do {
+            for segment in template.segments {
+                switch segment {
+                case .text(let text):
+                    try out.write(rewrite(text))
+                case .copy(let header, let table, let columns, let templateRows):
+                    try out.write(header + "\n")
+                    if let given = rows[table] {
+                        let declared = template.tables[table] ?? []
+                        for row in given {
+                            var fields: [String] = []
+                            fields.reserveCapacity(columns.count)
+                            for name in columns {
+                                if let value = row[name] {
+                                    fields.append(value.copyText)
+                                } else {
+                                    let column = declared.first { $0.name == name }
+                                    fields.append(try DumpWriter.filler(column, table: table, now: now, uuid: uuid).copyText)
+                                }
+                            }
+                            try out.write(fields.joined(separator: "\t") + "\n")
+                        }
+                    } else {
+                        for row in templateRows { try out.write(row + "\n") }
+                    }
+                    try out.write("\\.\n")
+                }
+            }
+            try out.close()
+        } catch let error as ArchiveError {
+            throw DrillError(.environment, file: path, "cannot write the dump", cause: error.message)
+        }
+    }
+
+    /// Applies the server version and the `\restrict` choice to template text.
+    func rewrite(_ text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines = lines.compactMap { line in
+            if line.hasPrefix("\\restrict ") { return restrictKey.map { "\\restrict " + $0 } }
+            if line.hasPrefix("\\unrestrict ") { return restrictKey.map { "\\unrestrict " + $0 } }
+            if line.hasPrefix("-- Dumped from database version ") { return "-- Dumped from database version " + serverVersion }
+            if line.hasPrefix("-- Dumped by pg_dump version ") { return "-- Dumped by pg_dump version " + serverVersion }
+            if line.hasPrefix("-- Dumped by pg_dumpall version ") { return "-- Dumped by pg_dumpall version " + serverVersion }
+            return line
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// A value a column's declaration allows, for columns the rows leave out.
+    static func filler(_ column: TemplateColumn?, table: String, now: Double, uuid: () -> UUID16) throws -> CopyValue {
+        guard let column, column.notNull else { return .null }
+        if let expression = column.defaultExpression {
+            if expression == "true" { return .bool(true) }
+            if expression == "false" { return .bool(false) }
+            if let number = Int64(expression) { return .int(number) }
+            if expression.contains("uuid") { return .uuid(uuid()) }
+            if expression.contains("now()") || expression.contains("clock_timestamp") ||
+                expression.contains("CURRENT_TIMESTAMP") {
+                return .timestamp(now)
+            }
+            if expression.hasPrefix("'"), let close = expression.dropFirst().firstIndex(of: "'") {
+                let literal = String(expression[expression.index(after: expression.startIndex)..<close])
+                return column.type.hasSuffix("[]") ? .textArray([]) : .text(literal)
+            }
+        }
+        switch column.type {
+        case "uuid": return .uuid(uuid())
+        case "timestamp with time zone", "timestamp without time zone", "date": return .timestamp(now)
+        case "boolean": return .bool(false)
+        case "integer", "bigint", "smallint", "double precision", "real", "numeric": return .int(0)
+        case "character varying", "text": return .text("")
+        case "jsonb", "json": return .json("{}")
+        case "bytea": return .bytea([])
+        default:
+            if column.type.hasSuffix("[]") { return .textArray([]) }
+            throw DrillError(.input, "the demo has no value for \(table).\(column.name) (\(column.type), NOT NULL, no default)")
+        }
+    }
+}
