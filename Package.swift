@@ -58,7 +58,7 @@ let package = Package(
         ),
 
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
-        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore"]),
+        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
         .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillCore"]),
     ],

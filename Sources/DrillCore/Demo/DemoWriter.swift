@@ -1,0 +1,272 @@
+// Writes the demo library to disk: originals with real bytes (a valid JPEG or MP4 header, then deterministic
+// filler up to the asset's size, hashed with SHA-1 as it is written), thumbnails, previews, encoded videos,
+// profile and face images at Immich's paths, the six `.immich` markers, external-library trees with XMP sidecars
+// and a Synology `@eaDir` folder, and the database rows of any moment of the library's life for a dump.
+
+import Crypto
+import DrillArchive
+import Foundation
+
+/// Writes demo files and rows.
+public struct DemoWriter {
+    public var library: DemoLibrary
+    /// UPLOAD_LOCATION on disk.
+    public var uploadLocation: String
+    /// The NAS share on disk (the external library's host folder).
+    public var nasRoot: String
+
+    public init(library: DemoLibrary, uploadLocation: String, nasRoot: String) {
+        self.library = library
+        self.uploadLocation = uploadLocation
+        self.nasRoot = nasRoot
+    }
+
+    static let jpegHeader: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01,
+                                      0x01, 0x00, 0x00, 0x48, 0x00, 0x48, 0x00, 0x00]
+    static let mp4Header: [UInt8] = [0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6D, 0x70, 0x34, 0x32,
+                                     0x00, 0x00, 0x00, 0x00, 0x6D, 0x70, 0x34, 0x32, 0x69, 0x73, 0x6F, 0x6D]
+
+    /// Writes a file of `size` bytes that starts like a JPEG or MP4; returns its SHA-1.
+    @discardableResult
+    static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws -> [UInt8] {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        guard let handle = FileHandle(forWritingAtPath: path) ?? {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            return FileHandle(forWritingAtPath: path)
+        }() else {
+            throw DrillError(.environment, file: path, "cannot write a demo file")
+        }
+        var hasher = Insecure.SHA1()
+        var rng = DemoRandom(seed: seed)
+        func emit(_ bytes: [UInt8]) {
+            guard !bytes.isEmpty else { return }
+            hasher.update(data: bytes)
+            handle.write(Data(bytes))
+        }
+        let header = Array((video ? mp4Header : jpegHeader).prefix(Int(min(size, 24))))
+        let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
+        emit(header)
+        var filler = size - Int64(header.count) - Int64(trailer.count)
+        var words = [UInt64](repeating: 0, count: 8192)
+        while filler > 0 {
+            let n = Int(min(filler, 65_536))
+            for i in 0..<((n + 7) / 8) { words[i] = rng.next() }
+            emit(words.withUnsafeBytes { Array($0.prefix(n)) })
+            filler -= Int64(n)
+        }
+        emit(trailer)
+        try handle.close()
+        try setMtime(path, mtime)
+        return Array(hasher.finalize())
+    }
+
+    static func writeText(_ path: String, _ text: String, mtime: Double) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        try setMtime(path, mtime)
+    }
+
+    static func setMtime(_ path: String, _ seconds: Double) throws {
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: seconds)], ofItemAtPath: path)
+    }
+
+    /// The path Immich stores for an asset's original.
+    public func databasePath(_ asset: DemoAsset) -> String {
+        asset.kind == .external ? DemoLibrary.importPath + "/" + asset.relativePath
+            : library.mediaPrefix + "/" + asset.relativePath
+    }
+
+    /// Thumbnail, preview and (for videos) encoded-video paths, relative to UPLOAD_LOCATION, by kind.
+    public func derivatives(_ asset: DemoAsset) -> [(kind: String, path: String)] {
+        let owner = library.users[asset.owner].id.description
+        let id = asset.id.description
+        let folder = "\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))"
+        let separator = library.era == .v1 ? "-" : "_"
+        var result = [("thumbnail", "thumbs/\(folder)/\(id)\(separator)thumbnail.webp"),
+                      ("preview", "thumbs/\(folder)/\(id)\(separator)preview.jpeg")]
+        if asset.isVideo && !asset.hidden { result.append(("encoded_video", "encoded-video/\(folder)/\(id).mp4")) }
+        return result
+    }
+
+    /// Writes every file of the library as it stands at `time` (assets created by then).
+    public mutating func writeFiles(upTo time: Double) throws {
+        for folder in Deployment.uploadFolders {
+            try DemoWriter.writeText(uploadLocation + "/\(folder)/.immich", String(Int64(library.installedAt * 1000)),
+                                     mtime: library.installedAt)
+        }
+        for (n, user) in library.users.enumerated() {
+            try DemoWriter.writeMedia(uploadLocation + "/" + user.profileImage, size: 2048, video: false,
+                                      seed: UInt64(n) &+ 77, mtime: library.installedAt)
+        }
+        for (n, person) in library.people.enumerated() {
+            let id = person.id.description
+            let owner = library.users[person.owner].id.description
+            try DemoWriter.writeMedia(uploadLocation + "/thumbs/\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg",
+                                      size: 4096, video: false, seed: UInt64(n) &+ 991, mtime: library.installedAt)
+        }
+        for index in library.assets.indices where library.assets[index].createdAt <= time {
+            var asset = library.assets[index]
+            let root = asset.kind == .external ? nasRoot : uploadLocation
+            let seed = asset.id.low ^ asset.id.high
+            asset.contentSHA1 = try DemoWriter.writeMedia(root + "/" + asset.relativePath, size: asset.size,
+                                                          video: asset.isVideo, seed: seed, mtime: asset.takenAt)
+            if let sidecar = asset.sidecar {
+                try DemoWriter.writeText(nasRoot + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
+            }
+            for derivative in derivatives(asset) {
+                let small = derivative.kind == "encoded_video" ? max(asset.size / 4, 1024) : 8192
+                try DemoWriter.writeMedia(uploadLocation + "/" + derivative.path, size: small,
+                                          video: derivative.kind == "encoded_video", seed: seed &+ 1, mtime: asset.createdAt)
+            }
+            if asset.kind == .external, index % 7 == 0 {
+                // What a Synology NAS adds next to photos; Immich's default exclusions skip it.
+                let dir = (asset.relativePath as NSString).deletingLastPathComponent
+                let name = (asset.relativePath as NSString).lastPathComponent
+                try DemoWriter.writeMedia(nasRoot + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
+                                          video: false, seed: seed &+ 2, mtime: asset.createdAt)
+            }
+            library.assets[index] = asset
+        }
+    }
+
+    static func xmp(_ asset: DemoAsset) -> String {
+        """
+        <?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
+        <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+        <rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>\(asset.originalFileName)</dc:title></rdf:Description>
+        </rdf:RDF></x:xmpmeta>
+        <?xpacket end="w"?>
+
+        """
+    }
+}
+
+extension DemoWriter {
+    /// The database rows of the library as it stood at `time`, in the era's table and column names.
+    public func rows(at time: Double) -> [String: [DumpRow]] {
+        let old = library.era == .v1
+        let prefix = library.mediaPrefix
+        let included = library.assets.indices.filter { library.assets[$0].createdAt <= time }
+        let includedSet = Set(included)
+        func owner(_ index: Int) -> CopyValue { .uuid(library.users[index].id) }
+
+        var users: [DumpRow] = []
+        for user in library.users {
+            users.append(["id": .uuid(user.id), "email": .text(user.email), "name": .text(user.name),
+                          "storageLabel": user.storageLabel.map(CopyValue.text) ?? .null, "isAdmin": .bool(user.isAdmin),
+                          "profileImagePath": .text(prefix + "/" + user.profileImage),
+                          "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
+                          "shouldChangePassword": .bool(false)])
+        }
+        let libraries: [DumpRow] = [[
+            "id": .uuid(library.libraryID), "name": .text("NAS photos"), "ownerId": owner(0),
+            "importPaths": .textArray([DemoLibrary.importPath]),
+            "exclusionPatterns": .textArray(ExclusionSet.immichDefaults.map { $0 }),
+            "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
+            "refreshedAt": .timestamp(time - 7200),
+        ]]
+        var assets: [DumpRow] = []
+        var exif: [DumpRow] = []
+        var files: [DumpRow] = []
+        for index in included {
+            let asset = library.assets[index]
+            let path = databasePath(asset)
+            let checksum = asset.kind == .external ? Array(Insecure.SHA1.hash(data: Data("path:\(path)".utf8)))
+                : asset.contentSHA1
+            var row: DumpRow = [
+                "id": .uuid(asset.id), "deviceAssetId": .text("\(asset.originalFileName)-\(asset.size)"),
+                "ownerId": owner(asset.owner), "deviceId": .text(asset.kind == .external ? "Library Import" : "iPhone"),
+                "type": .text(asset.isVideo ? "VIDEO" : "IMAGE"), "originalPath": .text(path),
+                "fileCreatedAt": .timestamp(asset.takenAt), "fileModifiedAt": .timestamp(asset.takenAt),
+                "localDateTime": .timestamp(asset.takenAt), "createdAt": .timestamp(asset.createdAt),
+                "updatedAt": .timestamp(asset.createdAt), "isFavorite": .bool(asset.favorite),
+                "checksum": .bytea(checksum), "originalFileName": .text(asset.originalFileName),
+                "isExternal": .bool(asset.kind == .external),
+                "libraryId": asset.kind == .external ? .uuid(library.libraryID) : .null,
+                "isOffline": .bool(asset.offline),
+                "deletedAt": asset.trashed ? .timestamp(max(asset.createdAt, time - 86_400)) : .null,
+                "status": .text(asset.trashed ? "trashed" : "active"),
+                "visibility": .text(asset.hidden ? "hidden" : asset.archived ? "archive" : "timeline"),
+                "livePhotoVideoId": asset.livePhotoVideo.map(CopyValue.uuid) ?? .null,
+                "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
+            ]
+            let derived = derivatives(asset)
+            if old {
+                row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPath + "/" + $0) } ?? .null
+                row["encodedVideoPath"] = .text(derived.first { $0.kind == "encoded_video" }.map { prefix + "/" + $0.path } ?? "")
+            } else {
+                row["checksumAlgorithm"] = .text(asset.kind == .external ? "sha1-path" : "sha1")
+                if let sidecar = asset.sidecar {
+                    files.append(["assetId": .uuid(asset.id), "type": .text("sidecar"),
+                                  "path": .text(DemoLibrary.importPath + "/" + sidecar)])
+                }
+            }
+            assets.append(row)
+            exif.append(["assetId": .uuid(asset.id), "fileSizeInByte": .int(asset.size),
+                         "description": .text(asset.description), "dateTimeOriginal": .timestamp(asset.takenAt),
+                         "make": .text("Demo"), "model": .text(asset.isVideo ? "Camcorder" : "Camera")])
+            for derivative in derived where !(old && derivative.kind == "encoded_video") {
+                files.append(["assetId": .uuid(asset.id), "type": .text(derivative.kind),
+                              "path": .text(prefix + "/" + derivative.path)])
+            }
+        }
+        var albums: [DumpRow] = []
+        var albumAssets: [DumpRow] = []
+        for album in library.albums {
+            albums.append(["id": .uuid(album.id), "ownerId": owner(album.owner), "albumName": .text(album.name),
+                           "createdAt": .timestamp(library.installedAt)])
+            for member in album.assets where includedSet.contains(member) {
+                albumAssets.append([old ? "albumsId" : "albumId": .uuid(album.id),
+                                    old ? "assetsId" : "assetId": .uuid(library.assets[member].id)])
+            }
+        }
+        let people: [DumpRow] = library.people.map { person in
+            let id = person.id.description
+            let owner = library.users[person.owner].id.description
+            return ["id": .uuid(person.id), "ownerId": .uuid(library.users[person.owner].id), "name": .text(person.name),
+                    "thumbnailPath": .text("\(prefix)/thumbs/\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")]
+        }
+        var faces: [DumpRow] = []
+        for face in library.faces where includedSet.contains(face.asset) {
+            faces.append(["assetId": .uuid(library.assets[face.asset].id),
+                          "personId": face.person.map { .uuid(library.people[$0].id) } ?? .null,
+                          "imageWidth": .int(4000), "imageHeight": .int(3000), "boundingBoxX1": .int(100),
+                          "boundingBoxY1": .int(120), "boundingBoxX2": .int(400), "boundingBoxY2": .int(480)])
+        }
+        let tags: [DumpRow] = library.tags.map { ["id": .uuid($0.id), "userId": owner(0), "value": .text($0.value)] }
+        var tagAssets: [DumpRow] = []
+        var seenTags = Set<String>()
+        for item in library.tagged where includedSet.contains(item.asset) {
+            guard seenTags.insert("\(item.asset)-\(item.tag)").inserted else { continue }
+            tagAssets.append([old ? "assetsId" : "assetId": .uuid(library.assets[item.asset].id),
+                              old ? "tagsId" : "tagId": .uuid(library.tags[item.tag].id)])
+        }
+        let links: [DumpRow] = [["id": .uuid(library.sharedLink.id), "userId": owner(0),
+                                 "key": .bytea(Array(library.sharedLink.id.description.utf8.prefix(16))),
+                                 "type": .text("INDIVIDUAL"), "createdAt": .timestamp(library.installedAt)]]
+        let linkAssets: [DumpRow] = library.sharedLink.assets.filter { includedSet.contains($0) }.map {
+            [old ? "assetsId" : "assetId": .uuid(library.assets[$0].id),
+             old ? "sharedLinksId" : "sharedLinkId": .uuid(library.sharedLink.id)]
+        }
+        let stacks: [DumpRow] = library.stacks.filter { includedSet.contains($0.primary) }.map {
+            ["id": .uuid($0.id), "primaryAssetId": .uuid(library.assets[$0.primary].id),
+             "ownerId": owner(library.assets[$0.primary].owner)]
+        }
+        var metadata: [DumpRow] = [["key": .text("system-flags"),
+                                    "value": .json("{\"mountChecks\": {\"thumbs\": true, \"upload\": true, \"backups\": true, \"library\": true, \"profile\": true, \"encoded-video\": true}}")]]
+        if !old { metadata.append(["key": .text("MediaLocation"), "value": .json("{\"location\": \"/data\"}")]) }
+        return [
+            old ? "users" : "user": users, old ? "libraries" : "library": libraries,
+            old ? "assets" : "asset": assets, old ? "exif" : "asset_exif": exif,
+            old ? "asset_files" : "asset_file": files, old ? "albums" : "album": albums,
+            old ? "albums_assets_assets" : "album_asset": albumAssets, "person": people,
+            old ? "asset_faces" : "asset_face": faces, old ? "tags" : "tag": tags, "tag_asset": tagAssets,
+            old ? "shared_links" : "shared_link": links,
+            old ? "shared_link__asset" : "shared_link_asset": linkAssets,
+            old ? "asset_stack" : "stack": stacks, "system_metadata": metadata,
+            "version_history": [["version": .text(old ? "1.135.3" : "2.7.5"), "createdAt": .timestamp(library.installedAt)]],
+        ]
+    }
+}
