@@ -144,119 +144,163 @@ public struct DemoWriter {
 }
 
 extension DemoWriter {
-    /// The database rows of the library as it stood at `time`, in the era's table and column names.
-    public func rows(at time: Double) -> [String: [DumpRow]] {
+    /// The database rows of the library as it stood at `time`, in the era's table and column names, collected.
+    public func rows(at time: Double) throws -> [String: [DumpRow]] {
+        var result: [String: [DumpRow]] = [:]
+        for (table, source) in sources(at: time) {
+            var rows: [DumpRow] = []
+            try source { rows.append($0) }
+            result[table] = rows
+        }
+        return result
+    }
+
+    /// The same rows as sources that make them one at a time (for dumps of millions of assets).
+    public func sources(at time: Double) -> [String: RowSource] {
+        let library = self.library
         let old = library.era == .v1
         let prefix = library.mediaPrefix
-        let included = library.assets.indices.filter { library.assets[$0].createdAt <= time }
-        let includedSet = Set(included)
+        let included = { (index: Int) in library.assets[index].createdAt <= time }
         func owner(_ index: Int) -> CopyValue { .uuid(library.users[index].id) }
+        let writer = self
 
-        var users: [DumpRow] = []
-        for user in library.users {
-            users.append(["id": .uuid(user.id), "email": .text(user.email), "name": .text(user.name),
+        let users: RowSource = { emit in
+            for user in library.users {
+                try emit(["id": .uuid(user.id), "email": .text(user.email), "name": .text(user.name),
                           "storageLabel": user.storageLabel.map(CopyValue.text) ?? .null, "isAdmin": .bool(user.isAdmin),
                           "profileImagePath": .text(prefix + "/" + user.profileImage),
                           "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
                           "shouldChangePassword": .bool(false)])
+            }
         }
-        let libraries: [DumpRow] = [[
-            "id": .uuid(library.libraryID), "name": .text("NAS photos"), "ownerId": owner(0),
-            "importPaths": .textArray([DemoLibrary.importPath]),
-            "exclusionPatterns": .textArray(ExclusionSet.immichDefaults.map { $0 }),
-            "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
-            "refreshedAt": .timestamp(time - 7200),
-        ]]
-        var assets: [DumpRow] = []
-        var exif: [DumpRow] = []
-        var files: [DumpRow] = []
-        for index in included {
-            let asset = library.assets[index]
-            let path = databasePath(asset)
-            let checksum = asset.kind == .external ? Array(Insecure.SHA1.hash(data: Data("path:\(path)".utf8)))
-                : asset.contentSHA1
-            var row: DumpRow = [
-                "id": .uuid(asset.id), "deviceAssetId": .text("\(asset.originalFileName)-\(asset.size)"),
-                "ownerId": owner(asset.owner), "deviceId": .text(asset.kind == .external ? "Library Import" : "iPhone"),
-                "type": .text(asset.isVideo ? "VIDEO" : "IMAGE"), "originalPath": .text(path),
-                "fileCreatedAt": .timestamp(asset.takenAt), "fileModifiedAt": .timestamp(asset.takenAt),
-                "localDateTime": .timestamp(asset.takenAt), "createdAt": .timestamp(asset.createdAt),
-                "updatedAt": .timestamp(asset.createdAt), "isFavorite": .bool(asset.favorite),
-                "checksum": .bytea(checksum), "originalFileName": .text(asset.originalFileName),
-                "isExternal": .bool(asset.kind == .external),
-                "libraryId": asset.kind == .external ? .uuid(library.libraryID) : .null,
-                "isOffline": .bool(asset.offline),
-                "deletedAt": asset.trashed ? .timestamp(max(asset.createdAt, time - 86_400)) : .null,
-                "status": .text(asset.trashed ? "trashed" : "active"),
-                "visibility": .text(asset.hidden ? "hidden" : asset.archived ? "archive" : "timeline"),
-                "livePhotoVideoId": asset.livePhotoVideo.map(CopyValue.uuid) ?? .null,
-                "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
-            ]
-            let derived = derivatives(asset)
-            if old {
-                row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPath + "/" + $0) } ?? .null
-                row["encodedVideoPath"] = .text(derived.first { $0.kind == "encoded_video" }.map { prefix + "/" + $0.path } ?? "")
-            } else {
-                row["checksumAlgorithm"] = .text(asset.kind == .external ? "sha1-path" : "sha1")
-                if let sidecar = asset.sidecar {
-                    files.append(["assetId": .uuid(asset.id), "type": .text("sidecar"),
-                                  "path": .text(DemoLibrary.importPath + "/" + sidecar)])
+        let libraries: RowSource = { emit in
+            try emit(["id": .uuid(library.libraryID), "name": .text("NAS photos"), "ownerId": owner(0),
+                      "importPaths": .textArray([DemoLibrary.importPath]),
+                      "exclusionPatterns": .textArray(ExclusionSet.immichDefaults.map { $0 }),
+                      "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
+                      "refreshedAt": .timestamp(time - 7200)])
+        }
+        let assets: RowSource = { emit in
+            for index in library.assets.indices where included(index) {
+                let asset = library.assets[index]
+                let path = writer.databasePath(asset)
+                let checksum = asset.kind == .external ? Array(Insecure.SHA1.hash(data: Data("path:\(path)".utf8)))
+                    : asset.contentSHA1
+                var row: DumpRow = [
+                    "id": .uuid(asset.id), "deviceAssetId": .text("\(asset.originalFileName)-\(asset.size)"),
+                    "ownerId": owner(asset.owner), "deviceId": .text(asset.kind == .external ? "Library Import" : "iPhone"),
+                    "type": .text(asset.isVideo ? "VIDEO" : "IMAGE"), "originalPath": .text(path),
+                    "fileCreatedAt": .timestamp(asset.takenAt), "fileModifiedAt": .timestamp(asset.takenAt),
+                    "localDateTime": .timestamp(asset.takenAt), "createdAt": .timestamp(asset.createdAt),
+                    "updatedAt": .timestamp(asset.createdAt), "isFavorite": .bool(asset.favorite),
+                    "checksum": .bytea(checksum), "originalFileName": .text(asset.originalFileName),
+                    "isExternal": .bool(asset.kind == .external),
+                    "libraryId": asset.kind == .external ? .uuid(library.libraryID) : .null,
+                    "isOffline": .bool(asset.offline),
+                    "deletedAt": asset.trashed ? .timestamp(max(asset.createdAt, time - 86_400)) : .null,
+                    "status": .text(asset.trashed ? "trashed" : "active"),
+                    "visibility": .text(asset.hidden ? "hidden" : asset.archived ? "archive" : "timeline"),
+                    "livePhotoVideoId": asset.livePhotoVideo.map(CopyValue.uuid) ?? .null,
+                    "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
+                ]
+                if old {
+                    row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPath + "/" + $0) } ?? .null
+                    row["encodedVideoPath"] = .text(writer.derivatives(asset).first { $0.kind == "encoded_video" }
+                        .map { prefix + "/" + $0.path } ?? "")
+                } else {
+                    row["checksumAlgorithm"] = .text(asset.kind == .external ? "sha1-path" : "sha1")
+                }
+                try emit(row)
+            }
+        }
+        let exif: RowSource = { emit in
+            for index in library.assets.indices where included(index) {
+                let asset = library.assets[index]
+                try emit(["assetId": .uuid(asset.id), "fileSizeInByte": .int(asset.size),
+                          "description": .text(asset.description), "dateTimeOriginal": .timestamp(asset.takenAt),
+                          "make": .text("Demo"), "model": .text(asset.isVideo ? "Camcorder" : "Camera")])
+            }
+        }
+        let files: RowSource = { emit in
+            for index in library.assets.indices where included(index) {
+                let asset = library.assets[index]
+                if !old, let sidecar = asset.sidecar {
+                    try emit(["assetId": .uuid(asset.id), "type": .text("sidecar"),
+                              "path": .text(DemoLibrary.importPath + "/" + sidecar)])
+                }
+                for derivative in writer.derivatives(asset) where !(old && derivative.kind == "encoded_video") {
+                    try emit(["assetId": .uuid(asset.id), "type": .text(derivative.kind),
+                              "path": .text(prefix + "/" + derivative.path)])
                 }
             }
-            assets.append(row)
-            exif.append(["assetId": .uuid(asset.id), "fileSizeInByte": .int(asset.size),
-                         "description": .text(asset.description), "dateTimeOriginal": .timestamp(asset.takenAt),
-                         "make": .text("Demo"), "model": .text(asset.isVideo ? "Camcorder" : "Camera")])
-            for derivative in derived where !(old && derivative.kind == "encoded_video") {
-                files.append(["assetId": .uuid(asset.id), "type": .text(derivative.kind),
-                              "path": .text(prefix + "/" + derivative.path)])
+        }
+        let albums: RowSource = { emit in
+            for album in library.albums {
+                try emit(["id": .uuid(album.id), "ownerId": owner(album.owner), "albumName": .text(album.name),
+                          "createdAt": .timestamp(library.installedAt)])
             }
         }
-        var albums: [DumpRow] = []
-        var albumAssets: [DumpRow] = []
-        for album in library.albums {
-            albums.append(["id": .uuid(album.id), "ownerId": owner(album.owner), "albumName": .text(album.name),
-                           "createdAt": .timestamp(library.installedAt)])
-            for member in album.assets where includedSet.contains(member) {
-                albumAssets.append([old ? "albumsId" : "albumId": .uuid(album.id),
-                                    old ? "assetsId" : "assetId": .uuid(library.assets[member].id)])
+        let albumAssets: RowSource = { emit in
+            for album in library.albums {
+                for member in album.assets where included(member) {
+                    try emit([old ? "albumsId" : "albumId": .uuid(album.id),
+                              old ? "assetsId" : "assetId": .uuid(library.assets[member].id)])
+                }
             }
         }
-        let people: [DumpRow] = library.people.map { person in
-            let id = person.id.description
-            let owner = library.users[person.owner].id.description
-            return ["id": .uuid(person.id), "ownerId": .uuid(library.users[person.owner].id), "name": .text(person.name),
-                    "thumbnailPath": .text("\(prefix)/thumbs/\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")]
+        let people: RowSource = { emit in
+            for person in library.people {
+                let id = person.id.description
+                let ownerID = library.users[person.owner].id.description
+                try emit(["id": .uuid(person.id), "ownerId": .uuid(library.users[person.owner].id),
+                          "name": .text(person.name),
+                          "thumbnailPath": .text("\(prefix)/thumbs/\(ownerID)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")])
+            }
         }
-        var faces: [DumpRow] = []
-        for face in library.faces where includedSet.contains(face.asset) {
-            faces.append(["assetId": .uuid(library.assets[face.asset].id),
+        let faces: RowSource = { emit in
+            for face in library.faces where included(face.asset) {
+                try emit(["assetId": .uuid(library.assets[face.asset].id),
                           "personId": face.person.map { .uuid(library.people[$0].id) } ?? .null,
                           "imageWidth": .int(4000), "imageHeight": .int(3000), "boundingBoxX1": .int(100),
                           "boundingBoxY1": .int(120), "boundingBoxX2": .int(400), "boundingBoxY2": .int(480)])
+            }
         }
-        let tags: [DumpRow] = library.tags.map { ["id": .uuid($0.id), "userId": owner(0), "value": .text($0.value)] }
-        var tagAssets: [DumpRow] = []
-        var seenTags = Set<String>()
-        for item in library.tagged where includedSet.contains(item.asset) {
-            guard seenTags.insert("\(item.asset)-\(item.tag)").inserted else { continue }
-            tagAssets.append([old ? "assetsId" : "assetId": .uuid(library.assets[item.asset].id),
-                              old ? "tagsId" : "tagId": .uuid(library.tags[item.tag].id)])
+        let tags: RowSource = { emit in
+            for tag in library.tags { try emit(["id": .uuid(tag.id), "userId": owner(0), "value": .text(tag.value)]) }
         }
-        let links: [DumpRow] = [["id": .uuid(library.sharedLink.id), "userId": owner(0),
-                                 "key": .bytea(Array(library.sharedLink.id.description.utf8.prefix(16))),
-                                 "type": .text("INDIVIDUAL"), "createdAt": .timestamp(library.installedAt)]]
-        let linkAssets: [DumpRow] = library.sharedLink.assets.filter { includedSet.contains($0) }.map {
-            [old ? "assetsId" : "assetId": .uuid(library.assets[$0].id),
-             old ? "sharedLinksId" : "sharedLinkId": .uuid(library.sharedLink.id)]
+        let tagAssets: RowSource = { emit in
+            var seen = Set<Int>()
+            for item in library.tagged where included(item.asset) {
+                guard seen.insert(item.asset * 16 + item.tag).inserted else { continue }
+                try emit([old ? "assetsId" : "assetId": .uuid(library.assets[item.asset].id),
+                          old ? "tagsId" : "tagId": .uuid(library.tags[item.tag].id)])
+            }
         }
-        let stacks: [DumpRow] = library.stacks.filter { includedSet.contains($0.primary) }.map {
-            ["id": .uuid($0.id), "primaryAssetId": .uuid(library.assets[$0.primary].id),
-             "ownerId": owner(library.assets[$0.primary].owner)]
+        let links: RowSource = { emit in
+            try emit(["id": .uuid(library.sharedLink.id), "userId": owner(0),
+                      "key": .bytea(Array(library.sharedLink.id.description.utf8.prefix(16))),
+                      "type": .text("INDIVIDUAL"), "createdAt": .timestamp(library.installedAt)])
         }
-        var metadata: [DumpRow] = [["key": .text("system-flags"),
-                                    "value": .json("{\"mountChecks\": {\"thumbs\": true, \"upload\": true, \"backups\": true, \"library\": true, \"profile\": true, \"encoded-video\": true}}")]]
-        if !old { metadata.append(["key": .text("MediaLocation"), "value": .json("{\"location\": \"/data\"}")]) }
+        let linkAssets: RowSource = { emit in
+            for member in library.sharedLink.assets where included(member) {
+                try emit([old ? "assetsId" : "assetId": .uuid(library.assets[member].id),
+                          old ? "sharedLinksId" : "sharedLinkId": .uuid(library.sharedLink.id)])
+            }
+        }
+        let stacks: RowSource = { emit in
+            for stack in library.stacks where included(stack.primary) {
+                try emit(["id": .uuid(stack.id), "primaryAssetId": .uuid(library.assets[stack.primary].id),
+                          "ownerId": owner(library.assets[stack.primary].owner)])
+            }
+        }
+        let metadata: RowSource = { emit in
+            try emit(["key": .text("system-flags"),
+                      "value": .json("{\"mountChecks\": {\"thumbs\": true, \"upload\": true, \"backups\": true, \"library\": true, \"profile\": true, \"encoded-video\": true}}")])
+            if !old { try emit(["key": .text("MediaLocation"), "value": .json("{\"location\": \"/data\"}")]) }
+        }
+        let versions: RowSource = { emit in
+            try emit(["version": .text(old ? "1.135.3" : "2.7.5"), "createdAt": .timestamp(library.installedAt)])
+        }
         return [
             old ? "users" : "user": users, old ? "libraries" : "library": libraries,
             old ? "assets" : "asset": assets, old ? "exif" : "asset_exif": exif,
@@ -265,8 +309,7 @@ extension DemoWriter {
             old ? "asset_faces" : "asset_face": faces, old ? "tags" : "tag": tags, "tag_asset": tagAssets,
             old ? "shared_links" : "shared_link": links,
             old ? "shared_link__asset" : "shared_link_asset": linkAssets,
-            old ? "asset_stack" : "stack": stacks, "system_metadata": metadata,
-            "version_history": [["version": .text(old ? "1.135.3" : "2.7.5"), "createdAt": .timestamp(library.installedAt)]],
+            old ? "asset_stack" : "stack": stacks, "system_metadata": metadata, "version_history": versions,
         ]
     }
 }

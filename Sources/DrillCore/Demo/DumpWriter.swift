@@ -92,6 +92,9 @@ public enum CopyValue: Sendable, Equatable {
 /// One row: column name → value; columns not named get a value their declaration allows.
 public typealias DumpRow = [String: CopyValue]
 
+/// Produces a table's rows one at a time, so a dump of millions of rows is never held in memory.
+public typealias RowSource = (_ emit: (DumpRow) throws -> Void) throws -> Void
+
 /// Writes dumps from a template.
 public struct DumpWriter {
     public var template: DumpTemplate
@@ -110,6 +113,13 @@ public struct DumpWriter {
     /// columns that default to now(), `uuid` makes ids for columns that default to a new UUID.
     public func write(to path: String, compression: CompressedFileWriter.Compression, rows: [String: [DumpRow]],
                       now: Double, uuid: () -> UUID16) throws {
+        try write(to: path, compression: compression,
+                  sources: rows.mapValues { list in { emit in for row in list { try emit(row) } } }, now: now, uuid: uuid)
+    }
+
+    /// Writes the dump, each table's rows produced by its source as they are written.
+    public func write(to path: String, compression: CompressedFileWriter.Compression, sources rows: [String: RowSource],
+                      now: Double, uuid: () -> UUID16) throws {
         let out: CompressedFileWriter
         do {
             out = try CompressedFileWriter(path: path, compression: compression)
@@ -126,9 +136,9 @@ public struct DumpWriter {
                     try out.write(rewrite(text))
                 case .copy(let header, let table, let columns, let templateRows):
                     try out.write(header + "\n")
-                    if let given = rows[table] {
+                    if let source = rows[table] {
                         let declared = template.tables[table] ?? []
-                        for row in given {
+                        try source { row in
                             var fields: [String] = []
                             fields.reserveCapacity(columns.count)
                             for name in columns {

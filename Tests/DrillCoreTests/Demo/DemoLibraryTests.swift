@@ -39,7 +39,7 @@ import Testing
         let dump = dir + "/dump.sql.gz"
         var counter: UInt64 = 0
         try DumpWriter(template: .of(era), serverVersion: "14.20 (Debian 14.20-1.pgdg120+1)", restrictKey: nil)
-            .write(to: dump, compression: .gzip, rows: writer.rows(at: last), now: last) {
+            .write(to: dump, compression: .gzip, sources: writer.sources(at: last), now: last) {
                 counter += 1
                 return UUID16(high: 0xABCD_0000_0000_4000 | counter, low: 0x8000_0000_0000_0000 | counter)
             }
