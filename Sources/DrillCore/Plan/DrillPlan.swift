@@ -36,6 +36,8 @@ public struct DrillPlan: Sendable {
     public var targets: DrillTargets
     public var scratch: String
     public var history: String
+    /// Where the backups of each source are (`sources:`).
+    public var sources: [PlannedSource] = []
 
     /// The default history database: `$XDG_STATE_HOME/immich-drill/history.sqlite`.
     public static func defaultHistoryPath(environment: [String: String]) -> String {
@@ -48,7 +50,7 @@ public struct DrillPlan: Sendable {
     /// The default scratch root.
     public static let defaultScratch = "/var/tmp/immich-drill"
 
-    static let topKeys = ["version", "name", "deployment", "mounts", "targets", "scratch", "history"]
+    static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "scratch", "history"]
     static let deploymentKeys = ["compose", "env-file", "server-service", "time-zone"]
     static let mountKeys = ["host", "container", "drill"]
     static let targetKeys = ["rpo", "rto", "max-skew"]
@@ -120,12 +122,15 @@ public struct DrillPlan: Sendable {
         }
 
         let name = try top.string("name") ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        return DrillPlan(
+        let sources = try parseSources(top, file: file, resolve: path)
+        var plan = DrillPlan(
             file: Paths.absolute(file), name: name, compose: compose.map(path),
             envFile: try deployment.string("env-file").map(path),
             serverService: try deployment.string("server-service"), timeZone: timeZone, mounts: mounts,
             targets: targets, scratch: path(try top.string("scratch") ?? DrillPlan.defaultScratch),
             history: path(try top.string("history") ?? DrillPlan.defaultHistoryPath(environment: environment)))
+        plan.sources = sources
+        return plan
     }
 
     /// Reads the deployment the plan describes.

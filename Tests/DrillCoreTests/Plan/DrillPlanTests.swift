@@ -91,6 +91,39 @@ import Testing
         expectError("deployment:\n  compose: a.yml\n   bad indent: [\n", line: 3, "malformed YAML")
     }
 
+    @Test func sources() throws {
+        let plan = try DrillPlan.parse("""
+        deployment:
+          compose: docker-compose.yml
+        sources:
+          database:
+            dumps: [library/backups, /srv/dumps]
+          upload:
+            archive: backups/upload-{time}.tar.zst
+            path: library
+          upload/thumbs:
+            directory: /snap/{time}/thumbs
+          external:/mnt/media/photos:
+            command:
+              list: restic snapshots --json
+              restore: restic restore {id} --target {target}
+        """, file: "/d/p.yml", environment: env)
+        #expect(plan.sources == [
+            PlannedSource(id: "database", location: .dumps(["/d/library/backups", "/srv/dumps"])),
+            PlannedSource(id: "upload", location: .archive(pattern: "/d/backups/upload-{time}.tar.zst", path: "library")),
+            PlannedSource(id: "upload/thumbs", location: .directory(pattern: "/snap/{time}/thumbs", path: nil)),
+            PlannedSource(id: "external:/mnt/media/photos",
+                          location: .command(list: "restic snapshots --json", restore: "restic restore {id} --target {target}", path: nil)),
+        ])
+        let head = "deployment:\n  compose: a.yml\nsources:\n"
+        expectError(head + "  uploads:\n    archive: x\n", line: 4, "unknown source 'uploads'")
+        expectError(head + "  upload:\n    archive: x\n    directory: y\n", line: 5, "exactly one of dumps, archive")
+        expectError(head + "  upload:\n    dumps: [x]\n", line: 5, "'dumps' is for the database source only")
+        expectError(head + "  database:\n    archive: x\n", line: 5, "the database source takes 'dumps'")
+        expectError(head + "  upload:\n    command: {list: a, restore: b}\n", line: 5, "must contain {id} and {target}")
+        expectError(head + "  upload:\n    archive: x\n    pth: y\n", line: 6, "unknown key 'pth' in 'sources.upload'")
+    }
+
     @Test func durations() {
         #expect(DurationText(parsing: "26h")?.seconds == 93_600)
         #expect(DurationText(parsing: "90m")?.seconds == 5400)
