@@ -43,6 +43,8 @@ public struct DemoAsset: Sendable {
     public var id: UUID16
     public var owner: Int
     public var kind: DemoAssetKind
+    /// Which external import path (index into `DemoLibrary.importPaths`) an external asset is under.
+    public var share = 0
     public var isVideo: Bool
     /// The path relative to its root: UPLOAD_LOCATION for upload/template, the NAS share for external.
     public var relativePath: String
@@ -85,8 +87,9 @@ public struct DemoLibrary: Sendable {
     public var era: DumpTemplate.Era
     public var users: [User] = []
     public var libraryID: UUID16
-    /// The import path inside the container.
-    public static let importPath = "/mnt/media/photos"
+    /// The external library's import paths inside the container, and the NAS shares they are on.
+    public static let importPaths = ["/mnt/media/photos", "/mnt/media/family"]
+    public static let shares = ["photos", "family"]
     public var assets: [DemoAsset] = []
     public var albums: [(id: UUID16, owner: Int, name: String, assets: [Int])] = []
     public var people: [Person] = []
@@ -146,6 +149,7 @@ public struct DemoLibrary: Sendable {
                                   relativePath: relative, originalFileName: isVideo ? fileName : "IMG_\(n).jpg",
                                   size: size, createdAt: createdAt, takenAt: takenAt)
             if kind == .external {
+                asset.share = rng.chance(0.7) ? 0 : 1
                 asset.originalFileName = fileName
                 if rng.chance(0.3) { asset.sidecar = rng.chance(0.5) ? relative + ".xmp" : (relative as NSString).deletingPathExtension + ".xmp" }
             }
@@ -186,6 +190,17 @@ public struct DemoLibrary: Sendable {
                 continue
             }
             i += 1
+        }
+        let list = assets
+        if stacks.isEmpty, let first = list.indices.dropLast().first(where: { i in
+            list[i].kind != .external && list[i + 1].kind != .external && list[i].owner == list[i + 1].owner &&
+                list[i].livePhotoVideo == nil && !list[i].hidden && list[i + 1].livePhotoVideo == nil &&
+                !list[i + 1].hidden && list[i].stack == nil && list[i + 1].stack == nil
+        }) {
+            // Every demo has at least one stack.
+            stacks.append((rng.uuid(), first))
+            assets[first].stack = 0
+            assets[first + 1].stack = 0
         }
         // Albums, people, faces, tags, a shared link.
         for (n, name) in ["Summer 2024", "Family", "Best of"].enumerated() {

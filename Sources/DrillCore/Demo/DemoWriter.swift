@@ -12,13 +12,18 @@ public struct DemoWriter {
     public var library: DemoLibrary
     /// UPLOAD_LOCATION on disk.
     public var uploadLocation: String
-    /// The NAS share on disk (the external library's host folder).
-    public var nasRoot: String
+    /// The NAS shares on disk (the external library's host folders), by `DemoAsset.share`.
+    public var nasRoots: [String]
 
-    public init(library: DemoLibrary, uploadLocation: String, nasRoot: String) {
+    public init(library: DemoLibrary, uploadLocation: String, nasRoots: [String]) {
         self.library = library
         self.uploadLocation = uploadLocation
-        self.nasRoot = nasRoot
+        self.nasRoots = nasRoots
+    }
+
+    /// Where an asset's original is on disk.
+    public func diskPath(_ asset: DemoAsset) -> String {
+        (asset.kind == .external ? nasRoots[asset.share] : uploadLocation) + "/" + asset.relativePath
     }
 
     static let jpegHeader: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01,
@@ -74,7 +79,7 @@ public struct DemoWriter {
 
     /// The path Immich stores for an asset's original.
     public func databasePath(_ asset: DemoAsset) -> String {
-        asset.kind == .external ? DemoLibrary.importPath + "/" + asset.relativePath
+        asset.kind == .external ? DemoLibrary.importPaths[asset.share] + "/" + asset.relativePath
             : library.mediaPrefix + "/" + asset.relativePath
     }
 
@@ -108,12 +113,11 @@ public struct DemoWriter {
         }
         for index in library.assets.indices where library.assets[index].createdAt <= time {
             var asset = library.assets[index]
-            let root = asset.kind == .external ? nasRoot : uploadLocation
             let seed = asset.id.low ^ asset.id.high
-            asset.contentSHA1 = try DemoWriter.writeMedia(root + "/" + asset.relativePath, size: asset.size,
+            asset.contentSHA1 = try DemoWriter.writeMedia(diskPath(asset), size: asset.size,
                                                           video: asset.isVideo, seed: seed, mtime: asset.takenAt)
             if let sidecar = asset.sidecar {
-                try DemoWriter.writeText(nasRoot + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
+                try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
             }
             for derivative in derivatives(asset) {
                 let small = derivative.kind == "encoded_video" ? max(asset.size / 4, 1024) : 8192
@@ -124,7 +128,7 @@ public struct DemoWriter {
                 // What a Synology NAS adds next to photos; Immich's default exclusions skip it.
                 let dir = (asset.relativePath as NSString).deletingLastPathComponent
                 let name = (asset.relativePath as NSString).lastPathComponent
-                try DemoWriter.writeMedia(nasRoot + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
+                try DemoWriter.writeMedia(nasRoots[asset.share] + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
                                           video: false, seed: seed &+ 2, mtime: asset.createdAt)
             }
             library.assets[index] = asset
@@ -175,7 +179,7 @@ extension DemoWriter {
         }
         let libraries: RowSource = { emit in
             try emit(["id": .uuid(library.libraryID), "name": .text("NAS photos"), "ownerId": owner(0),
-                      "importPaths": .textArray([DemoLibrary.importPath]),
+                      "importPaths": .textArray(DemoLibrary.importPaths),
                       "exclusionPatterns": .textArray(ExclusionSet.immichDefaults.map { $0 }),
                       "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt),
                       "refreshedAt": .timestamp(time - 7200)])
@@ -204,7 +208,7 @@ extension DemoWriter {
                     "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
                 ]
                 if old {
-                    row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPath + "/" + $0) } ?? .null
+                    row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPaths[asset.share] + "/" + $0) } ?? .null
                     row["encodedVideoPath"] = .text(writer.derivatives(asset).first { $0.kind == "encoded_video" }
                         .map { prefix + "/" + $0.path } ?? "")
                 } else {
@@ -226,7 +230,7 @@ extension DemoWriter {
                 let asset = library.assets[index]
                 if !old, let sidecar = asset.sidecar {
                     try emit(["assetId": .uuid(asset.id), "type": .text("sidecar"),
-                              "path": .text(DemoLibrary.importPath + "/" + sidecar)])
+                              "path": .text(DemoLibrary.importPaths[asset.share] + "/" + sidecar)])
                 }
                 for derivative in writer.derivatives(asset) where !(old && derivative.kind == "encoded_video") {
                     try emit(["assetId": .uuid(asset.id), "type": .text(derivative.kind),

@@ -20,7 +20,7 @@ import Testing
         let last = installed + 5 * 86_400
         var writer = DemoWriter(library: DemoLibrary(era: era, count: 60, seed: 42, installedAt: installed,
                                                      lastDay: last, sizeScale: 0.001),
-                                uploadLocation: dir + "/library", nasRoot: dir + "/nas/photos")
+                                uploadLocation: dir + "/library", nasRoots: [dir + "/nas/photos", dir + "/nas/family"])
         try writer.writeFiles(upTo: last)
         let library = writer.library
 

@@ -1,0 +1,593 @@
+// `immich-drill demo`: a realistic synthetic Immich install with its backups and named faults. It builds, in one
+// folder: the Compose file and .env of the chosen era, UPLOAD_LOCATION with its six folders and markers, two NAS
+// shares for an external library, several nights of Immich-named database dumps (pg_dumpall or pg_dump layout,
+// gzip), several nights of file snapshots (UPLOAD_LOCATION as tar.zst, one share as Synology-style snapshot
+// folders, the other as tar.gz), a drill plan pointing at all of it, and a manifest of what was made and which
+// fault touched which paths and assets, so tests know the exact expected findings.
+
+import DrillArchive
+import Foundation
+
+/// A fault the demo can plant, each countable.
+public enum DemoFault: String, Sendable, CaseIterable, Codable {
+    /// External files moved after the last dump (a NAS reorganised).
+    case moved
+    /// Originals deleted after the last dump.
+    case missing
+    /// Uploads after the last dump: in the file snapshots, not in the dump.
+    case lateUpload = "late-upload"
+    /// The external library mounted at another container path than the database's import paths.
+    case pathMismatch = "path-mismatch"
+    /// thumbs and encoded-video (markers included) left out of the file snapshots.
+    case noThumbs = "no-thumbs"
+    /// The file snapshots of the last N nights are missing: the newest is N days older than the dump.
+    case skew
+    /// The newest dump is cut short.
+    case truncatedDump = "truncated-dump"
+    /// Bytes flipped in N originals of the newest UPLOAD_LOCATION snapshot.
+    case corrupt
+    /// One external share has no snapshot at all.
+    case dbOnly = "db-only"
+    /// An external mount without `:ro`.
+    case writableMount = "writable-mount"
+
+    /// The count a fault gets without `=N`.
+    public var defaultCount: Int {
+        switch self {
+        case .moved, .missing, .lateUpload, .corrupt: 3
+        case .skew: 2
+        default: 1
+        }
+    }
+}
+
+/// What `demo` builds.
+public struct DemoOptions: Sendable {
+    public var directory: String
+    public var era: DumpTemplate.Era = .v2
+    public var assets = 300
+    public var seed: UInt64 = 1
+    public var sizeScale = 0.01
+    public var faults: [DemoFault: Int] = [:]
+    /// Nights of backups.
+    public var nights = 5
+    /// The moment the demo is built for (seconds since 1970).
+    public var now = Date().timeIntervalSince1970
+    /// The container's time zone, in which Immich names its dumps.
+    public var timeZone = "Europe/Berlin"
+
+    public init(directory: String) { self.directory = directory }
+}
+
+/// The manifest: what was generated, and what each fault touched.
+public struct DemoManifest: Codable, Sendable {
+    public struct Snapshot: Codable, Sendable {
+        public var source: String
+        public var kind: String
+        public var path: String
+        public var time: String
+        public var files: Int
+    }
+
+    public struct FaultRecord: Codable, Sendable {
+        public var fault: String
+        public var count: Int
+        public var paths: [String]
+        public var assetIds: [String]
+        public var note: String
+    }
+
+    public struct Counts: Codable, Sendable {
+        public var assets = 0
+        public var uploaded = 0
+        public var libraryFiles = 0
+        public var external = 0
+        public var offline = 0
+        public var trashed = 0
+        public var users = 0
+        public var albums = 0
+        public var albumMemberships = 0
+        public var favorites = 0
+        public var descriptions = 0
+        public var faces = 0
+        public var people = 0
+        public var tags = 0
+        public var taggedAssets = 0
+        public var sharedLinkAssets = 0
+        public var sidecars = 0
+        public var stacks = 0
+        public var livePhotos = 0
+    }
+
+    public var schema = "immich-drill/demo/v1"
+    public var era: String
+    public var seed: UInt64
+    public var directory: String
+    public var plan: String
+    public var compose: String
+    public var uploadLocation: String
+    public var nasShares: [String: String]
+    public var timeZone: String
+    public var dumps: [Snapshot]
+    public var snapshots: [Snapshot]
+    /// What the newest dump holds.
+    public var counts: Counts
+    public var faults: [FaultRecord]
+}
+
+/// Builds demo installs.
+public enum DemoBuilder {
+    /// Builds the demo described by `options` and returns its manifest (also written as manifest.json).
+    public static func build(_ options: DemoOptions) throws -> DemoManifest {
+        let fm = FileManager.default
+        let root = Paths.absolute(options.directory)
+        if fm.fileExists(atPath: root), let contents = try? fm.contentsOfDirectory(atPath: root), !contents.isEmpty {
+            throw DrillError(.usage, file: options.directory, "the demo folder is not empty; name a new or empty folder")
+        }
+        guard let zone = TimeZone(identifier: options.timeZone) else {
+            throw DrillError(.usage, "unknown time zone \(options.timeZone)")
+        }
+        let immich = root + "/immich"
+        let upload = immich + "/library"
+        let nas = root + "/nas"
+        let shares = DemoLibrary.shares.map { nas + "/" + $0 }
+        for dir in [immich, upload, nas, root + "/backups/upload", root + "/backups/nas"] {
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        }
+        let faults = options.faults
+
+        // The nights: dumps at 02:00 local time, file snapshots at 03:00 and 03:30.
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let now = Date(timeIntervalSince1970: options.now)
+        var lastNight = calendar.date(bySettingHour: 2, minute: 0, second: 0, of: now)!
+        if lastNight.timeIntervalSince(now) > -3 * 3600 { lastNight = calendar.date(byAdding: .day, value: -1, to: lastNight)! }
+        let nights = max(options.nights, 2)
+        let dumpTimes = (0..<nights).reversed().map {
+            calendar.date(byAdding: .day, value: -$0, to: lastNight)!.timeIntervalSince1970
+        }
+        let lastDump = dumpTimes.last!
+        let installedAt = dumpTimes[0] - 30 * 86_400
+
+        // The library; late uploads come after the last dump, before the last file snapshots.
+        var library = DemoLibrary(era: options.era, count: options.assets, seed: options.seed, installedAt: installedAt,
+                                  lastDay: lastDump - 600, sizeScale: options.sizeScale)
+        var records: [DemoManifest.FaultRecord] = []
+        if let late = faults[.lateUpload] {
+            let extra = DemoLibrary(era: options.era, count: late * 4, seed: options.seed &+ 9_999,
+                                    installedAt: lastDump + 600, lastDay: lastDump + 1800, sizeScale: options.sizeScale)
+            let picked = extra.assets.filter { $0.kind == .upload && $0.livePhotoVideo == nil && !$0.hidden && $0.stack == nil }
+                .prefix(late).map { asset -> DemoAsset in
+                    var a = asset
+                    a.owner = 0
+                    a.relativePath = "upload/\(library.users[0].id)/" + asset.relativePath.split(separator: "/").suffix(3).joined(separator: "/")
+                    a.trashed = false
+                    return a
+                }
+            library.assets += picked
+            records.append(.init(fault: DemoFault.lateUpload.rawValue, count: picked.count,
+                                 paths: picked.map { upload + "/" + $0.relativePath }, assetIds: picked.map(\.id.description),
+                                 note: "uploaded after the newest dump: in the file snapshots, unknown to the database"))
+        }
+
+        var writer = DemoWriter(library: library, uploadLocation: upload, nasRoots: shares)
+        try writer.writeFiles(upTo: options.now)
+        library = writer.library
+
+        // Compose and .env of the era, with the external library's shares.
+        try composeText(options, faults: faults).write(toFile: immich + "/docker-compose.yml", atomically: true, encoding: .utf8)
+        try envText(options).write(toFile: immich + "/.env", atomically: true, encoding: .utf8)
+        try fm.createDirectory(atPath: immich + "/postgres", withIntermediateDirectories: true)
+        if faults[.pathMismatch] != nil {
+            records.append(.init(fault: DemoFault.pathMismatch.rawValue, count: 1,
+                                 paths: [DemoLibrary.importPaths[0]], assetIds: [],
+                                 note: "compose mounts /volume1/photos at /mnt/photos; the database's import path is \(DemoLibrary.importPaths[0])"))
+        }
+        if faults[.writableMount] != nil {
+            records.append(.init(fault: DemoFault.writableMount.rawValue, count: 1, paths: ["/volume1/photos"],
+                                 assetIds: [], note: "the photos share is mounted without :ro"))
+        }
+
+        // The nightly dumps.
+        var counter: UInt64 = options.seed << 32
+        let uuid = { () -> UUID16 in
+            counter &+= 1
+            return UUID16(high: 0x5EED_0000_0000_4000 | (counter & 0xFFFF_FFFF_0000) << 16 | (counter & 0x0FFF),
+                          low: 0x8000_0000_0000_0000 | counter)
+        }
+        var dumps: [DemoManifest.Snapshot] = []
+        let template = DumpTemplate.of(options.era)
+        let pgVersion = options.era == .v1 ? "14.17" : "14.20"
+        let dumpWriter = DumpWriter(template: template, serverVersion: "\(pgVersion) (Debian \(pgVersion)-1.pgdg120+1)",
+                                    restrictKey: options.era == .v1 ? nil : "imm1chDr1llDem0Key\(options.seed)")
+        for time in dumpTimes {
+            let name: String
+            if options.era == .v1 {
+                name = "immich-db-backup-\(Int64(time * 1000)).sql.gz"
+            } else {
+                let formatter = DateFormatter()
+                formatter.timeZone = zone
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+                name = "immich-db-backup-\(formatter.string(from: Date(timeIntervalSince1970: time)))-v2.7.5-pg\(pgVersion).sql.gz"
+            }
+            let path = upload + "/backups/" + name
+            try dumpWriter.write(to: path, compression: .gzip, sources: writer.sources(at: time), now: time, uuid: uuid)
+            try DemoWriter.setMtime(path, time)
+            dumps.append(.init(source: "database", kind: "dump", path: path, time: iso(time), files: 1))
+        }
+        if faults[.truncatedDump] != nil, let newest = dumps.last {
+            let data = try Data(contentsOf: URL(fileURLWithPath: newest.path))
+            try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: newest.path))
+            try DemoWriter.setMtime(newest.path, lastDump)
+            records.append(.init(fault: DemoFault.truncatedDump.rawValue, count: 1, paths: [newest.path], assetIds: [],
+                                 note: "the newest dump is cut at 60% of its compressed bytes"))
+        }
+
+        // Faults that happen after the last dump, to the live files.
+        var rng = DemoRandom(seed: options.seed &+ 424_242)
+        if let count = faults[.moved] {
+            var moved: [DemoAsset] = []
+            var paths: [String] = []
+            for index in library.assets.indices where moved.count < count {
+                var asset = library.assets[index]
+                guard asset.kind == .external, asset.share == 0, !asset.trashed, asset.sidecar == nil else { continue }
+                let from = writer.diskPath(asset)
+                asset.relativePath = "Sorted/" + asset.relativePath.replacingOccurrences(of: "/", with: "-")
+                let to = writer.diskPath(asset)
+                try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try fm.moveItem(atPath: from, toPath: to)
+                library.assets[index] = asset
+                moved.append(asset)
+                paths.append("\(from) -> \(to)")
+            }
+            records.append(.init(fault: DemoFault.moved.rawValue, count: moved.count, paths: paths,
+                                 assetIds: moved.map(\.id.description),
+                                 note: "moved on the NAS after the newest dump; the database still has the old paths"))
+        }
+        var deleted = Set<Int>()
+        if let count = faults[.missing] {
+            var paths: [String] = []
+            var ids: [String] = []
+            for index in library.assets.indices where deleted.count < count {
+                let asset = library.assets[index]
+                guard asset.kind == .upload, asset.createdAt <= lastDump, asset.livePhotoVideo == nil, !asset.hidden else { continue }
+                try fm.removeItem(atPath: writer.diskPath(asset))
+                deleted.insert(index)
+                paths.append(writer.diskPath(asset))
+                ids.append(asset.id.description)
+            }
+            records.append(.init(fault: DemoFault.missing.rawValue, count: deleted.count, paths: paths, assetIds: ids,
+                                 note: "originals deleted after the newest dump"))
+        }
+        writer.library = library
+
+        // File snapshots of the nights that had them.
+        let skew = faults[.skew] ?? 0
+        let snapshotNights = Array(dumpTimes.dropLast(min(skew, nights - 1)))
+        if skew > 0 {
+            records.append(.init(fault: DemoFault.skew.rawValue, count: skew, paths: [], assetIds: [],
+                                 note: "no file snapshots for the last \(skew) nights: the newest is \(skew) days older than the newest dump"))
+        }
+        var corruptIDs: [String] = []
+        var corruptPaths: [String] = []
+        if let count = faults[.corrupt] {
+            for asset in library.assets where corruptIDs.count < count && asset.kind == .upload && !asset.hidden
+                && asset.createdAt <= lastDump && !deleted.contains(library.assets.firstIndex { $0.id == asset.id }!) {
+                corruptIDs.append(asset.id.description)
+                corruptPaths.append(asset.relativePath)
+            }
+            records.append(.init(fault: DemoFault.corrupt.rawValue, count: corruptIDs.count,
+                                 paths: corruptPaths.map { "upload snapshot: " + $0 }, assetIds: corruptIDs,
+                                 note: "bytes flipped in these originals inside the newest UPLOAD_LOCATION snapshot"))
+        }
+        if faults[.noThumbs] != nil {
+            records.append(.init(fault: DemoFault.noThumbs.rawValue, count: 1, paths: ["thumbs", "encoded-video"],
+                                 assetIds: [], note: "thumbs/ and encoded-video/ (with their .immich markers) are not in the UPLOAD_LOCATION snapshots"))
+        }
+        if faults[.dbOnly] != nil {
+            records.append(.init(fault: DemoFault.dbOnly.rawValue, count: 1, paths: [shares[1]], assetIds: [],
+                                 note: "the family share (\(DemoLibrary.importPaths[1])) has no snapshot at all"))
+        }
+        var snapshots: [DemoManifest.Snapshot] = []
+        let stamp = DateFormatter()
+        stamp.timeZone = zone
+        stamp.locale = Locale(identifier: "en_US_POSIX")
+        for (n, night) in snapshotNights.enumerated() {
+            let newest = n == snapshotNights.count - 1
+            let uploadTime = night + 3600
+            stamp.dateFormat = "yyyyMMdd'T'HHmmss"
+            let archive = root + "/backups/upload/upload-\(stamp.string(from: Date(timeIntervalSince1970: uploadTime))).tar.zst"
+            let files = try writeUploadSnapshot(writer, to: archive, at: newest ? options.now : uploadTime,
+                                                withThumbs: faults[.noThumbs] == nil, dumps: dumps,
+                                                corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
+            snapshots.append(.init(source: "upload", kind: "archive", path: archive, time: iso(uploadTime), files: files))
+            let nasTime = night + 5400
+            stamp.dateFormat = "yyyy-MM-dd_HH-mm"
+            let folder = nas + "/@snapshots/\(stamp.string(from: Date(timeIntervalSince1970: nasTime)))/photos"
+            let copied = try copyShare(writer, share: 0, to: folder, at: newest ? options.now : nasTime)
+            snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "directory", path: folder,
+                                   time: iso(nasTime), files: copied))
+            if faults[.dbOnly] == nil {
+                let family = root + "/backups/nas/family-\(Int64(nasTime)).tar.gz"
+                let count = try archiveShare(writer, share: 1, to: family, at: newest ? options.now : nasTime)
+                snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[1])", kind: "archive", path: family,
+                                       time: iso(nasTime), files: count))
+            }
+        }
+
+        // The plan and the manifest.
+        let plan = root + "/drill.yml"
+        try planText(options, faults: faults).write(toFile: plan, atomically: true, encoding: .utf8)
+        let counts = manifestCounts(library, at: lastDump)
+        let manifest = DemoManifest(
+            era: options.era.rawValue, seed: options.seed, directory: root, plan: plan,
+            compose: immich + "/docker-compose.yml", uploadLocation: upload,
+            nasShares: Dictionary(uniqueKeysWithValues: zip(DemoLibrary.importPaths, shares)),
+            timeZone: options.timeZone, dumps: dumps, snapshots: snapshots, counts: counts,
+            faults: records.sorted { $0.fault < $1.fault })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(manifest).write(to: URL(fileURLWithPath: root + "/manifest.json"))
+        return manifest
+    }
+
+    static func iso(_ time: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: time))
+    }
+
+    /// UPLOAD_LOCATION as it stood at `time`, as one tar.zst whose top folder is `library/`.
+    static func writeUploadSnapshot(_ writer: DemoWriter, to path: String, at time: Double, withThumbs: Bool,
+                                    dumps: [DemoManifest.Snapshot], corrupt: Set<String>, deleted: Set<Int>) throws -> Int {
+        let archive = try ArchiveWriter(path: path, format: .tarZstd)
+        let library = writer.library
+        let upload = writer.uploadLocation
+        var count = 0
+        func add(_ relative: String, flip: Bool = false) throws {
+            let source = upload + "/" + relative
+            guard FileManager.default.fileExists(atPath: source) else { return }
+            if flip {
+                var data = try Data(contentsOf: URL(fileURLWithPath: source))
+                for i in stride(from: min(64, data.count - 1), to: data.count, by: max(data.count / 8, 1)) { data[i] ^= 0x5A }
+                try archive.addFile("library/" + relative, data: data, mtime: fileMtime(source))
+            } else {
+                try archive.addFile("library/" + relative, from: source)
+            }
+            count += 1
+        }
+        for folder in Deployment.uploadFolders where withThumbs || !Deployment.regenerableFolders.contains(folder) {
+            try add("\(folder)/.immich")
+        }
+        for user in library.users { try add(user.profileImage) }
+        if withThumbs {
+            for person in library.people {
+                let id = person.id.description
+                try add("thumbs/\(library.users[person.owner].id)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")
+            }
+        }
+        for (index, asset) in library.assets.enumerated() where asset.createdAt <= time {
+            if asset.kind != .external, !deleted.contains(index) {
+                try add(asset.relativePath, flip: corrupt.contains(asset.relativePath))
+            }
+            if withThumbs {
+                for derivative in writer.derivatives(asset) { try add(derivative.path) }
+            }
+        }
+        for dump in dumps where (try? fileMtime(dump.path)).map({ Double($0) <= time }) ?? false {
+            try add("backups/" + (dump.path as NSString).lastPathComponent)
+        }
+        try archive.close()
+        try DemoWriter.setMtime(path, time)
+        return count
+    }
+
+    static func fileMtime(_ path: String) throws -> Int64 {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw DrillError(.environment, file: path, "cannot stat") }
+        return Int64(st.st_mtim.tv_sec)
+    }
+
+    /// The files of a share that existed at `time` (external assets, sidecars, NAS clutter).
+    static func shareFiles(_ writer: DemoWriter, share: Int, at time: Double) -> [String] {
+        let root = writer.nasRoots[share]
+        var files: [String] = []
+        for asset in writer.library.assets where asset.kind == .external && asset.share == share && asset.createdAt <= time {
+            files.append(asset.relativePath)
+            if let sidecar = asset.sidecar { files.append(sidecar) }
+            let dir = (asset.relativePath as NSString).deletingLastPathComponent
+            let clutter = "\(dir)/@eaDir/\((asset.relativePath as NSString).lastPathComponent)/SYNOPHOTO_THUMB_XL.jpg"
+            if FileManager.default.fileExists(atPath: root + "/" + clutter) { files.append(clutter) }
+        }
+        return files.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
+    }
+
+    /// A Synology/btrfs-style snapshot folder: a copy of the share as it stood, mtimes kept.
+    static func copyShare(_ writer: DemoWriter, share: Int, to folder: String, at time: Double) throws -> Int {
+        let fm = FileManager.default
+        let files = shareFiles(writer, share: share, at: time)
+        for relative in files {
+            let target = folder + "/" + relative
+            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try fm.copyItem(atPath: writer.nasRoots[share] + "/" + relative, toPath: target)
+        }
+        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return files.count
+    }
+
+    /// A share as a tar.gz whose top folder is the share's name.
+    static func archiveShare(_ writer: DemoWriter, share: Int, to path: String, at time: Double) throws -> Int {
+        let archive = try ArchiveWriter(path: path, format: .tarGzip)
+        let files = shareFiles(writer, share: share, at: time)
+        for relative in files {
+            try archive.addFile(DemoLibrary.shares[share] + "/" + relative, from: writer.nasRoots[share] + "/" + relative)
+        }
+        try archive.close()
+        try DemoWriter.setMtime(path, time)
+        return files.count
+    }
+
+    static func manifestCounts(_ library: DemoLibrary, at time: Double) -> DemoManifest.Counts {
+        var c = DemoManifest.Counts()
+        let included = library.assets.indices.filter { library.assets[$0].createdAt <= time }
+        let set = Set(included)
+        for index in included {
+            let a = library.assets[index]
+            c.assets += 1
+            switch a.kind {
+            case .upload: c.uploaded += 1
+            case .template: c.libraryFiles += 1
+            case .external: c.external += 1
+            }
+            if a.offline { c.offline += 1 }
+            if a.trashed { c.trashed += 1 }
+            if a.favorite { c.favorites += 1 }
+            if !a.description.isEmpty { c.descriptions += 1 }
+            if a.sidecar != nil { c.sidecars += 1 }
+            if a.livePhotoVideo != nil { c.livePhotos += 1 }
+        }
+        c.users = library.users.count
+        c.albums = library.albums.count
+        c.albumMemberships = library.albums.reduce(0) { $0 + $1.assets.filter { set.contains($0) }.count }
+        c.faces = library.faces.filter { set.contains($0.asset) }.count
+        c.people = library.people.count
+        c.tags = library.tags.count
+        c.taggedAssets = Set(library.tagged.filter { set.contains($0.asset) }.map(\.asset)).count
+        c.sharedLinkAssets = library.sharedLink.assets.filter { set.contains($0) }.count
+        c.stacks = library.stacks.filter { set.contains($0.primary) }.count
+        return c
+    }
+
+    static func composeText(_ options: DemoOptions, faults: [DemoFault: Int]) -> String {
+        let v1 = options.era == .v1
+        let media = v1 ? "/usr/src/app/upload" : "/data"
+        let photosTarget = faults[.pathMismatch] != nil ? "/mnt/photos" : DemoLibrary.importPaths[0]
+        let photosMode = faults[.writableMount] != nil ? "" : ":ro"
+        let redis = v1 ? "docker.io/valkey/valkey:8-bookworm@sha256:fec42f399876eb6faf9e008570597741c87ff7662a54185593e74b09ce83d177"
+            : "docker.io/valkey/valkey:9@sha256:3b55fbaa0cd93cf0d9d961f405e4dfcc70efe325e2d84da207a0a8e6d8fde4f9"
+        let database = v1 ? "ghcr.io/immich-app/postgres:14-vectorchord0.3.0-pgvectors0.2.0@sha256:fa4f6e0971f454cd95fec5a9aaed2ed93d8f46725cc6bc61e0698e97dba96da1"
+            : "ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0@sha256:bcf63357191b76a916ae5eb93464d65c07511da41e3bf7a8416db519b40b1c23"
+        return """
+        #
+        # immich-drill demo: an Immich \(v1 ? "v1.135.3" : "v2.7.5") install in the shape of that release's docker-compose.yml,
+        # plus an external library on two NAS shares (/volume1/photos and /volume1/family on the Docker host).
+        #
+        name: immich
+
+        services:
+          immich-server:
+            container_name: immich_server
+            image: ghcr.io/immich-app/immich-server:${IMMICH_VERSION:-release}
+            volumes:
+              # Do not edit the next line. If you want to change the media storage location on your system, edit the value of UPLOAD_LOCATION in the .env file
+              - ${UPLOAD_LOCATION}:\(media)
+              - /etc/localtime:/etc/localtime:ro
+              - /volume1/photos:\(photosTarget)\(photosMode)
+              - /volume1/family:\(DemoLibrary.importPaths[1]):ro
+            env_file:
+              - .env
+            ports:
+              - '2283:2283'
+            depends_on:
+              - redis
+              - database
+            restart: always
+            healthcheck:
+              disable: false
+
+          immich-machine-learning:
+            container_name: immich_machine_learning
+            image: ghcr.io/immich-app/immich-machine-learning:${IMMICH_VERSION:-release}
+            volumes:
+              - model-cache:/cache
+            env_file:
+              - .env
+            restart: always
+            healthcheck:
+              disable: false
+
+          redis:
+            container_name: immich_redis
+            image: \(redis)
+            healthcheck:
+              test: redis-cli ping || exit 1
+            restart: always
+
+          database:
+            container_name: immich_postgres
+            image: \(database)
+            environment:
+              POSTGRES_PASSWORD: ${DB_PASSWORD}
+              POSTGRES_USER: ${DB_USERNAME}
+              POSTGRES_DB: ${DB_DATABASE_NAME}
+              POSTGRES_INITDB_ARGS: '--data-checksums'
+            volumes:
+              # Do not edit the next line. If you want to change the database storage location on your system, edit the value of DB_DATA_LOCATION in the .env file
+              - ${DB_DATA_LOCATION}:/var/lib/postgresql/data
+            shm_size: 128mb
+            restart: always
+
+        volumes:
+          model-cache:
+
+        """
+    }
+
+    static func envText(_ options: DemoOptions) -> String {
+        """
+        # You can find documentation for all the supported env variables at https://docs.immich.app/install/environment-variables
+
+        # The location where your uploaded files are stored
+        UPLOAD_LOCATION=./library
+
+        # The location where your database files are stored. Network shares are not supported for the database
+        DB_DATA_LOCATION=./postgres
+
+        TZ=\(options.timeZone)
+
+        # The Immich version to use. You can pin this to a specific version like "v2.1.0"
+        IMMICH_VERSION=\(options.era == .v1 ? "v1.135.3" : "v2.7.5")
+
+        # Connection secret for postgres. You should change it to a random password
+        DB_PASSWORD=postgres
+
+        # The values below this line do not need to be changed
+        ###################################################################################
+        DB_USERNAME=postgres
+        DB_DATABASE_NAME=immich
+
+        """
+    }
+
+    static func planText(_ options: DemoOptions, faults: [DemoFault: Int]) -> String {
+        var lines = [
+            "# The drill plan of this immich-drill demo. Paths are relative to this file.",
+            "version: 1",
+            "name: demo-\(options.era.rawValue)",
+            "",
+            "deployment:",
+            "  compose: immich/docker-compose.yml",
+            "",
+            "# The Docker host's NAS shares are /volume1/…; here they are in nas/.",
+            "mounts:",
+            "  - host: /volume1",
+            "    drill: nas",
+            "",
+            "sources:",
+            "  database:",
+            "    dumps: [immich/library/backups]",
+            "  upload:",
+            "    archive: backups/upload/upload-{time}.tar.zst",
+            "    path: library",
+            "  external:\(DemoLibrary.importPaths[0]):",
+            "    directory: nas/@snapshots/{time}/photos",
+        ]
+        if faults[.dbOnly] == nil {
+            lines += ["  external:\(DemoLibrary.importPaths[1]):",
+                      "    archive: backups/nas/family-{time}.tar.gz",
+                      "    path: family"]
+        }
+        lines += ["", "targets:", "  rpo: 26h", "  rto: 4h", "  max-skew: 6h", "", "scratch: scratch", ""]
+        return lines.joined(separator: "\n")
+    }
+}
