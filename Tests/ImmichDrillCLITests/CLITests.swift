@@ -265,6 +265,27 @@ enum CLI {
         #expect(try CLI.run(["catalog", path, "--time-zone", "Mars/Base"]).status == 64)
     }
 
+    @Test func demoCommand() throws {
+        let dir = CLI.tempDir() + "/demo"
+        let clean = try CLI.run(["demo", "--dir", dir, "--assets", "40", "--format", "json"])
+        #expect(clean.status == 0, "\(clean.stderr)")
+        #expect(clean.stderr.contains("immich-drill demo (v2, 40 assets, seed 1) in \(dir)"))
+        #expect(clean.stdout.contains("\"schema\" : \"immich-drill/plan/v1\""))
+        let manifest = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as? [String: Any])
+        #expect(manifest["era"] as? String == "v2")
+        #expect((manifest["dumps"] as? [Any])?.count == 5)
+        // The same again refuses the folder; faults change the verdict; bad options are usage errors.
+        #expect(try CLI.run(["demo", "--dir", dir, "--no-run"]).status == 64)
+        let faulty = try CLI.run(["demo", "--dir", CLI.tempDir() + "/d", "--era", "v1", "--assets", "30",
+                                  "--fault", "writable-mount", "--fault", "moved=1"])
+        #expect(faulty.status == 1, "mount-writable is a warning")
+        #expect(faulty.stdout.contains("WARNING mount-writable"))
+        #expect(try CLI.run(["demo", "--fault", "nonsense", "--no-run"]).status == 64)
+        #expect(try CLI.run(["demo", "--fault", "moved=0", "--no-run"]).status == 64)
+        #expect(try CLI.run(["demo", "--era", "v3", "--no-run"]).status == 64)
+    }
+
     @Test func usageErrors() throws {
         #expect(try CLI.run(["plan"]).status == 64)
         #expect(try CLI.run(["init"]).status == 64)

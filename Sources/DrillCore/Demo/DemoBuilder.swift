@@ -171,6 +171,7 @@ public enum DemoBuilder {
         }
 
         var writer = DemoWriter(library: library, uploadLocation: upload, nasRoots: shares)
+        writer.sizeScale = options.sizeScale
         try writer.writeFiles(upTo: options.now)
         library = writer.library
 

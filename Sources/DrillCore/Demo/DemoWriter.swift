@@ -14,6 +14,8 @@ public struct DemoWriter {
     public var uploadLocation: String
     /// The NAS shares on disk (the external library's host folders), by `DemoAsset.share`.
     public var nasRoots: [String]
+    /// File sizes times this.
+    public var sizeScale = 0.01
 
     public init(library: DemoLibrary, uploadLocation: String, nasRoots: [String]) {
         self.library = library
@@ -120,7 +122,12 @@ public struct DemoWriter {
                 try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
             }
             for derivative in derivatives(asset) {
-                let small = derivative.kind == "encoded_video" ? max(asset.size / 4, 1024) : 8192
+                // Real sizes: a WebP thumbnail ~30 kB, a JPEG preview ~300 kB, a transcode ~1/4 of the original.
+                let small: Int64 = switch derivative.kind {
+                case "encoded_video": max(asset.size / 4, 256)
+                case "preview": max(Int64(300_000 * sizeScale), 128)
+                default: max(Int64(30_000 * sizeScale), 64)
+                }
                 try DemoWriter.writeMedia(uploadLocation + "/" + derivative.path, size: small,
                                           video: derivative.kind == "encoded_video", seed: seed &+ 1, mtime: asset.createdAt)
             }
