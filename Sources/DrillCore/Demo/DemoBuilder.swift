@@ -273,8 +273,8 @@ public enum DemoBuilder {
         var corruptIDs: [String] = []
         var corruptPaths: [String] = []
         if let count = faults[.corrupt] {
-            for asset in library.assets where corruptIDs.count < count && asset.kind == .upload && !asset.hidden
-                && asset.createdAt <= lastDump && !deleted.contains(library.assets.firstIndex { $0.id == asset.id }!) {
+            for (index, asset) in library.assets.enumerated() where corruptIDs.count < count && asset.kind == .upload
+                && !asset.hidden && asset.createdAt <= lastDump && !deleted.contains(index) {
                 corruptIDs.append(asset.id.description)
                 corruptPaths.append(asset.relativePath)
             }
