@@ -403,14 +403,16 @@ public enum DemoBuilder {
         return files.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
     }
 
-    /// A Synology/btrfs-style snapshot folder: a copy of the share as it stood, mtimes kept.
+    /// A snapshot folder of the share as it stood, the way `rsync --link-dest` (or a copy-on-write btrfs/ZFS
+    /// snapshot) keeps one: unchanged files share their data with the live share (hard links), mtimes kept.
     static func copyShare(_ writer: DemoWriter, share: Int, to folder: String, at time: Double) throws -> Int {
         let fm = FileManager.default
         let files = shareFiles(writer, share: share, at: time)
         for relative in files {
             let target = folder + "/" + relative
             try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try fm.copyItem(atPath: writer.nasRoots[share] + "/" + relative, toPath: target)
+            let source = writer.nasRoots[share] + "/" + relative
+            if link(source, target) != 0 { try fm.copyItem(atPath: source, toPath: target) }
         }
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return files.count
