@@ -77,7 +77,7 @@ extension ImmichDrill {
                          "  UPLOAD_LOCATION \(manifest.uploadLocation)",
                          "  NAS shares     \(manifest.nasShares.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }.joined(separator: ", "))",
                          "  dumps          \(manifest.dumps.count) nights in \(manifest.uploadLocation)/backups",
-                         "  snapshots      \(manifest.snapshots.count) in \(manifest.directory)/backups and \(manifest.directory)/nas/@snapshots",
+                         "  snapshots      \(manifest.snapshots.count) in \(manifest.directory)/backups (UPLOAD_LOCATION as snapshot folders, the shares as tar.zst and tar.gz)",
                          "  plan           \(manifest.plan)",
                          "  manifest       \(manifest.directory)/manifest.json"]
             if !manifest.faults.isEmpty {

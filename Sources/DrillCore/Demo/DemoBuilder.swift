@@ -1,8 +1,8 @@
 // `immich-drill demo`: a realistic synthetic Immich install with its backups and named faults. It builds, in one
 // folder: the Compose file and .env of the chosen era, UPLOAD_LOCATION with its six folders and markers, two NAS
 // shares for an external library, several nights of Immich-named database dumps (pg_dumpall or pg_dump layout,
-// gzip), several nights of file snapshots (UPLOAD_LOCATION as tar.zst, one share as Synology-style snapshot
-// folders, the other as tar.gz), a drill plan pointing at all of it, and a manifest of what was made and which
+// gzip), several nights of file snapshots (UPLOAD_LOCATION as rsync --link-dest style snapshot folders, one share
+// as tar.zst, the other as tar.gz), a drill plan pointing at all of it, and a manifest of what was made and which
 // fault touched which paths and assets, so tests know the exact expected findings.
 
 import DrillArchive
@@ -298,20 +298,21 @@ public enum DemoBuilder {
             let newest = n == snapshotNights.count - 1
             let uploadTime = night + 3600
             stamp.dateFormat = "yyyyMMdd'T'HHmmss"
-            let archive = root + "/backups/upload/upload-\(stamp.string(from: Date(timeIntervalSince1970: uploadTime))).tar.zst"
-            let files = try writeUploadSnapshot(writer, to: archive, at: newest ? options.now : uploadTime,
-                                                withThumbs: faults[.noThumbs] == nil, dumps: dumps,
-                                                corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
-            snapshots.append(.init(source: "upload", kind: "archive", path: archive, time: iso(uploadTime), files: files))
+            let folder = root + "/backups/upload/\(stamp.string(from: Date(timeIntervalSince1970: uploadTime)))"
+            let files = try linkUploadSnapshot(writer, to: folder, at: newest ? options.now : uploadTime,
+                                               withThumbs: faults[.noThumbs] == nil, dumps: dumps,
+                                               corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
+            try DemoWriter.setMtime(folder, uploadTime)
+            snapshots.append(.init(source: "upload", kind: "directory", path: folder, time: iso(uploadTime), files: files))
             let nasTime = night + 5400
             stamp.dateFormat = "yyyy-MM-dd_HH-mm"
-            let folder = nas + "/@snapshots/\(stamp.string(from: Date(timeIntervalSince1970: nasTime)))/photos"
-            let copied = try copyShare(writer, share: 0, to: folder, at: newest ? options.now : nasTime)
-            snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "directory", path: folder,
-                                   time: iso(nasTime), files: copied))
+            let photos = root + "/backups/nas/photos-\(stamp.string(from: Date(timeIntervalSince1970: nasTime))).tar.zst"
+            let count = try archiveShare(writer, share: 0, to: photos, format: .tarZstd, at: newest ? options.now : nasTime)
+            snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "archive", path: photos,
+                                   time: iso(nasTime), files: count))
             if faults[.dbOnly] == nil {
                 let family = root + "/backups/nas/family-\(Int64(nasTime)).tar.gz"
-                let count = try archiveShare(writer, share: 1, to: family, at: newest ? options.now : nasTime)
+                let count = try archiveShare(writer, share: 1, to: family, format: .tarGzip, at: newest ? options.now : nasTime)
                 snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[1])", kind: "archive", path: family,
                                        time: iso(nasTime), files: count))
             }
@@ -338,27 +339,32 @@ public enum DemoBuilder {
         return formatter.string(from: Date(timeIntervalSince1970: time))
     }
 
-    /// UPLOAD_LOCATION as it stood at `time`, as one tar.zst whose top folder is `library/`.
-    static func writeUploadSnapshot(_ writer: DemoWriter, to path: String, at time: Double, withThumbs: Bool,
-                                    dumps: [DemoManifest.Snapshot], corrupt: Set<String>, deleted: Set<Int>) throws -> Int {
-        let archive = try ArchiveWriter(path: path, format: .tarZstd)
+    /// UPLOAD_LOCATION as it stood at `time`, as a snapshot folder holding `library/` the way `rsync --link-dest`
+    /// leaves one: unchanged files are hard links to the live ones, so nights of snapshots cost little space. A
+    /// corrupt original is written as its own damaged copy, never through the link.
+    static func linkUploadSnapshot(_ writer: DemoWriter, to folder: String, at time: Double, withThumbs: Bool,
+                                   dumps: [DemoManifest.Snapshot], corrupt: Set<String>, deleted: Set<Int>) throws -> Int {
+        let fm = FileManager.default
         let library = writer.library
         let upload = writer.uploadLocation
         var count = 0
         func add(_ relative: String, flip: Bool = false) throws {
             let source = upload + "/" + relative
-            guard FileManager.default.fileExists(atPath: source) else { return }
+            let target = folder + "/library/" + relative
+            guard fm.fileExists(atPath: source) else { return }
+            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             if flip {
                 var data = try Data(contentsOf: URL(fileURLWithPath: source))
                 for i in stride(from: min(64, data.count - 1), to: data.count, by: max(data.count / 8, 1)) { data[i] ^= 0x5A }
-                try archive.addFile("library/" + relative, data: data, mtime: fileMtime(source))
-            } else {
-                try archive.addFile("library/" + relative, from: source)
+                try data.write(to: URL(fileURLWithPath: target))
+                try DemoWriter.setMtime(target, Double(try fileMtime(source)))
+            } else if link(source, target) != 0 {
+                try fm.copyItem(atPath: source, toPath: target)
             }
             count += 1
         }
-        for folder in Deployment.uploadFolders where withThumbs || !Deployment.regenerableFolders.contains(folder) {
-            try add("\(folder)/.immich")
+        for folderName in Deployment.uploadFolders where withThumbs || !Deployment.regenerableFolders.contains(folderName) {
+            try add("\(folderName)/.immich")
         }
         for user in library.users { try add(user.profileImage) }
         if withThumbs {
@@ -378,8 +384,6 @@ public enum DemoBuilder {
         for dump in dumps where (try? fileMtime(dump.path)).map({ Double($0) <= time }) ?? false {
             try add("backups/" + (dump.path as NSString).lastPathComponent)
         }
-        try archive.close()
-        try DemoWriter.setMtime(path, time)
         return count
     }
 
@@ -403,24 +407,10 @@ public enum DemoBuilder {
         return files.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
     }
 
-    /// A snapshot folder of the share as it stood, the way `rsync --link-dest` (or a copy-on-write btrfs/ZFS
-    /// snapshot) keeps one: unchanged files share their data with the live share (hard links), mtimes kept.
-    static func copyShare(_ writer: DemoWriter, share: Int, to folder: String, at time: Double) throws -> Int {
-        let fm = FileManager.default
-        let files = shareFiles(writer, share: share, at: time)
-        for relative in files {
-            let target = folder + "/" + relative
-            try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let source = writer.nasRoots[share] + "/" + relative
-            if link(source, target) != 0 { try fm.copyItem(atPath: source, toPath: target) }
-        }
-        try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return files.count
-    }
-
-    /// A share as a tar.gz whose top folder is the share's name.
-    static func archiveShare(_ writer: DemoWriter, share: Int, to path: String, at time: Double) throws -> Int {
-        let archive = try ArchiveWriter(path: path, format: .tarGzip)
+    /// A share as it stood at `time`, as an archive whose top folder is the share's name.
+    static func archiveShare(_ writer: DemoWriter, share: Int, to path: String, format: ArchiveWriter.Format,
+                             at time: Double) throws -> Int {
+        let archive = try ArchiveWriter(path: path, format: format)
         let files = shareFiles(writer, share: share, at: time)
         for relative in files {
             try archive.addFile(DemoLibrary.shares[share] + "/" + relative, from: writer.nasRoots[share] + "/" + relative)
@@ -580,10 +570,11 @@ public enum DemoBuilder {
             "  database:",
             "    dumps: [immich/library/backups]",
             "  upload:",
-            "    archive: backups/upload/upload-{time}.tar.zst",
+            "    directory: backups/upload/{time}",
             "    path: library",
             "  external:\(DemoLibrary.importPaths[0]):",
-            "    directory: nas/@snapshots/{time}/photos",
+            "    archive: backups/nas/photos-{time}.tar.zst",
+            "    path: photos",
         ]
         if faults[.dbOnly] == nil {
             lines += ["  external:\(DemoLibrary.importPaths[1]):",

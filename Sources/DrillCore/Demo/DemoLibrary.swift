@@ -123,7 +123,7 @@ public struct DemoLibrary: Sendable {
             let owner = Int(rng.next() % UInt64(users.count))
             let roll = rng.next() % 100
             let kind: DemoAssetKind = roll < 25 ? .external : roll < 40 ? .template : .upload
-            let isVideo = rng.chance(0.12)
+            let isVideo = rng.chance(0.06) // a phone library: mostly photos, some videos
             let ext = isVideo ? "mp4" : "jpg"
             // A photo library's spread: JPEGs of 1–8 MB, videos of 20–200 MB, times the scale.
             let base = isVideo ? 20_000_000 + Int64(rng.next() % 180_000_000) : 1_000_000 + Int64(rng.next() % 7_000_000)
