@@ -7,6 +7,27 @@ import Crypto
 import DrillArchive
 import Foundation
 
+/// Creates folders, remembering the ones it made, so writing a million files does not stat every parent of every
+/// file again.
+final class FolderMaker: @unchecked Sendable {
+    private var made = Set<String>()
+    private let lock = NSLock()
+
+    func ensure(parentOf path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        lock.lock()
+        let known = made.contains(folder)
+        lock.unlock()
+        if known { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        lock.lock()
+        made.insert(folder)
+        lock.unlock()
+    }
+
+    static let shared = FolderMaker()
+}
+
 /// Writes demo files and rows.
 public struct DemoWriter {
     public var library: DemoLibrary
@@ -36,20 +57,20 @@ public struct DemoWriter {
     /// Writes a file of `size` bytes that starts like a JPEG or MP4; returns its SHA-1.
     @discardableResult
     static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws -> [UInt8] {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        guard let handle = FileHandle(forWritingAtPath: path) ?? {
-            FileManager.default.createFile(atPath: path, contents: nil)
-            return FileHandle(forWritingAtPath: path)
-        }() else {
-            throw DrillError(.environment, file: path, "cannot write a demo file")
+        try FolderMaker.shared.ensure(parentOf: path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(errno)))
         }
+        defer { close(fd) }
         var hasher = Insecure.SHA1()
         var rng = DemoRandom(seed: seed)
+        var failure: Int32 = 0
         func emit(_ bytes: [UInt8]) {
-            guard !bytes.isEmpty else { return }
+            guard !bytes.isEmpty, failure == 0 else { return }
             hasher.update(data: bytes)
-            handle.write(Data(bytes))
+            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written != bytes.count { failure = errno == 0 ? EIO : errno }
         }
         let header = Array((video ? mp4Header : jpegHeader).prefix(Int(min(size, 24))))
         let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
@@ -63,16 +84,24 @@ public struct DemoWriter {
             filler -= Int64(n)
         }
         emit(trailer)
-        try handle.close()
-        try setMtime(path, mtime)
+        guard failure == 0 else {
+            throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(failure)))
+        }
+        setMtime(fd: fd, mtime)
         return Array(hasher.finalize())
     }
 
     static func writeText(_ path: String, _ text: String, mtime: Double) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FolderMaker.shared.ensure(parentOf: path)
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         try setMtime(path, mtime)
+    }
+
+    static func setMtime(fd: Int32, _ seconds: Double) {
+        let whole = seconds.rounded(.down)
+        var times = [timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9)),
+                     timespec(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1e9))]
+        _ = futimens(fd, &times)
     }
 
     static func setMtime(_ path: String, _ seconds: Double) throws {

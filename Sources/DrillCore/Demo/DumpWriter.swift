@@ -97,6 +97,15 @@ public typealias RowSource = (_ emit: (DumpRow) throws -> Void) throws -> Void
 
 /// Writes dumps from a template.
 public struct DumpWriter {
+    /// What a column a row leaves out is written as.
+    enum Filler {
+        case constant(String)
+        case now
+        case freshUUID
+        /// No value the declaration allows: an error if a row leaves the column out.
+        case unavailable(DrillError)
+    }
+
     public var template: DumpTemplate
     /// The PostgreSQL server the dump claims to come from, e.g. `14.17 (Debian 14.17-1.pgdg120+1)`.
     public var serverVersion: String
@@ -137,19 +146,40 @@ public struct DumpWriter {
                 case .copy(let header, let table, let columns, let templateRows):
                     try out.write(header + "\n")
                     if let source = rows[table] {
-                        let declared = template.tables[table] ?? []
+                        // What each column gets when a row leaves it out, worked out once per table.
+                        let declared = Dictionary(uniqueKeysWithValues: (template.tables[table] ?? []).map { ($0.name, $0) })
+                        let fillers = columns.map { name -> Filler in
+                            do {
+                                switch try DumpWriter.filler(declared[name], table: table, now: now, uuid: { .zero }) {
+                                case .uuid: return .freshUUID
+                                case .timestamp: return .now
+                                case let value: return .constant(value.copyText)
+                                }
+                            } catch let error as DrillError {
+                                return .unavailable(error)
+                            } catch {
+                                return .unavailable(DrillError(.input, "\(error)"))
+                            }
+                        }
+                        let nowText = CopyValue.timestamp(now).copyText
                         try source { row in
-                            var fields: [String] = []
-                            fields.reserveCapacity(columns.count)
-                            for name in columns {
+                            var line = ""
+                            line.reserveCapacity(256)
+                            for (i, name) in columns.enumerated() {
+                                if i > 0 { line += "\t" }
                                 if let value = row[name] {
-                                    fields.append(value.copyText)
+                                    line += value.copyText
                                 } else {
-                                    let column = declared.first { $0.name == name }
-                                    fields.append(try DumpWriter.filler(column, table: table, now: now, uuid: uuid).copyText)
+                                    switch fillers[i] {
+                                    case .constant(let text): line += text
+                                    case .now: line += nowText
+                                    case .freshUUID: line += uuid().description
+                                    case .unavailable(let error): throw error
+                                    }
                                 }
                             }
-                            try out.write(fields.joined(separator: "\t") + "\n")
+                            line += "\n"
+                            try out.write(line)
                         }
                     } else {
                         for row in templateRows { try out.write(row + "\n") }
