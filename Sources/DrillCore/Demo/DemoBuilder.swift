@@ -351,15 +351,19 @@ public enum DemoBuilder {
         func add(_ relative: String, flip: Bool = false) throws {
             let source = upload + "/" + relative
             let target = folder + "/library/" + relative
-            try FolderMaker.shared.ensure(parentOf: target)
             if flip {
+                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 var data = try Data(contentsOf: URL(fileURLWithPath: source))
                 for i in stride(from: min(64, data.count - 1), to: data.count, by: max(data.count / 8, 1)) { data[i] ^= 0x5A }
                 try data.write(to: URL(fileURLWithPath: target))
                 try DemoWriter.setMtime(target, Double(try fileMtime(source)))
-            } else if link(source, target) != 0 {
-                if errno == ENOENT { return } // not there (deleted, or never written)
-                try fm.copyItem(atPath: source, toPath: target)
+            } else {
+                guard fm.fileExists(atPath: source) else { return } // deleted, or never written
+                let (_, code) = try FolderMaker.withParent(of: target) { () -> (Int32, Int32) in
+                    let status = link(source, target)
+                    return (status, status == 0 ? 0 : errno)
+                }
+                if code != 0 { try fm.copyItem(atPath: source, toPath: target) }
             }
             count += 1
         }

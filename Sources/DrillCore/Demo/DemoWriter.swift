@@ -7,25 +7,17 @@ import Crypto
 import DrillArchive
 import Foundation
 
-/// Creates folders, remembering the ones it made, so writing a million files does not stat every parent of every
-/// file again.
-final class FolderMaker: @unchecked Sendable {
-    private var made = Set<String>()
-    private let lock = NSLock()
-
-    func ensure(parentOf path: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        lock.lock()
-        let known = made.contains(folder)
-        lock.unlock()
-        if known { return }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        lock.lock()
-        made.insert(folder)
-        lock.unlock()
+/// Creates a file's folder only when the file cannot be made without it, so writing a million files costs no
+/// extra system call per file and no memory for a list of folders.
+enum FolderMaker {
+    /// Runs `make`; when it fails with ENOENT, creates the parent folder of `path` and runs it once more.
+    static func withParent<T>(of path: String, _ make: () -> (T, Int32)) throws -> (T, Int32) {
+        let first = make()
+        guard first.1 == ENOENT else { return first }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
+        return make()
     }
-
-    static let shared = FolderMaker()
 }
 
 /// Writes demo files and rows.
@@ -57,10 +49,12 @@ public struct DemoWriter {
     /// Writes a file of `size` bytes that starts like a JPEG or MP4; returns its SHA-1.
     @discardableResult
     static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws -> [UInt8] {
-        try FolderMaker.shared.ensure(parentOf: path)
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let (fd, code) = try FolderMaker.withParent(of: path) { () -> (Int32, Int32) in
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            return (fd, fd >= 0 ? 0 : errno)
+        }
         guard fd >= 0 else {
-            throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(errno)))
+            throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(code)))
         }
         defer { close(fd) }
         var hasher = Insecure.SHA1()
@@ -92,7 +86,8 @@ public struct DemoWriter {
     }
 
     static func writeText(_ path: String, _ text: String, mtime: Double) throws {
-        try FolderMaker.shared.ensure(parentOf: path)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                withIntermediateDirectories: true)
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         try setMtime(path, mtime)
     }
