@@ -64,7 +64,7 @@ public struct DemoAsset: Sendable {
     public var hidden = false
     public var stack: Int?
     /// SHA-1 of the bytes (uploads); filled when the file is written.
-    public var contentSHA1: [UInt8] = []
+    public var contentSHA1 = Digest20.zero
 }
 
 /// The whole demo library.

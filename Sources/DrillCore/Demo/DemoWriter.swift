@@ -140,8 +140,9 @@ public struct DemoWriter {
         for index in library.assets.indices where library.assets[index].createdAt <= time {
             var asset = library.assets[index]
             let seed = asset.id.low ^ asset.id.high
-            asset.contentSHA1 = try DemoWriter.writeMedia(diskPath(asset), size: asset.size,
-                                                          video: asset.isVideo, seed: seed, mtime: asset.takenAt)
+            let digest = try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed,
+                                                   mtime: asset.takenAt)
+            asset.contentSHA1 = Digest20(digest) ?? .zero
             if let sidecar = asset.sidecar {
                 try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
             }
@@ -220,7 +221,7 @@ extension DemoWriter {
                 let asset = library.assets[index]
                 let path = writer.databasePath(asset)
                 let checksum = asset.kind == .external ? Array(Insecure.SHA1.hash(data: Data("path:\(path)".utf8)))
-                    : asset.contentSHA1
+                    : asset.contentSHA1.bytes
                 var row: DumpRow = [
                     "id": .uuid(asset.id), "deviceAssetId": .text("\(asset.originalFileName)-\(asset.size)"),
                     "ownerId": owner(asset.owner), "deviceId": .text(asset.kind == .external ? "Library Import" : "iPhone"),

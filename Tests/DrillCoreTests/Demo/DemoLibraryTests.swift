@@ -31,7 +31,7 @@ import Testing
         let upload = try #require(library.assets.first { $0.kind == .upload })
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/library/" + upload.relativePath))
         #expect(Int64(bytes.count) == upload.size)
-        #expect(Array(Insecure.SHA1.hash(data: bytes)) == upload.contentSHA1)
+        #expect(Array(Insecure.SHA1.hash(data: bytes)) == upload.contentSHA1.bytes)
         #expect(bytes.prefix(3) == Data(upload.isVideo ? [0, 0, 0] : [0xFF, 0xD8, 0xFF]))
         #expect(library.assets.contains { $0.sidecar != nil })
 
