@@ -19,8 +19,18 @@ func sh(_ command: String) throws -> String {
     return String(decoding: data, as: UTF8.self)
 }
 
+/// One scratch folder per test process, removed when the process exits.
+enum TestScratch {
+    nonisolated(unsafe) static let root: String = {
+        let path = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }
+        return path
+    }()
+}
+
 func tempDir() -> String {
-    let path = NSTemporaryDirectory() + "immich-drill-archive-\(UUID().uuidString.prefix(8))"
+    let path = TestScratch.root + "/archive-\(UUID().uuidString.prefix(8))"
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }

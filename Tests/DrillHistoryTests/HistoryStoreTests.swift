@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct HistoryStoreTests {
     func tempPath() -> String {
-        NSTemporaryDirectory() + "immich-drill-history-\(UUID().uuidString.prefix(8))/state/history.sqlite"
+        NSTemporaryDirectory() + "immich-drill-tests-\(getpid())/history-\(UUID().uuidString.prefix(8))/state/history.sqlite"
     }
 
     @Test func recordsAndListsNewestFirst() throws {
@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func unwritableLocationIsAClearError() throws {
-        let dir = NSTemporaryDirectory() + "immich-drill-history-\(UUID().uuidString.prefix(8))"
+        let dir = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())/history-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // A regular file where the folder should be.
         FileManager.default.createFile(atPath: dir + "/state", contents: Data("x".utf8))

@@ -10,6 +10,16 @@ struct RunResult {
     var stderr: String
 }
 
+/// One scratch folder per test process, removed when the process exits.
+enum TestScratch {
+    nonisolated(unsafe) static let root: String = {
+        let path = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }
+        return path
+    }()
+}
+
 enum Shell {
     @discardableResult
     static func run(_ program: String, _ arguments: [String]) throws -> Int32 {
@@ -65,7 +75,7 @@ enum CLI {
     }
 
     static func tempDir() -> String {
-        let path = NSTemporaryDirectory() + "immich-drill-cli-\(UUID().uuidString.prefix(8))"
+        let path = TestScratch.root + "/cli-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

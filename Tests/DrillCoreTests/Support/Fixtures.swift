@@ -22,7 +22,7 @@ enum Fixtures {
 
     /// A fresh temporary directory.
     static func tempDir(_ label: String = "t") -> String {
-        let path = NSTemporaryDirectory() + "immich-drill-tests-\(label)-\(UUID().uuidString.prefix(8))"
+        let path = TestScratch.root + "/\(label)-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -42,4 +42,14 @@ enum Fixtures {
     static func mkdir(_ path: String) {
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
+}
+
+/// One scratch folder per test process, removed when the process exits.
+enum TestScratch {
+    nonisolated(unsafe) static let root: String = {
+        let path = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }
+        return path
+    }()
 }
