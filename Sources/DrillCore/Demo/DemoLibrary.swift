@@ -176,7 +176,11 @@ public struct DemoLibrary: Sendable {
                 assets[i + 1].hidden = true
                 assets[i + 1].owner = assets[i].owner
                 assets[i + 1].createdAt = assets[i].createdAt // uploaded together, so every dump has both
-                assets[i + 1].relativePath = (assets[i + 1].relativePath as NSString).deletingPathExtension + ".mov"
+                // The video part lives in the still's owner's upload folder, as a .mov.
+                var parts = ((assets[i + 1].relativePath as NSString).deletingPathExtension + ".mov")
+                    .split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+                parts[1] = users[assets[i].owner].id.description
+                assets[i + 1].relativePath = parts.joined(separator: "/")
                 assets[i].livePhotoVideo = assets[i + 1].id
                 i += 2
                 continue

@@ -11,6 +11,12 @@ import Testing
         #expect(a.assets.map(\.id) == b.assets.map(\.id) && a.assets.map(\.relativePath) == b.assets.map(\.relativePath))
         #expect(a.assets.map(\.id) != c.assets.map(\.id))
         #expect(Set(a.assets.map(\.kind)) == [.upload, .template, .external])
+        // Every upload sits in its owner's folder, live-photo video parts included.
+        let big = DemoLibrary(era: .v2, count: 400, seed: 7, installedAt: 1_760_000_000, lastDay: 1_760_400_000, sizeScale: 0.001)
+        #expect(big.assets.contains { $0.hidden && $0.relativePath.hasSuffix(".mov") })
+        for asset in big.assets where asset.kind == .upload {
+            #expect(asset.relativePath.hasPrefix("upload/\(big.users[asset.owner].id)/"))
+        }
     }
 
     @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: DumpTemplate.Era.allCases)
