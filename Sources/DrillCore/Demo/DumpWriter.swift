@@ -28,7 +28,7 @@ public enum CopyValue: Sendable, Equatable {
         case .int(let i): return String(i)
         case .uuid(let u): return u.description
         case .timestamp(let t): return CopyValue.timestampText(t)
-        case .bytea(let bytes): return "\\\\x" + bytes.map { String(format: "%02x", $0) }.joined()
+        case .bytea(let bytes): return "\\\\x" + CopyValue.hex(bytes)
         case .textArray(let items):
             let inner = items.map { item -> String in
                 guard let item else { return "NULL" }
@@ -41,8 +41,21 @@ public enum CopyValue: Sendable, Equatable {
         }
     }
 
+    /// Lower-case hex of bytes.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            for (i, byte) in bytes.enumerated() {
+                buffer[2 * i] = digits[Int(byte >> 4)]
+                buffer[2 * i + 1] = digits[Int(byte & 0xF)]
+            }
+            return bytes.count * 2
+        }
+    }
+
     /// COPY's escapes for text: backslash, tab, newline, carriage return.
     static func escape(_ s: String) -> String {
+        if !s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {
@@ -66,13 +79,31 @@ public enum CopyValue: Sendable, Equatable {
         let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
         let rest = s - days * 86_400
         let (y, m, d) = civil(days)
-        var text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, rest / 3600, rest % 3600 / 60, rest % 60)
-        if micros > 0 {
-            var fraction = String(format: "%06d", micros)
-            while fraction.hasSuffix("0") { fraction.removeLast() }
-            text += "." + fraction
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        func put(_ value: Int, _ width: Int) {
+            var digits = [UInt8](repeating: 0x30, count: width)
+            var v = value
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(0x30 + v % 10)
+                v /= 10
+            }
+            bytes += digits
         }
-        return text + "+00"
+        put(y, 4); bytes.append(0x2D); put(m, 2); bytes.append(0x2D); put(d, 2); bytes.append(0x20)
+        put(rest / 3600, 2); bytes.append(0x3A); put(rest % 3600 / 60, 2); bytes.append(0x3A); put(rest % 60, 2)
+        if micros > 0 {
+            bytes.append(0x2E)
+            var fraction = micros
+            var width = 6
+            while fraction % 10 == 0 {
+                fraction /= 10
+                width -= 1
+            }
+            put(fraction, width)
+        }
+        bytes += [0x2B, 0x30, 0x30]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).

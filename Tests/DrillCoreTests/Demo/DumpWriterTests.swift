@@ -64,6 +64,17 @@ struct SmallDataset {
         #expect(CopyValue.timestamp(1_719_835_200.5).copyText == "2024-07-01 12:00:00.5+00")
         #expect(CopyValue.timestamp(0).copyText == "1970-01-01 00:00:00+00")
         #expect(CopyValue.timestamp(951_782_400).copyText == "2000-02-29 00:00:00+00")
+        // Timestamps and bytea round-trip through the reader's decoders.
+        var rng = DemoRandom(seed: 5)
+        for _ in 0..<2000 {
+            let t = Double(Int64(rng.next() % 4_000_000_000_000_000) - 1_000_000_000_000_000) / 1_000_000
+            let text = Array(CopyValue.timestamp(t).copyText.utf8)
+            let back = text.withUnsafeBytes { CopyText.timestamp($0) }
+            #expect(back.map { abs($0 - t) < 1e-6 } == true, "\(t) → \(String(decoding: text, as: UTF8.self))")
+            let bytes = (0..<20).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            let hex = Array(CopyValue.bytea(bytes).copyText.utf8)
+            #expect(hex.withUnsafeBytes { CopyText.bytea($0) } == bytes)
+        }
         // What the writer encodes, the reader decodes.
         for value in ["plain", "tab\there", "😀 \\ \"", "new\nline\r"] {
             let encoded = Array(CopyValue.text(value).copyText.utf8)
