@@ -159,8 +159,7 @@ public enum DemoBuilder {
             let picked = extra.assets.filter { $0.kind == .upload && $0.livePhotoVideo == nil && !$0.hidden && $0.stack == nil }
                 .prefix(late).map { asset -> DemoAsset in
                     var a = asset
-                    a.owner = 0
-                    a.relativePath = "upload/\(library.users[0].id)/" + asset.relativePath.split(separator: "/").suffix(3).joined(separator: "/")
+                    a.setOwner(0, library.users[0])
                     a.trashed = false
                     return a
                 }
@@ -234,7 +233,7 @@ public enum DemoBuilder {
                 var asset = library.assets[index]
                 guard asset.kind == .external, asset.share == 0, !asset.trashed, asset.sidecar == nil else { continue }
                 let from = writer.diskPath(asset)
-                asset.relativePath = "Sorted/" + asset.relativePath.replacingOccurrences(of: "/", with: "-")
+                asset.moved = true
                 let to = writer.diskPath(asset)
                 try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try fm.moveItem(atPath: from, toPath: to)

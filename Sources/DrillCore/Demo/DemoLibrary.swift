@@ -38,33 +38,90 @@ public enum DemoAssetKind: String, Sendable, Codable {
     case external
 }
 
-/// One asset of the demo.
+/// One asset of the demo, compactly (no heap storage): its paths and names are derived from these fields, so a
+/// million assets stay in a couple of hundred megabytes.
 public struct DemoAsset: Sendable {
     public var id: UUID16
+    /// The random upload UUID an upload's file is named by (Immich names uploads by it, not by the asset id).
+    public var fileID: UUID16
+    /// The owner's id, and storage label (`library/<label or id>/…`).
+    public var ownerID: UUID16
+    public var ownerLabel: String?
     public var owner: Int
+    /// The asset's number in the library, for file names.
+    public var number: Int32
     public var kind: DemoAssetKind
     /// Which external import path (index into `DemoLibrary.importPaths`) an external asset is under.
     public var share = 0
     public var isVideo: Bool
-    /// The path relative to its root: UPLOAD_LOCATION for upload/template, the NAS share for external.
-    public var relativePath: String
-    public var originalFileName: String
+    /// The video part of a live photo: hidden from the timeline, a `.mov`.
+    public var hidden = false
+    public var favorite = false
+    public var hasDescription = false
+    public var trashed = false
+    public var offline = false
+    public var archived = false
+    /// Moved on the NAS into `Sorted/` (the `moved` fault).
+    public var moved = false
+    /// 0: no XMP sidecar; 1: `IMG_1.jpg.xmp`; 2: `IMG_1.xmp` (Immich reads both).
+    public var sidecarStyle: UInt8 = 0
     public var size: Int64
     /// When it was uploaded or first scanned (seconds since 1970); files exist and rows are dumped from then.
     public var createdAt: Double
     public var takenAt: Double
-    public var favorite = false
-    public var description = ""
-    public var trashed = false
-    public var offline = false
-    public var archived = false
-    /// The XMP sidecar's relative path (external assets), in one of Immich's two naming styles.
-    public var sidecar: String?
     public var livePhotoVideo: UUID16?
-    public var hidden = false
     public var stack: Int?
     /// SHA-1 of the bytes (uploads); filled when the file is written.
     public var contentSHA1 = Digest20.zero
+
+    /// The camera's file name.
+    public var fileName: String {
+        if isVideo && hidden { return String(format: "IMG_%05d.MOV", number) }
+        if isVideo {
+            let (y, m, d) = CopyValue.civil(Int(takenAt / 86_400))
+            return String(format: "VID_%04d%02d%02d_%06d.mp4", y, m, d, number)
+        }
+        return String(format: "IMG_%05d.jpg", number)
+    }
+
+    public var originalFileName: String { fileName }
+
+    /// The path relative to its root: UPLOAD_LOCATION for upload/template, the NAS share for external.
+    public var relativePath: String {
+        switch kind {
+        case .upload:
+            let f = fileID.description
+            let ext = hidden ? "mov" : isVideo ? "mp4" : "jpg"
+            return "upload/\(ownerID)/\(f.prefix(2))/\(f.dropFirst(2).prefix(2))/\(f).\(ext)"
+        case .template:
+            let (y, m, d) = CopyValue.civil(Int(takenAt / 86_400))
+            return String(format: "library/%@/%04d/%04d-%02d-%02d/%@", ownerLabel ?? ownerID.description, y, y, m, d, fileName)
+        case .external:
+            let (y, m, _) = CopyValue.civil(Int(takenAt / 86_400))
+            let path = String(format: "%04d/%02d/%@", y, m, fileName)
+            return moved ? "Sorted/" + path.replacingOccurrences(of: "/", with: "-") : path
+        }
+    }
+
+    public var description: String {
+        hasDescription ? "Day \(number): \"summer\" at the lake\twith tabs\nand a second line" : ""
+    }
+
+    /// The XMP sidecar's relative path, in one of Immich's two naming styles.
+    public var sidecar: String? {
+        switch sidecarStyle {
+        case 1: relativePath + ".xmp"
+        case 2: (relativePath as NSString).deletingPathExtension + ".xmp"
+        default: nil
+        }
+    }
+
+    /// Gives the asset to `user`.
+    mutating func setOwner(_ index: Int, _ user: DemoLibrary.User) {
+        owner = index
+        ownerID = user.id
+        ownerLabel = user.storageLabel
+    }
 }
 
 /// The whole demo library.
@@ -124,37 +181,22 @@ public struct DemoLibrary: Sendable {
             let roll = rng.next() % 100
             let kind: DemoAssetKind = roll < 25 ? .external : roll < 40 ? .template : .upload
             let isVideo = rng.chance(0.06) // a phone library: mostly photos, some videos
-            let ext = isVideo ? "mp4" : "jpg"
             // A photo library's spread: JPEGs of 1–8 MB, videos of 20–200 MB, times the scale.
             let base = isVideo ? 20_000_000 + Int64(rng.next() % 180_000_000) : 1_000_000 + Int64(rng.next() % 7_000_000)
             let size = max(Int64(Double(base) * sizeScale), 64)
             let createdAt = installedAt + Double(rng.next() % UInt64(span))
             let takenAt = createdAt - Double(rng.next() % (400 * 86_400))
-            let (year, month, day) = CopyValue.civil(Int(takenAt / 86_400))
-            let fileName = isVideo ? String(format: "VID_%04d%02d%02d_%06d.mp4", year, month, day, n)
-                : String(format: "IMG_%05d.jpg", n)
-            let relative: String
-            switch kind {
-            case .upload:
-                let u = rng.uuid().description
-                let userID = users[owner].id.description
-                relative = "upload/\(userID)/\(u.prefix(2))/\(u.dropFirst(2).prefix(2))/\(u).\(ext)"
-            case .template:
-                let folder = users[owner].storageLabel ?? users[owner].id.description
-                relative = String(format: "library/%@/%04d/%04d-%02d-%02d/%@", folder, year, year, month, day, fileName)
-            case .external:
-                relative = String(format: "%04d/%02d/%@", year, month, fileName)
-            }
-            var asset = DemoAsset(id: id, owner: kind == .external ? 0 : owner, kind: kind, isVideo: isVideo,
-                                  relativePath: relative, originalFileName: isVideo ? fileName : "IMG_\(n).jpg",
-                                  size: size, createdAt: createdAt, takenAt: takenAt)
+            let fileID = rng.uuid()
+            let ownerIndex = kind == .external ? 0 : owner
+            var asset = DemoAsset(id: id, fileID: fileID, ownerID: users[ownerIndex].id,
+                                  ownerLabel: users[ownerIndex].storageLabel, owner: ownerIndex, number: Int32(n),
+                                  kind: kind, isVideo: isVideo, size: size, createdAt: createdAt, takenAt: takenAt)
             if kind == .external {
                 asset.share = rng.chance(0.7) ? 0 : 1
-                asset.originalFileName = fileName
-                if rng.chance(0.3) { asset.sidecar = rng.chance(0.5) ? relative + ".xmp" : (relative as NSString).deletingPathExtension + ".xmp" }
+                if rng.chance(0.3) { asset.sidecarStyle = rng.chance(0.5) ? 1 : 2 }
             }
             asset.favorite = rng.chance(0.08)
-            if rng.chance(0.05) { asset.description = "Day \(n): \"summer\" at the lake\twith tabs\nand a second line" }
+            asset.hasDescription = rng.chance(0.05)
             asset.archived = rng.chance(0.03)
             assets.append(asset)
         }
@@ -174,13 +216,8 @@ public struct DemoLibrary: Sendable {
             if assets[i].kind == .upload, assets[i + 1].kind == .upload, !assets[i].isVideo, rng.chance(0.05) {
                 assets[i + 1].isVideo = true
                 assets[i + 1].hidden = true
-                assets[i + 1].owner = assets[i].owner
+                assets[i + 1].setOwner(assets[i].owner, users[assets[i].owner])
                 assets[i + 1].createdAt = assets[i].createdAt // uploaded together, so every dump has both
-                // The video part lives in the still's owner's upload folder, as a .mov.
-                var parts = ((assets[i + 1].relativePath as NSString).deletingPathExtension + ".mov")
-                    .split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-                parts[1] = users[assets[i].owner].id.description
-                assets[i + 1].relativePath = parts.joined(separator: "/")
                 assets[i].livePhotoVideo = assets[i + 1].id
                 i += 2
                 continue
