@@ -180,18 +180,8 @@ public struct DemoWriter {
 }
 
 extension DemoWriter {
-    /// The database rows of the library as it stood at `time`, in the era's table and column names, collected.
-    public func rows(at time: Double) throws -> [String: [DumpRow]] {
-        var result: [String: [DumpRow]] = [:]
-        for (table, source) in sources(at: time) {
-            var rows: [DumpRow] = []
-            try source { rows.append($0) }
-            result[table] = rows
-        }
-        return result
-    }
-
-    /// The same rows as sources that make them one at a time (for dumps of millions of assets).
+    /// The database rows of the library as it stood at `time`, in the era's table and column names, as sources that
+    /// make them one at a time (for dumps of millions of assets).
     public func sources(at time: Double) -> [String: RowSource] {
         let library = self.library
         let old = library.era == .v1
