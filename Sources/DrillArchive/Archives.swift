@@ -36,15 +36,7 @@ public final class ArchiveLister {
 
     public init(path: String) throws {
         self.path = path
-        guard let a = archive_read_new() else { throw ArchiveError(.open, path: path, "libarchive could not allocate a reader") }
-        archive_read_support_filter_all(a)
-        archive_read_support_format_all(a)
-        guard archive_read_open_filename(a, path, CompressedStream.blockSize) == ARCHIVE_OK else {
-            let message = CompressedStream.errorText(a)
-            archive_read_free(a)
-            throw ArchiveError(CompressedStream.classify(message), path: path, message)
-        }
-        handle = a
+        handle = try CompressedStream.openReader(path) { archive_read_support_format_all($0) }
     }
 
     deinit { archive_read_free(handle) }

@@ -18,8 +18,6 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         case truncated
         /// The data is damaged (checksum or format error inside the stream).
         case corrupt
-        /// An entry would be written outside the target directory, or is otherwise unsafe.
-        case unsafe
         /// Writing failed.
         case write
     }
@@ -95,16 +93,9 @@ public final class CompressedStream {
             backend = .gzip(try GzipDecoder(path: path))
             return
         }
-        guard let a = archive_read_new() else {
-            throw ArchiveError(.open, path: path, "libarchive could not allocate a reader")
-        }
-        archive_read_support_filter_all(a)
-        archive_read_support_format_raw(a)
-        archive_read_support_format_empty(a)
-        guard archive_read_open_filename(a, path, CompressedStream.blockSize) == ARCHIVE_OK else {
-            let message = CompressedStream.errorText(a)
-            archive_read_free(a)
-            throw ArchiveError(CompressedStream.classify(message), path: path, message)
+        let a = try CompressedStream.openReader(path) {
+            archive_read_support_format_raw($0)
+            archive_read_support_format_empty($0)
         }
         let entry = UnsafeMutablePointer<OpaquePointer?>.allocate(capacity: 1)
         defer { entry.deallocate() }
@@ -184,6 +175,21 @@ public final class CompressedStream {
 
     /// True once the stream has been read to its end without error.
     public var reachedEnd: Bool { finished }
+
+    /// A libarchive reader of `path` with every filter and the formats `formats` enables, opened; the caller frees it.
+    static func openReader(_ path: String, formats: (OpaquePointer) -> Void) throws -> OpaquePointer {
+        guard let a = archive_read_new() else {
+            throw ArchiveError(.open, path: path, "libarchive could not allocate a reader")
+        }
+        archive_read_support_filter_all(a)
+        formats(a)
+        guard archive_read_open_filename(a, path, CompressedStream.blockSize) == ARCHIVE_OK else {
+            let message = errorText(a)
+            archive_read_free(a)
+            throw ArchiveError(classify(message), path: path, message)
+        }
+        return a
+    }
 
     static func errorText(_ a: OpaquePointer) -> String {
         if let text = archive_error_string(a) { return String(cString: text) }

@@ -278,15 +278,9 @@ public struct DeploymentReader: Sendable {
             for volume in service.volumes {
                 let (host, volumeName, remote) = hostPath(of: volume, project: project)
                 let kind = classify(volume, role: role, mediaContainer: mediaContainer, environment: serviceEnv)
-                var drill: String?
-                if role.readsLibrary {
-                    // Resolve through the container path so container aliases apply too.
-                    drill = MountMap(bindings: [MountMap.Binding(containerPath: volume.target, hostPath: host,
-                                                                 readOnly: volume.readOnly)],
-                                     aliases: aliases).resolve(containerPath: volume.target).drillPath
-                } else if let host {
-                    drill = mountMap.drillPath(forHost: host)
-                }
+                // Container aliases speak of the library containers' paths; other services go by host path.
+                let drill = role.readsLibrary ? mountMap.drillPath(forContainer: volume.target, host: host)
+                    : host.map { mountMap.drillPath(forHost: $0) }
                 mounts.append(DeploymentMount(
                     service: service.name, role: role, type: volume.type, hostPath: host,
                     containerPath: volume.target, readOnly: volume.readOnly, kind: kind, volume: volumeName,

@@ -76,23 +76,33 @@ public struct MountMap: Sendable {
     /// Where a container path is on the host and on the drill machine.
     public func resolve(containerPath path: String) -> Resolution {
         let normalized = Paths.normalize(path)
-        // A container alias in the plan wins: it says directly where the drill machine sees that path.
-        let containerAlias = aliases.filter { $0.container != nil && Paths.isWithin(normalized, $0.container!) }
-            .max { $0.container!.count < $1.container!.count }
         guard let binding = binding(forContainer: normalized) else {
-            if let alias = containerAlias, let rest = Paths.remainder(of: normalized, under: alias.container!) {
+            // A container alias in the plan can still say where the drill machine sees an unbound path.
+            if let alias = aliases.filter({ $0.container != nil && Paths.isWithin(normalized, $0.container!) })
+                .max(by: { $0.container!.count < $1.container!.count }) {
                 let pseudo = Binding(containerPath: alias.container!, hostPath: nil, readOnly: true)
-                return .mounted(binding: pseudo, hostPath: nil, drillPath: Paths.append(rest, to: alias.drill))
+                return .mounted(binding: pseudo, hostPath: nil, drillPath: drillPath(forContainer: normalized, host: nil))
             }
             return .notMounted
         }
         let rest = Paths.remainder(of: normalized, under: binding.containerPath) ?? ""
         let host = binding.hostPath.map { Paths.append(rest, to: $0) }
-        if let alias = containerAlias, alias.container!.count >= binding.containerPath.count,
-           let aliasRest = Paths.remainder(of: normalized, under: alias.container!) {
-            return .mounted(binding: binding, hostPath: host, drillPath: Paths.append(aliasRest, to: alias.drill))
+        return .mounted(binding: binding, hostPath: host, drillPath: drillPath(forContainer: normalized, host: host))
+    }
+
+    /// Where the drill machine sees a container path whose host path is `host`: a plan's `container:` alias that
+    /// covers it (and is no less specific than the volume that does) wins, else the host path through the `host:`
+    /// aliases; nil when neither is known.
+    public func drillPath(forContainer path: String, host: String?) -> String? {
+        let normalized = Paths.normalize(path)
+        let bound = binding(forContainer: normalized)?.containerPath.count ?? 0
+        if let alias = aliases.filter({ $0.container != nil && Paths.isWithin(normalized, $0.container!) })
+            .max(by: { $0.container!.count < $1.container!.count }),
+            alias.container!.count >= bound,
+            let rest = Paths.remainder(of: normalized, under: alias.container!) {
+            return Paths.append(rest, to: alias.drill)
         }
-        return .mounted(binding: binding, hostPath: host, drillPath: host.map { drillPath(forHost: $0) })
+        return host.map { drillPath(forHost: $0) }
     }
 
     /// Where the drill machine sees a host path (the path itself when no alias covers it).
