@@ -225,7 +225,6 @@ public enum DemoBuilder {
         }
 
         // Faults that happen after the last dump, to the live files.
-        var rng = DemoRandom(seed: options.seed &+ 424_242)
         if let count = faults[.moved] {
             var moved: [DemoAsset] = []
             var paths: [String] = []
@@ -301,6 +300,11 @@ public enum DemoBuilder {
             let files = try linkUploadSnapshot(writer, to: folder, at: newest ? options.now : uploadTime,
                                                withThumbs: faults[.noThumbs] == nil, dumps: dumps,
                                                corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
+            // The rsync job backs up the Compose folder (docker-compose.yml, .env, library/), not the database files.
+            for config in ["docker-compose.yml", ".env"] {
+                try fm.copyItem(atPath: immich + "/" + config, toPath: folder + "/" + config)
+                try DemoWriter.setMtime(folder + "/" + config, installedAt)
+            }
             try DemoWriter.setMtime(folder, uploadTime)
             snapshots.append(.init(source: "upload", kind: "directory", path: folder, time: iso(uploadTime), files: files))
             let nasTime = night + 5400

@@ -115,6 +115,17 @@ public struct MountMap: Sendable {
         return Paths.append(rest, to: alias.drill)
     }
 
+    /// The Docker host path of a path on the drill machine, through the `host:` aliases (the path itself when no
+    /// alias covers it: the drill runs on the Docker host).
+    public func hostPath(forDrill path: String) -> String {
+        let normalized = Paths.normalize(path)
+        guard let alias = aliases.filter({ $0.host != nil && Paths.isWithin(normalized, $0.drill) })
+            .max(by: { $0.drill.count < $1.drill.count }),
+            let rest = Paths.remainder(of: normalized, under: alias.drill)
+        else { return normalized }
+        return Paths.append(rest, to: alias.host!)
+    }
+
     /// The container path a host path appears at, through the longest host-side binding that contains it.
     public func containerPath(forHost path: String) -> String? {
         guard let binding = bindings.filter({ $0.hostPath != nil && Paths.isWithin(path, $0.hostPath!) })

@@ -13,6 +13,8 @@ public struct WalkedFile: Sendable {
     public var size: Int64
     /// Seconds since 1970.
     public var mtime: Double
+    /// The inode change time (set by writes, renames and copies), seconds since 1970.
+    public var ctime: Double = 0
 }
 
 /// What a walk met besides files.
@@ -68,7 +70,8 @@ public enum FileWalker {
                 }
                 let st = entry.pointee.fts_statp.pointee
                 let file = WalkedFile(path: path, size: Int64(st.st_size),
-                                      mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9)
+                                      mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9,
+                                      ctime: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
                 summary.files += 1
                 summary.bytes += file.size
                 summary.newestMtime = max(summary.newestMtime ?? file.mtime, file.mtime)

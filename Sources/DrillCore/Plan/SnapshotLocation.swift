@@ -8,6 +8,8 @@
 //       path: library                 # where UPLOAD_LOCATION is inside the archive
 //     external:/mnt/media/photos:     # an external library import path (its container path)
 //       directory: /volume1/@snapshots/{time}/photos
+//     config:                         # the folder with docker-compose.yml and .env, when backed up on its own
+//       archive: /backups/immich/config-{time}.tar.gz
 //     external:/mnt/media/family:
 //       command:
 //         list: restic -r /srv/restic snapshots --json | jq -r '.[] | .short_id + " " + .time'
@@ -31,7 +33,7 @@ public enum SnapshotLocation: Sendable, Equatable {
 
 /// A plan's `sources:` entry.
 public struct PlannedSource: Sendable, Equatable {
-    /// `database`, `upload`, `upload/<folder>` or `external:<container path>`.
+    /// `database`, `upload`, `upload/<folder>`, `external:<container path>` or `config`.
     public var id: String
     public var location: SnapshotLocation
 }
@@ -49,12 +51,12 @@ extension DrillPlan {
         var result: [PlannedSource] = []
         for (key, value) in mapping {
             guard let id = key.string else { throw StrictMapping.error(key, file: file, "source names must be strings") }
-            let valid = id == "database" || id == "upload" ||
+            let valid = id == "database" || id == "upload" || id == "config" ||
                 (id.hasPrefix("upload/") && Deployment.uploadFolders.contains(String(id.dropFirst(7)))) ||
                 (id.hasPrefix("external:/") && id.count > 10)
             guard valid else {
                 throw StrictMapping.error(key, file: file,
-                                          "unknown source '\(id)'; expected database, upload, upload/<\(Deployment.uploadFolders.joined(separator: "|"))> or external:<container path>")
+                                          "unknown source '\(id)'; expected database, upload, upload/<\(Deployment.uploadFolders.joined(separator: "|"))>, external:<container path> or config")
             }
             let entry = try StrictMapping(value, file: file, path: "sources.\(id)", allowed: sourceKeys)
             let kinds = ["dumps", "archive", "directory", "command"].filter { entry.has($0) }

@@ -113,10 +113,10 @@ public struct DeploymentReport: Sendable, Encodable {
     public var findings: [Finding]
     public var exitCode: Int32
 
-    public init(plan: String?, deployment: Deployment) {
+    public init(plan: String?, deployment: Deployment, sources: [SourceDescriptor]? = nil) {
         self.plan = plan
         self.deployment = DeploymentView(deployment)
-        sources = deployment.sources
+        self.sources = sources ?? deployment.sources
         findings = deployment.findings
         exitCode = ExitStatus.from(findings: deployment.findings).rawValue
     }
@@ -149,6 +149,11 @@ public struct DeploymentReport: Sendable, Encodable {
     }
 
     private func text(color: Bool) -> String {
+        sectionsText() + "\n" + FindingsRenderer.text(findings, color: color)
+    }
+
+    /// Deployment, services, mounts and sources, as text (everything but the findings).
+    func sectionsText() -> String {
         let d = deployment
         var out: [String] = []
         out.append("Deployment \(d.project)")
@@ -169,12 +174,15 @@ public struct DeploymentReport: Sendable, Encodable {
         out.append("")
         out.append("Sources")
         out.append(TextTable(headers: ["SOURCE", "HOST PATH", "DRILL PATH", "NEED", "NOTE"], rows: sourceRows).text())
-        out.append("")
-        out.append(FindingsRenderer.text(findings, color: color))
         return out.joined(separator: "\n") + "\n"
     }
 
     private func markdown() -> String {
+        sectionsMarkdown() + "\n" + FindingsRenderer.markdown(findings)
+    }
+
+    /// Deployment, services, mounts and sources, as Markdown.
+    func sectionsMarkdown() -> String {
         let d = deployment
         var out: [String] = []
         out.append("# Deployment `\(d.project)`")
@@ -199,8 +207,6 @@ public struct DeploymentReport: Sendable, Encodable {
         out.append("## Sources")
         out.append("")
         out.append(TextTable(headers: ["Source", "Host path", "Drill path", "Need", "Note"], rows: sourceRows).markdown())
-        out.append("")
-        out.append(FindingsRenderer.markdown(findings))
         return out.joined(separator: "\n") + "\n"
     }
 }

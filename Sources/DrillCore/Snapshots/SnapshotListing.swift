@@ -1,0 +1,346 @@
+// What is inside a snapshot, read without extracting anything: an archive's entry headers (streamed, data skipped)
+// or a snapshot folder's tree (fts). One archive or folder may hold more than the source (all of UPLOAD_LOCATION,
+// the whole Docker host); `path` in the plan says where the source is inside, and without it the common layouts are
+// recognised: UPLOAD_LOCATION's six folders at the top or under one prefix (`library/`, `volume1/docker/immich/
+// library/`), an external folder at the top, under its own name (`photos/`) or under its full host path.
+
+import DrillArchive
+import Foundation
+
+/// A file's size and mtime, as a listing keeps them for comparisons.
+public struct FileStat: Sendable, Equatable {
+    public var size: Int64
+    public var mtime: Int64
+}
+
+/// One UPLOAD_LOCATION folder inside a snapshot.
+public struct FolderStats: Sendable, Codable, Equatable {
+    public var present = false
+    /// `<folder>/.immich` is inside.
+    public var marker = false
+    public var files = 0
+    public var bytes: Int64 = 0
+}
+
+/// What a listing is asked for.
+public struct ListingRequest: Sendable {
+    public enum Layout: Sendable {
+        /// All of UPLOAD_LOCATION: the six folders below the root.
+        case uploadLocation
+        /// One folder (an UPLOAD_LOCATION folder or an external import path) is the root.
+        case folder
+    }
+
+    public var layout: Layout
+    /// The plan's `path` (where the source is inside); nil to recognise it.
+    public var path: String?
+    /// The source's folder on the Docker host, to recognise whole-host layouts and to place `probes`.
+    public var hostPath: String?
+    /// The container path, whose last component is another name the folder may have inside.
+    public var containerPath: String?
+    /// Host paths to look for inside (the Compose file and .env).
+    public var probes: [String] = []
+    /// Keep every file's size and mtime (relative to the root), for comparing with the live files.
+    public var keepTable = false
+
+    public init(layout: Layout, path: String?, hostPath: String?, containerPath: String?) {
+        self.layout = layout
+        self.path = path
+        self.hostPath = hostPath
+        self.containerPath = containerPath
+    }
+}
+
+/// The contents of one snapshot.
+public struct SnapshotListing: Sendable {
+    /// Entries of every type, anywhere in the archive or folder.
+    public var entries = 0
+    /// Regular files (and hard links) below the root, and their bytes.
+    public var files = 0
+    public var bytes: Int64 = 0
+    public var newestMtime: Int64?
+    /// Where the source is inside ("" for the top), and how that was decided.
+    public var root = ""
+    public var rootSource = "top"
+    /// The first names at the top, sorted (at most 12).
+    public var topLevel: [String] = []
+    /// UPLOAD_LOCATION folders by name, or "" for a single folder.
+    public var folders: [String: FolderStats] = [:]
+    /// The requested probe host paths that are inside.
+    public var probesFound: Set<String> = []
+    /// Files below the root by relative path, when asked for.
+    public var table: [String: FileStat]?
+    /// Entries outside the root (other things the archive holds).
+    public var outsideRoot = 0
+    /// Symlinks below the root.
+    public var symlinks = 0
+}
+
+public enum SnapshotLister {
+    /// How many leading entries of an archive are looked at to recognise its layout.
+    static let detectionWindow = 50_000
+
+    /// Lists `snapshot` (an archive or a folder).
+    public static func list(_ snapshot: Snapshot, _ request: ListingRequest) throws -> SnapshotListing {
+        switch snapshot.kind {
+        case .archive: try listArchive(snapshot.location, request)
+        case .directory: try listDirectory(snapshot.location, request)
+        default: throw DrillError(.input, file: snapshot.location, "a \(snapshot.kind.rawValue) snapshot cannot be listed without restoring it")
+        }
+    }
+
+    /// `./a/b/`, `/a/b` → `a/b`.
+    static func clean(_ path: String) -> String {
+        var p = Substring(path)
+        while p.hasPrefix("./") { p = p.dropFirst(2) }
+        while p.hasPrefix("/") { p = p.dropFirst() }
+        while p.hasSuffix("/") { p = p.dropLast() }
+        return p == "." ? "" : String(p)
+    }
+
+    /// The inside path that a host path has when `root` holds the source at `hostPath` (nil when it cannot be).
+    static func insidePath(ofHost probe: String, root: String, hostPath: String?) -> String? {
+        guard let hostPath else { return nil }
+        // The top of the snapshot is the host folder that `root` is inside of.
+        var top = Paths.normalize(hostPath)
+        if !root.isEmpty {
+            guard top.hasSuffix("/" + root) else { return nil }
+            top = String(top.dropLast(root.count + 1))
+            if top.isEmpty { top = "/" }
+        }
+        return Paths.remainder(of: probe, under: top)
+    }
+
+    // MARK: Archives
+
+    static func listArchive(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
+        let lister = try ArchiveLister(path: path)
+        var listing = SnapshotListing()
+        var window: [ArchiveEntry] = []
+        var accumulator: Accumulator?
+        var top = Set<String>()
+        do {
+            try lister.forEachEntry { entry in
+                listing.entries += 1
+                let name = clean(entry.path)
+                if let first = name.split(separator: "/", maxSplits: 1).first, top.count < 200 { top.insert(String(first)) }
+                if let acc = accumulator {
+                    acc.add(name, entry)
+                    return true
+                }
+                window.append(entry)
+                if window.count >= detectionWindow {
+                    accumulator = Accumulator(request, root: detectRoot(request, window.map { clean($0.path) }), listing: &listing)
+                    for e in window { accumulator!.add(clean(e.path), e) }
+                    window = []
+                }
+                return true
+            }
+        } catch let error as ArchiveError {
+            throw DrillError(.input, file: path, "cannot list this archive", cause: error.message)
+        }
+        if accumulator == nil {
+            accumulator = Accumulator(request, root: detectRoot(request, window.map { clean($0.path) }), listing: &listing)
+            for e in window { accumulator!.add(clean(e.path), e) }
+        }
+        accumulator!.finish(into: &listing)
+        listing.topLevel = Array(top.sorted().prefix(12))
+        return listing
+    }
+
+    /// Decides where the source is inside from the first entries' paths.
+    static func detectRoot(_ request: ListingRequest, _ names: [String]) -> (String, String) {
+        if let path = request.path { return (clean(path), "plan") }
+        switch request.layout {
+        case .uploadLocation:
+            // The prefix under which most of the six folders appear.
+            var seen: [String: Set<String>] = [:]
+            for name in names {
+                let parts = name.split(separator: "/")
+                for (i, part) in parts.prefix(10).enumerated() where Deployment.uploadFolders.contains(String(part)) {
+                    seen[parts[0..<i].joined(separator: "/"), default: []].insert(String(part))
+                }
+            }
+            let best = seen.max { a, b in
+                a.value.count != b.value.count ? a.value.count < b.value.count : a.key.count > b.key.count
+            }
+            return best.map { ($0.key, $0.key.isEmpty ? "top" : "recognised") } ?? ("", "top")
+        case .folder:
+            for candidate in folderCandidates(request) {
+                if names.contains(where: { $0 == candidate || $0.hasPrefix(candidate + "/") }) {
+                    return (candidate, "recognised")
+                }
+            }
+            return ("", "top")
+        }
+    }
+
+    /// Inside names a single folder may have: its full host path, its own name, its container name.
+    static func folderCandidates(_ request: ListingRequest) -> [String] {
+        var result: [String] = []
+        if let host = request.hostPath { result.append(clean(host)) }
+        for path in [request.hostPath, request.containerPath].compactMap({ $0 }) {
+            let last = (Paths.normalize(path) as NSString).lastPathComponent
+            if !last.isEmpty, last != "/", !result.contains(last) { result.append(last) }
+        }
+        return result.filter { !$0.isEmpty }
+    }
+
+    /// Adds entries up into a listing once the root is known.
+    final class Accumulator {
+        let request: ListingRequest
+        let root: String
+        let prefix: String
+        var folders: [String: FolderStats] = [:]
+        var table: [String: FileStat]?
+        var probes: [String: String] = [:]
+        var found = Set<String>()
+        var files = 0
+        var bytes: Int64 = 0
+        var newest: Int64?
+        var outside = 0
+        var symlinks = 0
+
+        init(_ request: ListingRequest, root: (String, String), listing: inout SnapshotListing) {
+            self.request = request
+            self.root = root.0
+            prefix = root.0.isEmpty ? "" : root.0 + "/"
+            listing.root = root.0
+            listing.rootSource = root.1
+            if request.keepTable { table = [:] }
+            for probe in request.probes {
+                if let inside = SnapshotLister.insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath) {
+                    probes[inside] = probe
+                }
+            }
+        }
+
+        func add(_ name: String, _ entry: ArchiveEntry) {
+            if let probe = probes[name] { found.insert(probe) }
+            let rel: Substring
+            if prefix.isEmpty {
+                rel = Substring(name)
+            } else if name.hasPrefix(prefix) {
+                rel = name.dropFirst(prefix.count)
+            } else {
+                if name != root { outside += 1 }
+                return
+            }
+            if entry.type == .symlink { symlinks += 1 }
+            let isFile = entry.type == .file || entry.type == .hardlink
+            var size = entry.size
+            if entry.type == .hardlink, size == 0, let target = entry.linkTarget, let table,
+               let known = table[String(SnapshotLister.clean(target).dropFirst(prefix.count))] {
+                size = known.size
+            }
+            let key: String
+            switch request.layout {
+            case .uploadLocation:
+                let parts = rel.split(separator: "/", maxSplits: 1)
+                guard let first = parts.first else { return }
+                key = String(first)
+                guard Deployment.uploadFolders.contains(key) else {
+                    if isFile { outside += 1 }
+                    return
+                }
+                var stats = folders[key] ?? FolderStats()
+                stats.present = true
+                if parts.count == 2, parts[1] == ".immich" { stats.marker = true }
+                if isFile {
+                    stats.files += 1
+                    stats.bytes += size
+                }
+                folders[key] = stats
+            case .folder:
+                var stats = folders[""] ?? FolderStats()
+                stats.present = true
+                if rel == ".immich" { stats.marker = true }
+                if isFile {
+                    stats.files += 1
+                    stats.bytes += size
+                }
+                folders[""] = stats
+            }
+            guard isFile else { return }
+            files += 1
+            bytes += size
+            newest = max(newest ?? entry.mtime, entry.mtime)
+            table?[String(rel)] = FileStat(size: size, mtime: entry.mtime)
+        }
+
+        func finish(into listing: inout SnapshotListing) {
+            listing.files = files
+            listing.bytes = bytes
+            listing.newestMtime = newest
+            listing.folders = folders
+            listing.table = table
+            listing.probesFound = found
+            listing.outsideRoot = outside
+            listing.symlinks = symlinks
+        }
+    }
+
+    // MARK: Folders
+
+    static func listDirectory(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
+        var listing = SnapshotListing()
+        let root = detectDirectoryRoot(path, request)
+        listing.root = root.0
+        listing.rootSource = root.1
+        listing.topLevel = Array(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().prefix(12))
+        let base = Paths.append(root.0, to: path)
+        guard FileProbe.kind(base) == .directory else {
+            throw DrillError(.input, file: base, "the snapshot has no folder here (the plan's 'path' is '\(root.0)')")
+        }
+        let accumulator = Accumulator(request, root: ("", root.1), listing: &listing)
+        listing.root = root.0
+        accumulator.probes = [:]
+        for probe in request.probes {
+            if let inside = insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath),
+               FileProbe.exists(Paths.append(inside, to: path)) {
+                accumulator.found.insert(probe)
+            }
+        }
+        let cut = base == "/" ? 1 : base.utf8.count + 1
+        // Everything is listed (the markers are hidden files), nothing pruned.
+        let summary = try FileWalker.walk(base) { file in
+            let rel = String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
+            accumulator.add(rel, ArchiveEntry(path: rel, type: .file, size: file.size, mtime: Int64(file.mtime)))
+        }
+        // Folders count as present even when empty.
+        if request.layout == .uploadLocation {
+            for folder in Deployment.uploadFolders where FileProbe.kind(base + "/" + folder) == .directory {
+                accumulator.folders[folder, default: FolderStats()].present = true
+            }
+        } else {
+            accumulator.folders["", default: FolderStats()].present = true
+        }
+        accumulator.finish(into: &listing)
+        listing.entries = summary.files + summary.symlinks
+        listing.symlinks = summary.symlinks
+        return listing
+    }
+
+    static func detectDirectoryRoot(_ path: String, _ request: ListingRequest) -> (String, String) {
+        if let planned = request.path { return (clean(planned), "plan") }
+        switch request.layout {
+        case .uploadLocation:
+            func score(_ candidate: String) -> Int {
+                let base = Paths.append(candidate, to: path)
+                return Deployment.uploadFolders.filter { FileProbe.kind(base + "/" + $0) == .directory }.count
+            }
+            if score("") >= 2 { return ("", "top") }
+            var candidates = request.hostPath.map { [clean($0), (Paths.normalize($0) as NSString).lastPathComponent] } ?? []
+            candidates += ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+            for candidate in candidates where !candidate.isEmpty && score(candidate) >= 2 {
+                return (candidate, "recognised")
+            }
+            return ("", "top")
+        case .folder:
+            for candidate in folderCandidates(request) where FileProbe.kind(Paths.append(candidate, to: path)) == .directory {
+                return (candidate, "recognised")
+            }
+            return ("", "top")
+        }
+    }
+}

@@ -1,0 +1,108 @@
+// Runs a plan's shell commands (a backup tool's `list`, later its `restore`): /bin/sh -c in its own process group,
+// stdin from /dev/null, stdout and stderr captured, a deadline after which the whole group is terminated (then
+// killed), so a hanging backup tool never hangs a drill.
+
+import Foundation
+
+/// What a command did.
+public struct SubprocessResult: Sendable {
+    /// The exit status, or 128 + the signal that ended it.
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: Data
+    public var timedOut: Bool
+    public var seconds: Double
+
+    /// The last lines of stderr (or stdout when stderr is empty), for an error message.
+    public var tail: String {
+        let data = stderr.isEmpty ? stdout : stderr
+        let text = String(decoding: data.suffix(2000), as: UTF8.self)
+        return text.split(separator: "\n").suffix(3).joined(separator: " | ")
+    }
+}
+
+public enum Subprocess {
+    /// Runs `command` with `/bin/sh -c`. Output beyond `limit` bytes per stream is dropped (and the command still
+    /// runs to its end). Throws only when the command cannot be started.
+    public static func run(shell command: String, timeout: Double, limit: Int = 256 << 20,
+                           directory: String? = nil) throws -> SubprocessResult {
+        let start = Date()
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+            throw DrillError(.environment, "cannot create a pipe for a command", cause: DrillError.errnoText(errno))
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+
+        let script = directory.map { "cd \(shellQuote($0)) && \(command)" } ?? command
+        let words: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { (word: String) in strdup(word) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard spawned == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw DrillError(.environment, "cannot start /bin/sh for: \(command)", cause: DrillError.errnoText(spawned))
+        }
+
+        var out = Data()
+        var err = Data()
+        var open = [outPipe[0], errPipe[0]]
+        var timedOut = false
+        var killedAt: Date?
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while !open.isEmpty {
+            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let elapsed = Date().timeIntervalSince(start)
+            if !timedOut, elapsed > timeout {
+                timedOut = true
+                killedAt = Date()
+                kill(-pid, SIGTERM)
+            }
+            if let killedAt, Date().timeIntervalSince(killedAt) > 3 {
+                kill(-pid, SIGKILL)
+                break
+            }
+            let ready = poll(&fds, nfds_t(fds.count), 200)
+            if ready < 0, errno != EINTR { break }
+            for entry in fds where entry.revents != 0 {
+                let n = read(entry.fd, &buffer, buffer.count)
+                if n > 0 {
+                    if entry.fd == outPipe[0] {
+                        if out.count < limit { out.append(contentsOf: buffer[0..<n]) }
+                    } else if err.count < limit {
+                        err.append(contentsOf: buffer[0..<n])
+                    }
+                } else if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) {
+                    close(entry.fd)
+                    open.removeAll { $0 == entry.fd }
+                }
+            }
+        }
+        for fd in open { close(fd) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return SubprocessResult(status: code, stdout: out, stderr: err, timedOut: timedOut,
+                                seconds: Date().timeIntervalSince(start))
+    }
+
+    /// `'text'` for /bin/sh, with embedded quotes escaped.
+    public static func shellQuote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}
