@@ -293,11 +293,13 @@ public enum DemoBuilder {
         stamp.timeZone = zone
         stamp.locale = Locale(identifier: "en_US_POSIX")
         for (n, night) in snapshotNights.enumerated() {
+            // The newest snapshot is taken after the late uploads, unless the last nights' snapshots are missing.
             let newest = n == snapshotNights.count - 1
+            let current = newest && skew == 0
             let uploadTime = night + 3600
             stamp.dateFormat = "yyyyMMdd'T'HHmmss"
             let folder = root + "/backups/upload/\(stamp.string(from: Date(timeIntervalSince1970: uploadTime)))"
-            let files = try linkUploadSnapshot(writer, to: folder, at: newest ? options.now : uploadTime,
+            let files = try linkUploadSnapshot(writer, to: folder, at: current ? options.now : uploadTime,
                                                withThumbs: faults[.noThumbs] == nil, dumps: dumps,
                                                corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
             // The rsync job backs up the Compose folder (docker-compose.yml, .env, library/), not the database files.
@@ -310,12 +312,12 @@ public enum DemoBuilder {
             let nasTime = night + 5400
             stamp.dateFormat = "yyyy-MM-dd_HH-mm"
             let photos = root + "/backups/nas/photos-\(stamp.string(from: Date(timeIntervalSince1970: nasTime))).tar.zst"
-            let count = try archiveShare(writer, share: 0, to: photos, format: .tarZstd, at: newest ? options.now : nasTime)
+            let count = try archiveShare(writer, share: 0, to: photos, format: .tarZstd, at: current ? options.now : nasTime)
             snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "archive", path: photos,
                                    time: iso(nasTime), files: count))
             if faults[.dbOnly] == nil {
                 let family = root + "/backups/nas/family-\(Int64(nasTime)).tar.gz"
-                let count = try archiveShare(writer, share: 1, to: family, format: .tarGzip, at: newest ? options.now : nasTime)
+                let count = try archiveShare(writer, share: 1, to: family, format: .tarGzip, at: current ? options.now : nasTime)
                 snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[1])", kind: "archive", path: family,
                                        time: iso(nasTime), files: count))
             }

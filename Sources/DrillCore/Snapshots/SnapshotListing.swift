@@ -114,12 +114,12 @@ public enum SnapshotLister {
     // MARK: Archives
 
     static func listArchive(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
-        let lister = try ArchiveLister(path: path)
         var listing = SnapshotListing()
         var window: [ArchiveEntry] = []
         var accumulator: Accumulator?
         var top = Set<String>()
         do {
+            let lister = try ArchiveLister(path: path)
             try lister.forEachEntry { entry in
                 listing.entries += 1
                 let name = clean(entry.path)

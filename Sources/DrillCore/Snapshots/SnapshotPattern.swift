@@ -100,7 +100,7 @@ public struct SnapshotPattern: Sendable {
                     if last || FileProbe.kind(path) == .directory {
                         next.append(PatternMatch(path: path, timeText: match.timeText))
                     } else if current.count == 1, problem == nil {
-                        problem = "\(path) is not a folder here"
+                        problem = FileProbe.exists(path) ? "\(path) is not a folder" : "\(path) not found"
                     }
                 }
             case .wildcard(let regex, let capturesTime, let dotOK):

@@ -128,7 +128,7 @@ public enum SnapshotTime {
             reading = offset == 0 && offsetText.isEmpty ? "UTC" : "offset \(offsetText.isEmpty ? "+00:00" : offsetText)"
         } else {
             calendar.timeZone = zone ?? TimeZone(identifier: "UTC")!
-            reading = "local time in \(calendar.timeZone.identifier)"
+            reading = zone.map { "local time in \($0.identifier)" } ?? "local time; no zone known, read as UTC"
         }
         guard let date = calendar.date(from: c), calendar.component(.day, from: date) == day else { return nil }
         var time = date.timeIntervalSince1970
