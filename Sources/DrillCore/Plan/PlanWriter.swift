@@ -78,6 +78,8 @@ public enum PlanWriter {
             }
         }
         lines.append("")
+        lines.append(contentsOf: sourcesSection(d, rel: rel))
+        lines.append("")
         lines.append("targets:")
         lines.append("  rpo: \(DrillTargets.defaults.rpo)        # the most data a restore may lose (Immich dumps daily at 02:00)")
         lines.append("  rto: \(DrillTargets.defaults.rto)         # the longest a restore may take")
@@ -88,6 +90,46 @@ public enum PlanWriter {
         lines.append("# history: \(yaml(DrillPlan.defaultHistoryPath(environment: environment)))")
         lines.append("")
         return lines.joined(separator: "\n")
+    }
+
+    /// The `sources:` section: what init found, active; the rest as commented examples of each kind.
+    static func sourcesSection(_ d: Deployment, rel: (String) -> String) -> [String] {
+        var lines = ["# Where the backups of each source are. {time} marks the time in a name (ISO 8601, 20261126T030000,",
+                     "# 2026-11-26_03-30, epoch seconds…, in the deployment's zone); {name} matches a name part without one.",
+                     "# `path` says where the source is inside an archive or snapshot folder that holds more than it.",
+                     "# Commands print `<id> <ISO-8601 time>` a line; see drills/ for restic, borg and kopia."]
+        let found = SnapshotSuggestions.find(for: d)
+        lines.append("sources:")
+        func entry(_ s: SnapshotSuggestion) -> [String] {
+            var out = ["  # \(s.evidence)", "  \(yaml(s.source)):"]
+            switch s.location {
+            case .dumps(let folders): out.append("    dumps: [\(folders.map { yaml(rel($0)) }.joined(separator: ", "))]")
+            case .archive(let pattern, _): out.append("    archive: \(yaml(rel(pattern)))")
+            case .directory(let pattern, _): out.append("    directory: \(yaml(rel(pattern)))")
+            case .command(let list, let restore, _):
+                out += ["    command:", "      list: \(yaml(list))", "      restore: \(yaml(restore))"]
+            }
+            return out
+        }
+        for suggestion in found { lines += entry(suggestion) }
+        let named = Set(found.map(\.source))
+        if !named.contains("upload") {
+            lines.append("  # All of UPLOAD_LOCATION (\(d.mediaLocation.hostPath ?? "?")), e.g. a nightly tar or rsync snapshot:")
+            lines.append("  # upload:")
+            lines.append("  #   archive: /backups/immich/upload-{time}.tar.zst")
+            lines.append("  #   path: library            # where UPLOAD_LOCATION is inside the archive")
+        }
+        for mount in d.externalMounts where !named.contains("external:\(mount.containerPath)") {
+            lines.append("  # The external library folder \(mount.hostPath ?? mount.remote ?? "?"):")
+            lines.append("  # \(yaml("external:\(mount.containerPath)")):")
+            lines.append("  #   directory: /volume1/@snapshots/{time}/\((mount.hostPath.map { ($0 as NSString).lastPathComponent }) ?? "photos")")
+        }
+        if !named.contains("database") {
+            lines.append("  # database:")
+            lines.append("  #   dumps: [\(yaml(d.mediaLocation.hostPath.map { $0 + "/backups" } ?? "/path/to/UPLOAD_LOCATION/backups"))]")
+        }
+        if found.isEmpty { lines.append("  {}") }
+        return lines
     }
 
     /// A YAML scalar, quoted only when it must be.

@@ -208,21 +208,19 @@ struct CoverageBuilder {
                 immichWill: "Show the uploads as missing originals; offline and trash the external assets at the next library scan (midnight) and purge them with their albums, faces and descriptions 30 days later.",
                 remedy: "Back up these folders on the same schedule as the dumps, and add them to the plan's 'sources:'."))
         }
-        if !uncoveredRequired.isEmpty {
+        if !uncoveredRequired.isEmpty || !uncoveredRegenerable.isEmpty {
+            let required = !uncoveredRequired.isEmpty
             findings.append(Finding(
-                code: "uncovered-source", severity: .critical, count: uncoveredRequired.count,
-                message: "Sources a restore needs have no backup.",
-                examples: uncoveredRequired,
-                immichWill: "Refuse to start when an UPLOAD_LOCATION folder's .immich marker is missing; lose whatever only these folders held.",
-                remedy: "Back up all of UPLOAD_LOCATION (library, upload, profile, backups, thumbs, encoded-video) and every external library folder, and add them to 'sources:'."))
-        }
-        if !uncoveredRegenerable.isEmpty {
-            findings.append(Finding(
-                code: "uncovered-source", severity: .warning, count: uncoveredRegenerable.count,
-                message: "Regenerable folders have no backup: they can be rebuilt, but their .immich markers are required at startup.",
-                examples: uncoveredRegenerable,
-                immichWill: "Refuse to start until each folder exists with its .immich marker; then the thumbnail and transcode jobs must run over the whole library before the timeline looks right.",
-                remedy: "Back them up (they are small next to the originals), or after a restore create each folder with an empty .immich file and run Administration → Jobs → Generate Thumbnails and Transcode Videos (missing)."))
+                code: "uncovered-source", severity: required ? .critical : .warning,
+                count: uncoveredRequired.count + uncoveredRegenerable.count,
+                message: required
+                    ? "Sources a restore needs have no backup\(uncoveredRegenerable.isEmpty ? "" : " (and regenerable folders, whose .immich markers are still required)")."
+                    : "Regenerable folders have no backup: they can be rebuilt, but their .immich markers are required at startup.",
+                examples: uncoveredRequired + uncoveredRegenerable,
+                immichWill: "Refuse to start until every UPLOAD_LOCATION folder exists with its .immich marker; lose what only the required folders held; rerun the thumbnail and transcode jobs over the whole library for thumbs and encoded-video.",
+                remedy: required
+                    ? "Back up all of UPLOAD_LOCATION (library, upload, profile, backups, thumbs, encoded-video) and every external library folder, and add them to 'sources:'."
+                    : "Back them up (they are small next to the originals), or after a restore create each folder with an empty .immich file and run Administration → Jobs → Generate Thumbnails and Transcode Videos (missing)."))
         }
 
         var stale: [String] = []

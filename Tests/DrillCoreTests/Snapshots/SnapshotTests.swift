@@ -137,4 +137,22 @@ import Testing
         }
         #expect(Date().timeIntervalSince(started) < 20)
     }
+
+    @Test func initFindsFileSystemSnapshotsAboveASource() throws {
+        // ZFS: the dataset /tank/photos has .zfs/snapshot; the source is a folder inside it.
+        let root = Fixtures.tempDir("suggest")
+        touch(root + "/tank/photos/.zfs/snapshot/daily-2026-11-26/family/a.jpg")
+        touch(root + "/tank/photos/family/a.jpg")
+        let zfs = try #require(SnapshotSuggestions.fileSystemSnapshots(of: root + "/tank/photos/family"))
+        #expect(zfs.0 == .directory(pattern: root + "/tank/photos/.zfs/snapshot/{name}/family", path: nil))
+        // The suggested pattern finds the snapshot.
+        let found = try discover("external:/mnt/family", zfs.0)
+        #expect(found.snapshots.map(\.location) == [root + "/tank/photos/.zfs/snapshot/daily-2026-11-26/family"])
+        // snapper: <subvolume>/.snapshots/<n>/snapshot/…
+        touch(root + "/srv/.snapshots/12/snapshot/immich/library/x", directory: true)
+        Fixtures.mkdir(root + "/srv/immich/library")
+        let snapper = try #require(SnapshotSuggestions.fileSystemSnapshots(of: root + "/srv/immich/library"))
+        #expect(snapper.0 == .directory(pattern: root + "/srv/.snapshots/{name}/snapshot/immich/library", path: nil))
+        #expect(SnapshotSuggestions.fileSystemSnapshots(of: root + "/plain/folder") == nil)
+    }
 }
