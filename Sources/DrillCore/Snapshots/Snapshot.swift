@@ -26,6 +26,18 @@ public struct Snapshot: Sendable, Codable, Equatable {
     /// What a dump's name says (dumps only).
     public var dump: DumpIdentity?
 
+    public init(source: String, kind: Kind, location: String, time: Double?, timeSource: String, bytes: Int64? = nil,
+                failed: Bool = false, dump: DumpIdentity? = nil) {
+        self.source = source
+        self.kind = kind
+        self.location = location
+        self.time = time
+        self.timeSource = timeSource
+        self.bytes = bytes
+        self.failed = failed
+        self.dump = dump
+    }
+
     /// A short name for tables.
     public var name: String {
         kind == .command ? location : (location as NSString).lastPathComponent
