@@ -105,6 +105,11 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// Replaces a stored run (by its id).
+    public func update(_ run: RunRecord) throws {
+        try queue.write { db in try run.update(db) }
+    }
+
     /// Runs, newest first, optionally of one plan.
     public func runs(plan: String? = nil, limit: Int = 50) throws -> [RunRecord] {
         try queue.read { db in

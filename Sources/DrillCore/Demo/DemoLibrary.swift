@@ -99,7 +99,7 @@ public struct DemoAsset: Sendable {
         case .external:
             let (y, m, _) = CopyValue.civil(Int(takenAt / 86_400))
             let path = String(format: "%04d/%02d/%@", y, m, fileName)
-            return moved ? "Sorted/" + path.replacingOccurrences(of: "/", with: "-") : path
+            return moved ? "Sorted/" + path : path
         }
     }
 

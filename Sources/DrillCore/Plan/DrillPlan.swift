@@ -21,6 +21,21 @@ public struct DrillTargets: Sendable, Equatable, Codable {
                                               maxSkew: DurationText(seconds: 6 * 3600))
 }
 
+/// The rates the RTO estimate assumes for the work Immich does after the files are back (measured on nothing here:
+/// each is stated in the report, and can be set to what this hardware does).
+public struct RestoreRates: Sendable, Equatable, Codable {
+    /// Loading the SQL dump into PostgreSQL, MiB of SQL per second.
+    public var sqlMiBPerSecond = 20.0
+    /// A library scan, external assets checked per second.
+    public var scanAssetsPerSecond = 500.0
+    /// Thumbnail and preview generation, assets per second.
+    public var thumbnailsPerSecond = 4.0
+    /// Video transcoding, videos per second.
+    public var transcodesPerSecond = 0.2
+
+    public init() {}
+}
+
 /// A drill plan, with every path made absolute.
 public struct DrillPlan: Sendable {
     /// The plan file.
@@ -38,6 +53,8 @@ public struct DrillPlan: Sendable {
     public var history: String
     /// Where the backups of each source are (`sources:`).
     public var sources: [PlannedSource] = []
+    /// The rates of the RTO estimate (`estimates:`).
+    public var rates = RestoreRates()
 
     /// The default history database: `$XDG_STATE_HOME/immich-drill/history.sqlite`.
     public static func defaultHistoryPath(environment: [String: String]) -> String {
@@ -50,7 +67,8 @@ public struct DrillPlan: Sendable {
     /// The default scratch root.
     public static let defaultScratch = "/var/tmp/immich-drill"
 
-    static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "scratch", "history"]
+    static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "estimates", "scratch", "history"]
+    static let estimateKeys = ["sql-mib-per-second", "scan-assets-per-second", "thumbnails-per-second", "transcodes-per-second"]
     static let deploymentKeys = ["compose", "env-file", "server-service", "time-zone"]
     static let mountKeys = ["host", "container", "drill"]
     static let targetKeys = ["rpo", "rto", "max-skew"]
@@ -130,6 +148,19 @@ public struct DrillPlan: Sendable {
             targets: targets, scratch: path(try top.string("scratch") ?? DrillPlan.defaultScratch),
             history: path(try top.string("history") ?? DrillPlan.defaultHistoryPath(environment: environment)))
         plan.sources = sources
+        if let e = try top.mapping("estimates", allowed: estimateKeys) {
+            func rate(_ key: String) throws -> Double? {
+                guard let node = e.node(key) else { return nil }
+                guard let text = node.scalar?.string, let value = Double(text), value > 0 else {
+                    throw StrictMapping.error(node, file: file, "'estimates.\(key)' must be a positive number")
+                }
+                return value
+            }
+            plan.rates.sqlMiBPerSecond = try rate("sql-mib-per-second") ?? plan.rates.sqlMiBPerSecond
+            plan.rates.scanAssetsPerSecond = try rate("scan-assets-per-second") ?? plan.rates.scanAssetsPerSecond
+            plan.rates.thumbnailsPerSecond = try rate("thumbnails-per-second") ?? plan.rates.thumbnailsPerSecond
+            plan.rates.transcodesPerSecond = try rate("transcodes-per-second") ?? plan.rates.transcodesPerSecond
+        }
         return plan
     }
 

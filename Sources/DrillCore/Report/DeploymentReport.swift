@@ -227,7 +227,7 @@ public enum FindingsRenderer {
             }
             out.append("  \(painted) \(f.code) (\(f.count)): \(f.message)")
             for example in f.examples { out.append("      - \(example)") }
-            if f.count > f.examples.count { out.append("      … and \(f.count - f.examples.count) more") }
+            if !f.examples.isEmpty, f.count > f.examples.count { out.append("      … and \(f.count - f.examples.count) more") }
             if let will = f.immichWill { out.append("    Immich will: \(will)") }
             if let remedy = f.remedy { out.append("    Fix: \(remedy)") }
         }
@@ -243,7 +243,7 @@ public enum FindingsRenderer {
             out.append(f.message)
             out.append("")
             for example in f.examples { out.append("- `\(example)`") }
-            if f.count > f.examples.count { out.append("- … and \(f.count - f.examples.count) more") }
+            if !f.examples.isEmpty, f.count > f.examples.count { out.append("- … and \(f.count - f.examples.count) more") }
             if !f.examples.isEmpty { out.append("") }
             if let will = f.immichWill { out.append("**Immich will:** \(will)"); out.append("") }
             if let remedy = f.remedy { out.append("**Fix:** \(remedy)"); out.append("") }

@@ -59,6 +59,8 @@ public struct BackupPlan: Sendable {
     /// The dump read into the catalog, and the catalog.
     public var catalogDump: String?
     public var catalog: Catalog?
+    /// Seconds spent reading the catalog's dump.
+    public var catalogSeconds: Double = 0
     public var findings: [Finding]
     public var now: Double
     /// The zone times are shown in.
@@ -105,8 +107,11 @@ public struct BackupPlanner {
         var catalogDump: String?
         var unreadable = Set<String>()
         var read = Set<String>()
+        var catalogSeconds = 0.0
         for dump in (database?.usable ?? []).prefix(3) {
             do {
+                let began = Date()
+                defer { catalogSeconds = Date().timeIntervalSince(began) }
                 let c = try CatalogReader.read(path: dump.location, databaseName: deployment.database.name,
                                                timeZone: deployment.timeZone ?? plan.timeZone)
                 read.insert(dump.location)
@@ -175,8 +180,8 @@ public struct BackupPlanner {
         if let live, let catalog { findings += CoverageBuilder.liveFindings(live, catalog: catalog, dumpTime: database?.usable.first?.time) }
         return BackupPlan(deployment: deployment, sources: sources, discovered: discovered, coverage: rows,
                           restorePoints: points, selected: selected, listings: listings, live: live,
-                          catalogDump: catalogDump, catalog: catalog, findings: findings.sortedForReport(), now: now,
-                          zone: fileZone)
+                          catalogDump: catalogDump, catalog: catalog, catalogSeconds: catalogSeconds,
+                          findings: findings.sortedForReport(), now: now, zone: fileZone)
     }
 
     /// The Compose files and .env, with their Docker host paths.

@@ -25,7 +25,7 @@ public enum Subprocess {
     /// Runs `command` with `/bin/sh -c`. Output beyond `limit` bytes per stream is dropped (and the command still
     /// runs to its end). Throws only when the command cannot be started.
     public static func run(shell command: String, timeout: Double, limit: Int = 256 << 20,
-                           directory: String? = nil) throws -> SubprocessResult {
+                           directory: String? = nil, isCancelled: () -> Bool = { false }) throws -> SubprocessResult {
         let start = Date()
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
@@ -68,6 +68,10 @@ public enum Subprocess {
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let elapsed = Date().timeIntervalSince(start)
+            if killedAt == nil, isCancelled() {
+                killedAt = Date()
+                kill(-pid, SIGTERM)
+            }
             if !timedOut, elapsed > timeout {
                 timedOut = true
                 killedAt = Date()

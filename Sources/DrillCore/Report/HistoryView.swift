@@ -1,0 +1,57 @@
+// What `history` prints: past runs, newest first, with RTO and RPO and how each compares with the run before it of
+// the same plan.
+
+import Foundation
+
+public struct HistoryView: Sendable, Encodable {
+    public struct Run: Sendable, Encodable {
+        public var id: Int64
+        public var plan: String
+        public var startedAt: Double
+        public var verdict: String
+        public var exitCode: Int32
+        public var restorePoint: String?
+        public var rtoSeconds: Double?
+        public var rpoSeconds: Double?
+
+        public init(id: Int64, plan: String, startedAt: Double, verdict: String, exitCode: Int32,
+                    restorePoint: String?, rtoSeconds: Double?, rpoSeconds: Double?) {
+            self.id = id
+            self.plan = plan
+            self.startedAt = startedAt
+            self.verdict = verdict
+            self.exitCode = exitCode
+            self.restorePoint = restorePoint
+            self.rtoSeconds = rtoSeconds
+            self.rpoSeconds = rpoSeconds
+        }
+    }
+
+    public var schema = "immich-drill/history/v1"
+    public var runs: [Run]
+
+    public init(runs: [Run]) { self.runs = runs }
+
+    /// ↑ when larger than the previous run of the same plan, ↓ when smaller, = when equal.
+    func trend(_ index: Int, _ value: (Run) -> Double?) -> String {
+        guard let current = value(runs[index]) else { return "" }
+        guard let previous = runs[(index + 1)...].first(where: { $0.plan == runs[index].plan }).flatMap(value) else { return "" }
+        if abs(current - previous) < max(1, previous * 0.05) { return " =" }
+        return current > previous ? " ↑" : " ↓"
+    }
+
+    public func render(_ format: OutputFormat) -> String {
+        if format == .json { return ReportJSON.encode(self) }
+        let rows = runs.indices.map { i -> [String] in
+            let r = runs[i]
+            return ["\(r.id)", SnapshotTime.display(r.startedAt, zone: .current), r.plan, r.restorePoint ?? "-",
+                    r.verdict.uppercased(),
+                    (r.rtoSeconds.map { DurationText.format(seconds: Int($0.rounded())) } ?? "-") + trend(i, \.rtoSeconds),
+                    (r.rpoSeconds.map { DurationText.format(seconds: (Int($0) / 60) * 60) } ?? "-") + trend(i, \.rpoSeconds)]
+        }
+        let table = TextTable(headers: format == .markdown ? ["Run", "Started", "Plan", "Restore point", "Verdict", "RTO", "RPO"]
+                              : ["RUN", "STARTED", "PLAN", "RESTORE POINT", "VERDICT", "RTO", "RPO"], rows: rows)
+        if runs.isEmpty { return format == .markdown ? "No drills recorded yet.\n" : "No drills recorded yet.\n" }
+        return (format == .markdown ? table.markdown() : table.text()) + "\n"
+    }
+}

@@ -1,0 +1,307 @@
+// The restore engines: an archive through libarchive (safe extraction, data hashed as it is written), a snapshot
+// folder copied into scratch (or verified where it lies, `--in-place`), and a backup tool's restore command, timed.
+// Each engine records every file the snapshot holds for its source, by container path, so the verifier can check
+// the database against it; with a sample, only the sampled files (and the markers) are written and hashed, while
+// the presence of every file still comes from the archive's headers or the folder's tree.
+
+import Crypto
+import DrillArchive
+import Foundation
+
+/// One file of a restored snapshot.
+public struct RestoredFile: Sendable {
+    public var size: Int64
+    public var mtime: Int64
+    /// SHA-1 of the content, when the file was extracted and hashed.
+    public var sha1: Digest20?
+}
+
+/// Every file of the restore point's snapshots, by the container path Immich would see it at.
+public final class RestoreIndex: @unchecked Sendable {
+    public var files: [String: RestoredFile] = [:]
+    /// Container roots restored (each planned source's), with the snapshot time.
+    public var roots: [(container: String, source: String, time: Double)] = []
+
+    public init() {}
+
+    /// The restored root holding a container path.
+    public func root(of path: String) -> (container: String, source: String, time: Double)? {
+        roots.filter { Paths.isWithin(path, $0.container) }.max { $0.container.count < $1.container.count }
+    }
+}
+
+/// What restoring one source did.
+public struct SourceRestore: Sendable, Codable, Equatable {
+    public var source: String
+    public var kind: String
+    public var location: String
+    /// Files and bytes the snapshot holds for the source (from headers or the tree).
+    public var totalFiles: Int
+    public var totalBytes: Int64
+    /// Files and bytes written (and hashed) into scratch, or read in place.
+    public var restoredFiles: Int
+    public var restoredBytes: Int64
+    public var seconds: Double
+    /// The full restore's time projected from a sample, nil when everything was restored.
+    public var projectedSeconds: Double?
+    public var projection: String?
+    public var inPlace: Bool
+    /// Entries refused as unsafe, with the reason.
+    public var refused: [String]
+    /// The restore command's last output lines.
+    public var output: String?
+}
+
+/// How one source is restored.
+public struct RestoreJob: Sendable {
+    public var snapshot: Snapshot
+    /// The planned source id (`upload`, `upload/library`, `external:/mnt/media/photos`).
+    public var source: String
+    /// Where the source is inside the snapshot ("" for the top).
+    public var inside: String
+    /// The container path the source's root is at.
+    public var containerRoot: String
+    /// The plan's restore command for `command` snapshots.
+    public var restoreCommand: String?
+
+    public init(snapshot: Snapshot, source: String, inside: String, containerRoot: String, restoreCommand: String?) {
+        self.snapshot = snapshot
+        self.source = source
+        self.inside = inside
+        self.containerRoot = containerRoot
+        self.restoreCommand = restoreCommand
+    }
+}
+
+public struct Restorer: Sendable {
+    /// Container paths to write and hash; nil for all.
+    public var sample: Set<String>?
+    public var inPlace = false
+    public var commandTimeout: Double = 24 * 3600
+    public var planDirectory: String
+
+    public init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
+        self.sample = sample
+        self.inPlace = inPlace
+        self.planDirectory = planDirectory
+    }
+
+    func wanted(_ container: String) -> Bool {
+        guard let sample else { return true }
+        return sample.contains(container) || container.hasSuffix("/.immich")
+    }
+
+    public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        index.roots.append((job.containerRoot, job.source, job.snapshot.time ?? 0))
+        switch job.snapshot.kind {
+        case .archive: return try restoreArchive(job, into: target, index: index)
+        case .directory:
+            return try restoreFolder(job, from: Paths.append(job.inside, to: job.snapshot.location),
+                                     into: inPlace ? nil : target, index: index, started: Date())
+        case .command: return try restoreCommand(job, into: target, index: index)
+        case .dump: throw DrillError(.input, file: job.snapshot.location, "a dump is not a file snapshot")
+        }
+    }
+
+    // MARK: Archives
+
+    final class Observer: ExtractionObserver {
+        let prefix: String
+        let containerRoot: String
+        let restorer: Restorer
+        let index: RestoreIndex
+        var hasher: Insecure.SHA1?
+        var current: String?
+        var currentEntry: ArchiveEntry?
+        var totalFiles = 0
+        var totalBytes: Int64 = 0
+
+        init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
+            prefix = job.inside.isEmpty ? "" : job.inside + "/"
+            containerRoot = job.containerRoot
+            self.restorer = restorer
+            self.index = index
+        }
+
+        func place(_ archivePath: String) -> String? {
+            if prefix.isEmpty { return archivePath }
+            guard archivePath.hasPrefix(prefix) else { return nil }
+            return String(archivePath.dropFirst(prefix.count))
+        }
+
+        func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
+            let container = containerRoot + "/" + relative
+            if entry.type == .file || entry.type == .hardlink {
+                totalFiles += 1
+                totalBytes += entry.size
+                if index.files[container] == nil {
+                    index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
+                }
+            }
+            if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
+            return restorer.wanted(container)
+        }
+
+        func begin(_ relative: String, _ entry: ArchiveEntry) {
+            current = containerRoot + "/" + relative
+            currentEntry = entry
+            hasher = Insecure.SHA1()
+        }
+
+        func data(_ bytes: UnsafeRawBufferPointer) { hasher?.update(bufferPointer: bytes) }
+
+        func end() {
+            guard let current, let digest = hasher?.finalize() else { return }
+            let sha1 = Digest20(Array(digest))
+            let old = index.files[current]
+            index.files[current] = RestoredFile(size: old?.size ?? currentEntry?.size ?? 0,
+                                                mtime: old?.mtime ?? currentEntry?.mtime ?? 0, sha1: sha1)
+            hasher = nil
+            self.current = nil
+        }
+    }
+
+    func restoreArchive(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        let started = Date()
+        let observer = Observer(job, restorer: self, index: index)
+        let result: ExtractionResult
+        do {
+            let extractor = try ArchiveExtractor(path: job.snapshot.location, root: target)
+            extractor.isCancelled = { Cancellation.isCancelled }
+            result = try extractor.extract(observer)
+        } catch let error as ArchiveError {
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            throw DrillError(.input, file: job.snapshot.location, "cannot restore this archive", cause: error.message)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var restore = SourceRestore(
+            source: job.source, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
+            totalBytes: observer.totalBytes, restoredFiles: result.files, restoredBytes: result.bytes, seconds: seconds,
+            projectedSeconds: nil, projection: nil, inPlace: false,
+            refused: result.refused.map { "\($0.path): \($0.reason)" }, output: nil)
+        if sample != nil, result.bytes < observer.totalBytes, result.writeSeconds > 0, result.bytes > 0 {
+            // The whole archive was read; the unsampled files would add their writing at the measured write rate.
+            let rate = Double(result.bytes) / result.writeSeconds
+            let extra = Double(observer.totalBytes - result.bytes) / rate
+            restore.projectedSeconds = seconds + extra
+            restore.projection = "the measured read of the whole archive plus the unsampled \(ByteText.format(observer.totalBytes - result.bytes)) at the measured write rate of \(ByteText.format(Int64(rate)))/s"
+        }
+        return restore
+    }
+
+    // MARK: Folders
+
+    /// Records a snapshot folder's files and copies (or, in place, reads) the wanted ones, hashing as it goes.
+    func restoreFolder(_ job: RestoreJob, from folder: String, into target: String?, index: RestoreIndex,
+                       started: Date, kind: String = "directory", output: String? = nil) throws -> SourceRestore {
+        guard FileProbe.kind(folder) == .directory else {
+            throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
+        }
+        var totalFiles = 0
+        var totalBytes: Int64 = 0
+        var restoredFiles = 0
+        var restoredBytes: Int64 = 0
+        var copySeconds = 0.0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let cut = folder == "/" ? 1 : folder.utf8.count + 1
+        try FileWalker.walk(folder) { file in
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            let relative = String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
+            let container = job.containerRoot + "/" + relative
+            totalFiles += 1
+            totalBytes += file.size
+            var record = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
+            if wanted(container) {
+                let t = Date()
+                record.sha1 = try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer)
+                copySeconds += Date().timeIntervalSince(t)
+                restoredFiles += 1
+                restoredBytes += file.size
+            }
+            index.files[container] = record
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var restore = SourceRestore(
+            source: job.source, kind: kind, location: job.snapshot.location, totalFiles: totalFiles,
+            totalBytes: totalBytes, restoredFiles: restoredFiles, restoredBytes: restoredBytes, seconds: seconds,
+            projectedSeconds: nil, projection: nil, inPlace: target == nil, refused: [], output: output)
+        if sample != nil, kind == "directory", restoredBytes < totalBytes, restoredBytes > 0, copySeconds > 0 {
+            let rate = Double(restoredBytes) / copySeconds
+            restore.projectedSeconds = seconds - copySeconds + Double(totalBytes) / rate
+            restore.projection = "all \(ByteText.format(totalBytes)) at the measured \(target == nil ? "read" : "copy") rate of \(ByteText.format(Int64(rate)))/s"
+        }
+        return restore
+    }
+
+    /// Copies `source` to `destination` (or only reads it when nil), keeping the mtime; returns its SHA-1.
+    func copy(_ source: String, to destination: String?, mtime: Double, buffer: inout [UInt8]) throws -> Digest20? {
+        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard input >= 0 else {
+            throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
+        }
+        defer { close(input) }
+        var output: Int32 = -1
+        if let destination {
+            let parent = Paths.directory(of: destination)
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard output >= 0 else {
+                throw DrillError(.environment, file: destination, "cannot create", cause: DrillError.errnoText(errno))
+            }
+        }
+        defer { if output >= 0 { close(output) } }
+        var hasher = Insecure.SHA1()
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
+            }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                hasher.update(bufferPointer: chunk)
+                guard output >= 0 else { return }
+                var done = 0
+                while done < n {
+                    let w = write(output, chunk.baseAddress! + done, n - done)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        throw DrillError(.environment, file: destination, "cannot write", cause: DrillError.errnoText(errno))
+                    }
+                    done += w
+                }
+            }
+        }
+        if output >= 0 {
+            var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
+            futimens(output, &times)
+        }
+        return Digest20(Array(hasher.finalize()))
+    }
+
+    // MARK: Commands
+
+    func restoreCommand(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        guard let template = job.restoreCommand else {
+            throw DrillError(.input, "the source \(job.source) has no restore command")
+        }
+        let command = template.replacingOccurrences(of: "{id}", with: Subprocess.shellQuote(job.snapshot.location))
+            .replacingOccurrences(of: "{target}", with: Subprocess.shellQuote(target))
+        let started = Date()
+        let result = try Subprocess.run(shell: command, timeout: commandTimeout, directory: planDirectory,
+                                        isCancelled: { Cancellation.isCancelled })
+        if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+        guard result.status == 0, !result.timedOut else {
+            throw DrillError(.environment, "the restore command for \(job.source) failed with exit status \(result.status)\(result.timedOut ? " (stopped after \(Int(commandTimeout)) s)" : ""): \(command)",
+                             cause: result.tail)
+        }
+        // Everything was restored by the tool; the wanted files are read back from scratch and hashed.
+        var restore = try restoreFolder(job, from: Paths.append(job.inside, to: target), into: nil, index: index,
+                                        started: started, kind: "command", output: result.tail)
+        restore.inPlace = false
+        restore.restoredFiles = restore.totalFiles
+        restore.restoredBytes = restore.totalBytes
+        return restore
+    }
+}

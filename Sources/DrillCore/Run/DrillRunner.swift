@@ -1,0 +1,302 @@
+// `run`: the drill. The plan's analysis picks a restore point; its dump is read into the catalog (timed), each file
+// snapshot is restored into scratch (timed, hashed as written), every database reference is checked against what
+// came back, and the phases Immich still needs are estimated at stated rates. RTO and RPO are compared with the
+// plan's targets; the findings decide the verdict and the exit code. Scratch is removed afterwards, also when a
+// signal stops the drill.
+
+import Foundation
+
+public struct RunOptions: Sendable {
+    public var verify: VerifyDepth = .full
+    public var seed: UInt64?
+    public var inPlace = false
+    public var keepScratch = false
+    public var restorePoint = "latest"
+    public var now = Date().timeIntervalSince1970
+    /// Called with a line of progress for long phases (the CLI shows it on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}
+
+/// One timed (or estimated) phase of a restore.
+public struct Phase: Sendable, Codable, Equatable {
+    public var name: String
+    public var source: String?
+    public var seconds: Double
+    public var bytes: Int64?
+    public var files: Int?
+    /// True when timed by this drill; false when projected from a sample or estimated at an assumed rate.
+    public var measured: Bool
+    /// What an unmeasured figure assumes.
+    public var assumption: String?
+}
+
+public struct DrillRunner {
+    public var plan: DrillPlan
+    public var deployment: Deployment
+    public var options: RunOptions
+
+    public init(plan: DrillPlan, deployment: Deployment, options: RunOptions) {
+        self.plan = plan
+        self.deployment = deployment
+        self.options = options
+    }
+
+    func say(_ text: String) { options.progress?(text) }
+
+    public func run() throws -> RunReport {
+        let started = Date()
+        var planOptions = PlanOptions()
+        planOptions.live = false
+        planOptions.now = options.now
+        planOptions.restorePoint = options.restorePoint
+        say("reading the deployment, the snapshots and the newest dump")
+        let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
+        var report = RunReport(plan: plan, startedAt: started.timeIntervalSince1970, analysis: analysis)
+        report.verify.depth = options.verify.description
+        var findings = analysis.findings.filter { !$0.code.hasSuffix("-live") }
+
+        guard let point = analysis.selected else {
+            findings.append(Finding(
+                code: "no-restore-point", severity: .critical, count: 1,
+                message: "There is nothing to drill: no usable database dump was found.",
+                immichWill: "Have no database to come back to.",
+                remedy: "Check the dump folders in 'sources.database' and that Immich's automatic backups run."))
+            return report.finished(findings: findings)
+        }
+
+        // The dump, as its own timed phase.
+        var catalog: Catalog
+        if let c = analysis.catalog, analysis.catalogDump == point.dump.location {
+            catalog = c
+            report.phases.append(Phase(name: "read dump", source: nil, seconds: analysis.catalogSeconds,
+                                       bytes: c.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
+        } else {
+            say("reading the dump \(point.dump.location)")
+            let t = Date()
+            catalog = try CatalogReader.read(path: point.dump.location, databaseName: deployment.database.name,
+                                             timeZone: deployment.timeZone ?? plan.timeZone)
+            report.phases.append(Phase(name: "read dump", source: nil, seconds: Date().timeIntervalSince(t),
+                                       bytes: catalog.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
+            findings += catalog.findings.filter { $0.code == "dump-incomplete" }
+        }
+        report.catalog = RunReport.CatalogSummary(catalog)
+
+        // What to restore.
+        let discovered = analysis.discovered
+        var jobs: [RestoreJob] = []
+        for member in point.members.dropFirst() {
+            guard let planned = discovered.first(where: { $0.planned.id == member.source }),
+                  let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
+                  member.source != "config" else { continue }
+            var plannedPath: String?
+            var restoreCommand: String?
+            switch planned.planned.location {
+            case .archive(_, let p), .directory(_, let p): plannedPath = p
+            case .command(_, let restore, let p):
+                plannedPath = p
+                restoreCommand = restore
+            case .dumps: continue
+            }
+            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
+            jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
+                                   containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
+        }
+
+        // The sample: originals under a restored root, stratified by source and owner.
+        let verifier0 = Verifier(catalog: catalog, deployment: deployment, index: RestoreIndex(), sample: nil,
+                                 absentSources: [], liveStat: { _ in nil })
+        var population: [(item: Int32, stratum: String)] = []
+        for i in 0..<catalog.assets.count {
+            let asset = catalog.assets[i]
+            guard !asset.flags.contains(.offline) else { continue }
+            let path = verifier0.containerPath(catalog.originalPath(asset))
+            guard let job = jobs.filter({ Paths.isWithin(path, $0.containerRoot) })
+                .max(by: { $0.containerRoot.count < $1.containerRoot.count }) else { continue }
+            population.append((Int32(i), job.source + "|" + String(asset.ownerIndex)))
+        }
+        let seed = options.seed ?? UInt64(options.now)
+        let sample = Sampler.choose(population, depth: options.verify, seed: seed)
+        report.verify.seed = sample == nil ? nil : seed
+        let samplePaths = sample.map { Set($0.map { verifier0.containerPath(catalog.originalPath(catalog.assets[Int($0)])) }) }
+
+        // Scratch, checked against every source and backup.
+        var needed: Int64 = 0
+        for job in jobs where !(options.inPlace && job.snapshot.kind == .directory) {
+            let total = analysis.listings[job.snapshot.location]?.bytes ?? 0
+            if let sample, !population.isEmpty {
+                needed += Int64(Double(total) * Double(sample.count) / Double(population.count)) + (1 << 20)
+            } else {
+                needed += total
+            }
+        }
+        let scratch = try Scratch.prepare(root: plan.scratch, protected: protectedPaths(analysis), bytesNeeded: needed)
+        report.scratch = scratch.path
+        defer {
+            if !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
+        }
+
+        // Restore, source by source.
+        let index = RestoreIndex()
+        let restorer = Restorer(sample: samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
+        do {
+            for (n, job) in jobs.enumerated() {
+                say("restoring \(job.source) from \(job.snapshot.name)")
+                let target = try scratch.folder("\(n + 1)-\(job.source)")
+                let restored = try restorer.restore(job, into: target, index: index)
+                report.restores.append(restored)
+                report.phases.append(Phase(name: "restore", source: job.source, seconds: restored.seconds,
+                                           bytes: restored.restoredBytes, files: restored.restoredFiles, measured: true,
+                                           assumption: nil))
+                if let projected = restored.projectedSeconds {
+                    report.phases.append(Phase(name: "restore (all files, projected)", source: job.source,
+                                               seconds: projected, bytes: restored.totalBytes, files: restored.totalFiles,
+                                               measured: false, assumption: restored.projection))
+                }
+            }
+        } catch let error as DrillError where Cancellation.isCancelled {
+            _ = error
+            report.aborted = "stopped by signal \(Cancellation.signal) during the restore"
+            return report.finished(findings: findings)
+        }
+
+        // Verify.
+        say("checking \(catalog.assets.count) assets against the restored files")
+        let absent = point.missing
+        let live = liveTranslator(catalog)
+        let verifier = Verifier(catalog: catalog, deployment: deployment, index: index, sample: sample,
+                                absentSources: absent, liveStat: { path in
+                                    guard let local = live.local(path) else { return nil }
+                                    var st = stat()
+                                    guard stat(local, &st) == 0 else { return nil }
+                                    return (Double(st.st_mtim.tv_sec), Double(st.st_ctim.tv_sec))
+                                })
+        let (verifyFindings, stats) = verifier.run()
+        findings += verifyFindings
+        report.verify.stats = stats
+        report.phases.append(Phase(name: "verify", source: nil, seconds: stats.seconds, bytes: nil, files: stats.assets,
+                                   measured: true, assumption: nil))
+
+        // Unsafe entries.
+        let refused = report.restores.flatMap { r in r.refused.map { "\(r.source): \($0)" } }
+        if !refused.isEmpty {
+            findings.append(Finding(
+                code: "unsafe-archive-entry", severity: .critical, count: refused.count,
+                message: "Archive entries that would write outside the restore folder (absolute paths, '..', links leaving it) were refused.",
+                examples: refused,
+                immichWill: "Nothing; but a restore with a tool that follows them could overwrite files anywhere on the machine.",
+                remedy: "Find out what wrote these entries into the backup; restore with a tool that refuses them (bsdtar without -P, GNU tar's defaults)."))
+        }
+
+        // What Immich still has to do, at stated rates.
+        estimate(into: &report, catalog: catalog, stats: stats)
+        findings += targets(&report, point: point)
+        report.restorePoint = point
+        return report.finished(findings: findings)
+    }
+
+    /// The container path a planned source's root is at.
+    func containerRoot(of source: String) -> String {
+        let media = deployment.mediaLocation.containerPath
+        if source == "upload" { return media }
+        if source.hasPrefix("upload/") { return media + "/" + source.dropFirst(7) }
+        if source.hasPrefix("external:") { return Paths.normalize(String(source.dropFirst(9))) }
+        return "/" + source
+    }
+
+    /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.
+    func protectedPaths(_ analysis: BackupPlan) -> [String] {
+        var paths = analysis.sources.compactMap(\.drillPath)
+        if let media = deployment.mediaLocation.drillPath { paths.append(media) }
+        paths += deployment.composeFiles.map { Paths.directory(of: $0) }
+        for source in analysis.discovered {
+            switch source.planned.location {
+            case .dumps(let folders): paths += folders
+            case .archive(let pattern, _), .directory(let pattern, _):
+                // The fixed part of the pattern, and every snapshot found.
+                let fixed = pattern.split(separator: "/").prefix { !$0.contains("{") && !$0.contains("*") && !$0.contains("?") }
+                paths.append("/" + fixed.joined(separator: "/"))
+                paths += source.snapshots.map(\.location)
+            case .command: break
+            }
+        }
+        return paths.filter { $0 != "/" }
+    }
+
+    /// Where the live files are on this machine, by container path.
+    func liveTranslator(_ catalog: Catalog) -> PathTranslator {
+        var externals: [(String, String)] = []
+        for source in deployment.sources where source.kind == .external {
+            if let c = source.containerPath, let d = source.drillPath { externals.append((c, d)) }
+        }
+        return PathTranslator.forCatalog(nil, mediaContainerPath: deployment.mediaLocation.containerPath,
+                                         uploadRoot: deployment.mediaLocation.drillPath, externals: externals)
+    }
+
+    func estimate(into report: inout RunReport, catalog: Catalog, stats: VerificationStats) {
+        let r = plan.rates
+        let sqlMiB = Double(catalog.content.uncompressedBytes) / 1_048_576
+        report.phases.append(Phase(
+            name: "load database", source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
+            bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
+            assumption: "\(Int(sqlMiB.rounded())) MiB of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
+        if catalog.counts.external > 0 {
+            report.phases.append(Phase(
+                name: "library scan", source: nil, seconds: Double(catalog.counts.external) / r.scanAssetsPerSecond,
+                bytes: nil, files: catalog.counts.external, measured: false,
+                assumption: "\(catalog.counts.external) external assets checked at \(r.scanAssetsPerSecond.formatted())/s (estimates.scan-assets-per-second)"))
+        }
+        if stats.assetsNeedingThumbnails > 0 {
+            report.phases.append(Phase(
+                name: "regenerate thumbnails", source: "upload/thumbs",
+                seconds: Double(stats.assetsNeedingThumbnails) / r.thumbnailsPerSecond, bytes: nil,
+                files: stats.assetsNeedingThumbnails, measured: false,
+                assumption: "\(stats.assetsNeedingThumbnails) assets at \(r.thumbnailsPerSecond.formatted())/s (estimates.thumbnails-per-second)"))
+        }
+        if stats.videosNeedingTranscode > 0 {
+            report.phases.append(Phase(
+                name: "transcode videos", source: "upload/encoded-video",
+                seconds: Double(stats.videosNeedingTranscode) / r.transcodesPerSecond, bytes: nil,
+                files: stats.videosNeedingTranscode, measured: false,
+                assumption: "\(stats.videosNeedingTranscode) videos at \(r.transcodesPerSecond.formatted())/s (estimates.transcodes-per-second)"))
+        }
+    }
+
+    /// RTO and RPO against the plan's targets.
+    func targets(_ report: inout RunReport, point: RestorePoint) -> [Finding] {
+        var findings: [Finding] = []
+        // A projected restore replaces its sampled measurement; the drill's own dump read and checks count too.
+        let projectedSources = Set(report.phases.filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
+        var measured = 0.0
+        var total = 0.0
+        for phase in report.phases {
+            if phase.measured { measured += phase.seconds }
+            if phase.measured && phase.name == "restore" && projectedSources.contains(phase.source ?? "") { continue }
+            total += phase.seconds
+        }
+        report.rto = RunReport.RTO(measuredSeconds: measured, totalSeconds: total, targetSeconds: plan.targets.rto.seconds,
+                                   met: total <= Double(plan.targets.rto.seconds))
+        report.rpo = RunReport.RPO(seconds: point.rpoSeconds, targetSeconds: plan.targets.rpo.seconds,
+                                   skewSeconds: point.skewSeconds, maxSkewSeconds: plan.targets.maxSkew.seconds,
+                                   met: point.rpoSeconds <= plan.targets.rpo.seconds)
+        if total > Double(plan.targets.rto.seconds) {
+            findings.append(Finding(
+                code: "rto-missed", severity: .critical, count: 1,
+                message: "The restore would take \(DurationText.format(seconds: Int(total))) (measured and estimated), beyond the RTO target \(plan.targets.rto).",
+                examples: report.phases.sorted { $0.seconds > $1.seconds }.prefix(3).map {
+                    "\($0.name)\($0.source.map { " \($0)" } ?? ""): \(DurationText.format(seconds: Int($0.seconds)))\($0.measured ? "" : " (not measured)")"
+                },
+                remedy: "Speed up the slowest phase (faster backup storage, thumbnails in the backup, fewer compression levels), or agree on a longer RTO."))
+        }
+        if point.rpoSeconds > plan.targets.rpo.seconds {
+            findings.append(Finding(
+                code: "rpo-missed", severity: .critical, count: 1,
+                message: "Restore point \(point.id) is \(DurationText.format(seconds: (point.rpoSeconds / 60) * 60)) old at its oldest member, beyond the RPO target \(plan.targets.rpo).",
+                examples: point.members.map { "\($0.source): \(SnapshotTime.iso($0.time))" },
+                immichWill: "Come back without everything uploaded or changed since.",
+                remedy: "Make the backups run (and finish) at least as often as the RPO target."))
+        }
+        return findings
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import DrillCore
+import DrillHistory
+import Foundation
+
+/// Where the history is: `--history`, else the plan's, else the default.
+struct HistoryOptions: ParsableArguments {
+    @Option(name: .long, help: "The history database (default: the plan's `history`, else $XDG_STATE_HOME/immich-drill/history.sqlite).")
+    var history: String?
+
+    @Option(name: .customLong("plan-file"), help: "Read the history location from this drill plan.")
+    var planFile: String?
+
+    func store() throws -> HistoryStore {
+        if let history { return try HistoryStore(path: Paths.absolute(history)) }
+        if let planFile { return try HistoryStore(path: try DrillPlan.load(planFile).history) }
+        return try HistoryStore(path: DrillPlan.defaultHistoryPath(environment: ProcessInfo.processInfo.environment))
+    }
+}
+
+extension ImmichDrill {
+    struct History: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List past drills with their verdicts, RTO and RPO, and how they trend.")
+
+        @Option(name: .long, help: "Only the runs of this plan (its name).")
+        var plan: String?
+
+        @Option(name: .long, help: "How many runs, newest first.")
+        var limit = 20
+
+        @OptionGroup var where_: HistoryOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            let runs = try where_.store().runs(plan: plan, limit: limit)
+            let view = HistoryView(runs: runs.map {
+                HistoryView.Run(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
+                                verdict: $0.verdict, exitCode: $0.exitCode, restorePoint: $0.restorePoint,
+                                rtoSeconds: $0.rtoSeconds, rpoSeconds: $0.rpoSeconds)
+            })
+            Output.print(view.render(output.format))
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a past drill exactly as it was first reported.")
+
+        @Argument(help: "The run's id (see `history`).")
+        var runId: Int64
+
+        @OptionGroup var where_: HistoryOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() throws {
+            let store = try where_.store()
+            guard let record = try store.run(id: runId) else {
+                throw DrillError(.usage, file: store.path, "no run #\(runId) in the history")
+            }
+            let report: RunReport
+            do {
+                report = try JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8))
+            } catch {
+                throw DrillError(.input, file: store.path, "run #\(runId) has no readable report", cause: "\(error)")
+            }
+            Output.print(report.render(output.format, color: Output.color))
+        }
+    }
+}
