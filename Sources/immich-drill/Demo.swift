@@ -86,9 +86,10 @@ extension ImmichDrill {
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
             guard !noRun else { return }
             let plan = try DrillPlan.load(manifest.plan)
-            let report = DeploymentReport(plan: plan.file, deployment: try plan.readDeployment())
+            let report = try Drill.run(plan: plan, deployment: try plan.readDeployment(), verify: .full, seed: nil,
+                                       restorePoint: "latest", inPlace: false, keepScratch: false, history: true)
             Output.print(report.render(output.format, color: Output.color))
-            try Output.exit(for: report.findings)
+            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }
 }

@@ -304,7 +304,10 @@ enum CLI {
         let clean = try CLI.run(["demo", "--dir", dir, "--assets", "40", "--format", "json"])
         #expect(clean.status == 0, "\(clean.stderr)")
         #expect(clean.stderr.contains("immich-drill demo (v2, 40 assets, seed 1) in \(dir)"))
-        #expect(clean.stdout.contains("\"schema\" : \"immich-drill/plan/v1\""))
+        #expect(clean.stdout.contains("\"schema\" : \"immich-drill/run/v1\""))
+        #expect(clean.stdout.contains("\"verdict\" : \"ok\""))
+        #expect(FileManager.default.fileExists(atPath: dir + "/history.sqlite"))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch"))?.isEmpty == true)
         let manifest = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as? [String: Any])
         #expect(manifest["era"] as? String == "v2")
@@ -313,8 +316,8 @@ enum CLI {
         #expect(try CLI.run(["demo", "--dir", dir, "--no-run"]).status == 64)
         let faulty = try CLI.run(["demo", "--dir", CLI.tempDir() + "/d", "--era", "v1", "--assets", "30",
                                   "--fault", "writable-mount", "--fault", "moved=1"])
-        #expect(faulty.status == 1, "mount-writable is a warning")
-        #expect(faulty.stdout.contains("WARNING mount-writable"))
+        #expect(faulty.status == 2, "a moved original is critical")
+        #expect(faulty.stdout.contains("WARNING mount-writable") && faulty.stdout.contains("CRITICAL moved-original (1)"))
         #expect(try CLI.run(["demo", "--fault", "nonsense", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--fault", "moved=0", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--era", "v3", "--no-run"]).status == 64)

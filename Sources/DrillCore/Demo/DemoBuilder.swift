@@ -590,7 +590,9 @@ public enum DemoBuilder {
                       "    archive: backups/nas/family-{time}.tar.gz",
                       "    path: family"]
         }
-        lines += ["", "targets:", "  rpo: 26h", "  rto: 4h", "  max-skew: 6h", "", "scratch: scratch", ""]
+        lines += ["", "targets:", "  rpo: 26h", "  rto: 4h", "  max-skew: 6h", "",
+                  "# Restores go into scratch/ and are removed afterwards; the demo keeps its own history.",
+                  "scratch: scratch", "history: history.sqlite", ""]
         return lines.joined(separator: "\n")
     }
 }

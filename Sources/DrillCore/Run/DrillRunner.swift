@@ -107,15 +107,8 @@ public struct DrillRunner {
         // The sample: originals under a restored root, stratified by source and owner.
         let verifier0 = Verifier(catalog: catalog, deployment: deployment, index: RestoreIndex(), sample: nil,
                                  absentSources: [], liveStat: { _ in nil })
-        var population: [(item: Int32, stratum: String)] = []
-        for i in 0..<catalog.assets.count {
-            let asset = catalog.assets[i]
-            guard !asset.flags.contains(.offline) else { continue }
-            let path = verifier0.containerPath(catalog.originalPath(asset))
-            guard let job = jobs.filter({ Paths.isWithin(path, $0.containerRoot) })
-                .max(by: { $0.containerRoot.count < $1.containerRoot.count }) else { continue }
-            population.append((Int32(i), job.source + "|" + String(asset.ownerIndex)))
-        }
+        let population = DrillRunner.samplePopulation(catalog, verifier: verifier0,
+                                                      roots: jobs.map { ($0.containerRoot, $0.source) })
         let seed = options.seed ?? UInt64(options.now)
         let sample = Sampler.choose(population, depth: options.verify, seed: seed)
         report.verify.seed = sample == nil ? nil : seed
@@ -132,7 +125,7 @@ public struct DrillRunner {
             }
         }
         let scratch = try Scratch.prepare(root: plan.scratch, protected: protectedPaths(analysis), bytesNeeded: needed)
-        report.scratch = scratch.path
+        report.scratch = scratch.path + (options.keepScratch ? " (kept)" : " (removed after the drill)")
         defer {
             if !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
         }
@@ -196,6 +189,21 @@ public struct DrillRunner {
         return report.finished(findings: findings)
     }
 
+    /// The originals a sample is drawn from: not offline, under a restored root; stratified by source and owner.
+    static func samplePopulation(_ catalog: Catalog, verifier: Verifier,
+                                 roots: [(container: String, source: String)]) -> [(item: Int32, stratum: String)] {
+        var population: [(item: Int32, stratum: String)] = []
+        for i in 0..<catalog.assets.count {
+            let asset = catalog.assets[i]
+            guard !asset.flags.contains(.offline) else { continue }
+            let path = verifier.containerPath(catalog.originalPath(asset))
+            guard let root = roots.filter({ Paths.isWithin(path, $0.container) })
+                .max(by: { $0.container.count < $1.container.count }) else { continue }
+            population.append((Int32(i), root.source + "|" + String(asset.ownerIndex)))
+        }
+        return population
+    }
+
     /// The container path a planned source's root is at.
     func containerRoot(of source: String) -> String {
         let media = deployment.mediaLocation.containerPath
@@ -240,7 +248,7 @@ public struct DrillRunner {
         report.phases.append(Phase(
             name: "load database", source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
             bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
-            assumption: "\(Int(sqlMiB.rounded())) MiB of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
+            assumption: "\(ByteText.format(catalog.content.uncompressedBytes)) of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
         if catalog.counts.external > 0 {
             report.phases.append(Phase(
                 name: "library scan", source: nil, seconds: Double(catalog.counts.external) / r.scanAssetsPerSecond,
