@@ -345,4 +345,67 @@ enum CLI {
             #expect(throws: Never.self, "\(plan)") { _ = try DrillPlan.load(plan) }
         }
     }
+
+    @Test func runHistoryAndReport() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "40", "--fault", "corrupt=2", "--no-run"]).status == 0)
+        let run = try CLI.run(["run", dir + "/drill.yml", "--verify", "50%", "--seed", "3", "--format", "json"])
+        #expect([0, 2].contains(run.status), "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["schema"] as? String == "immich-drill/run/v1")
+        #expect(Set(json.keys).isSuperset(of: ["verdict", "exitCode", "restorePoint", "phases", "rto", "rpo", "findings", "runId"]))
+        let phases = try #require(json["phases"] as? [[String: Any]])
+        #expect(phases.allSatisfy { $0["seconds"] != nil && $0["measured"] != nil })
+        #expect(try CLI.run(["run", dir + "/drill.yml", "--no-history"]).status == 2, "full verification finds both")
+        // The history has the one recorded run; `report` renders it exactly as `run` printed it.
+        let history = try CLI.run(["history", "--plan-file", dir + "/drill.yml", "--format", "json"])
+        let runs = try #require((try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]])
+        #expect(runs.count == 1 && runs[0]["id"] as? Int == json["runId"] as? Int)
+        let again = try CLI.run(["report", "\(runs[0]["id"]!)", "--history", dir + "/history.sqlite", "--format", "json"])
+        #expect(again.stdout == run.stdout)
+        #expect(try CLI.run(["report", "999", "--history", dir + "/history.sqlite"]).status == 64)
+        #expect(try CLI.run(["run", dir + "/drill.yml", "--verify", "0%"]).status == 64)
+    }
+
+    @Test func sigintStopsTheDrillAndLeavesNoScratch() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        // The photos share comes back through a "backup tool" that takes its time.
+        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
+        plan = plan.replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            command:
+              list: echo "snap1 $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+              restore: sleep 60; echo {id} {target}
+        """)
+        try plan.write(toFile: dir + "/drill.yml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", dir + "/drill.yml"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let started = Date()
+        try process.run()
+        // Wait until the slow restore has begun, then interrupt.
+        var waiting = true
+        while waiting, Date().timeIntervalSince(started) < 60 {
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) ?? []
+            waiting = !runs.contains { run in
+                ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch/" + run)) ?? []).contains { $0.contains("external") }
+            }
+            usleep(50_000)
+        }
+        #expect(!waiting, "the restore began")
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3)
+        #expect(Date().timeIntervalSince(started) < 40, "stopped, not waited out")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) == [])
+        let history = try CLI.run(["history", "--history", dir + "/history.sqlite", "--format", "json"])
+        #expect(history.stdout.contains("\"verdict\" : \"aborted\""))
+    }
 }

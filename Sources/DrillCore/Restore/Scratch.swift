@@ -16,9 +16,14 @@ public enum Cancellation {
 
     /// Installs the handlers: the first signal sets the flag, the work then stops at its next check.
     public static func install() {
+        // A parent may have started us with the signals blocked or ignored (both are inherited); a drill must stop.
+        var set = sigset_t()
+        sigemptyset(&set)
         for sig in [SIGINT, SIGTERM] {
+            sigaddset(&set, sig)
             _ = Glibc.signal(sig) { received in Cancellation.flag.store(received, ordering: .relaxed) }
         }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// For tests.
