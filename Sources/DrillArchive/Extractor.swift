@@ -19,7 +19,7 @@ public struct ExtractionResult: Sendable {
     public var hardlinks = 0
     /// Entries refused, with the reason.
     public var refused: [(path: String, reason: String)] = []
-    /// Seconds spent writing files (open, write, close), a part of the whole.
+    /// Seconds spent on extracted files (their data read and written), a part of the whole.
     public var writeSeconds = 0.0
 }
 
@@ -42,6 +42,8 @@ public final class ArchiveExtractor {
     public let path: String
     public let root: String
     private let rootFD: Int32
+    /// Folders made (or checked) so far, so each is checked once.
+    private var madeDirectories = Set<String>()
     /// Checked between entries and blocks; true stops the extraction with `ArchiveError` of kind `.write`.
     public var isCancelled: () -> Bool = { false }
 
@@ -165,21 +167,23 @@ public final class ArchiveExtractor {
                     continue
                 }
                 let started = Date()
-                var st = stat()
-                if fstatat(rootFD, relative, &st, AT_SYMLINK_NOFOLLOW) == 0 {
-                    guard (st.st_mode & S_IFMT) != S_IFDIR else {
+                let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+                var fd = openat(rootFD, relative, flags, mode_t(mode | 0o200))
+                if fd < 0, errno == EEXIST {
+                    // A later entry for the same path replaces the earlier one, as tar does; never a folder or link.
+                    var st = stat()
+                    guard fstatat(rootFD, relative, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) != S_IFDIR else {
                         result.refused.append((item.path, "a folder is already there"))
                         continue
                     }
                     unlinkat(rootFD, relative, 0)
+                    fd = openat(rootFD, relative, flags, mode_t(mode | 0o200))
                 }
-                let fd = openat(rootFD, relative, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(mode | 0o200))
                 guard fd >= 0 else {
                     throw ArchiveError(.write, path: root + "/" + relative, "cannot create: \(String(cString: strerror(errno)))")
                 }
                 observer.begin(relative, item)
                 var written: Int64 = 0
-                var writeTime = Date().timeIntervalSince(started)
                 do {
                     defer { close(fd) }
                     var buffer: UnsafeRawPointer?
@@ -196,7 +200,6 @@ public final class ArchiveExtractor {
                         guard let buffer, size > 0 else { continue }
                         let chunk = UnsafeRawBufferPointer(start: buffer, count: size)
                         observer.data(chunk)
-                        let t = Date()
                         var done = 0
                         while done < size {
                             let n = pwrite(fd, buffer + done, size - done, off_t(offset) + off_t(done))
@@ -207,7 +210,6 @@ public final class ArchiveExtractor {
                             done += n
                         }
                         written = max(written, offset + Int64(size))
-                        writeTime += Date().timeIntervalSince(t)
                     }
                     if written < item.size { ftruncate(fd, off_t(item.size)) }
                     var times = [timespec(tv_sec: Int(item.mtime), tv_nsec: 0), timespec(tv_sec: Int(item.mtime), tv_nsec: 0)]
@@ -215,7 +217,8 @@ public final class ArchiveExtractor {
                     if mode & 0o200 == 0 { fchmod(fd, mode_t(mode)) }
                 }
                 observer.end()
-                result.writeSeconds += writeTime
+                // Reading an entry's data is decompression plus writing; what a skipped entry costs is only the first.
+                result.writeSeconds += Date().timeIntervalSince(started)
                 result.files += 1
                 result.bytes += max(written, item.size)
             case .other:
@@ -238,6 +241,8 @@ public final class ArchiveExtractor {
         var current = ""
         for part in parts {
             current = current.isEmpty ? part : current + "/" + part
+            if madeDirectories.contains(current) { continue }
+            defer { madeDirectories.insert(current) }
             var st = stat()
             if fstatat(rootFD, current, &st, AT_SYMLINK_NOFOLLOW) == 0 {
                 if (st.st_mode & S_IFMT) == S_IFDIR { continue }

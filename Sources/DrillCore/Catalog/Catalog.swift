@@ -104,7 +104,16 @@ public struct Digest20: Sendable, Hashable {
             (0..<4).map { UInt8(truncatingIfNeeded: c >> (24 - 8 * $0)) }
     }
 
-    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(40)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// One asset, compactly: 112 bytes. Owners, libraries and stacks are small indexes into the catalog's tables; the

@@ -110,9 +110,8 @@ public struct Restorer: Sendable {
         let containerRoot: String
         let restorer: Restorer
         let index: RestoreIndex
-        var hasher: Insecure.SHA1?
-        var current: String?
-        var currentEntry: ArchiveEntry?
+        let hasher = PipelinedHasher()
+        var names: [String] = []
         var totalFiles = 0
         var totalBytes: Int64 = 0
 
@@ -143,21 +142,19 @@ public struct Restorer: Sendable {
         }
 
         func begin(_ relative: String, _ entry: ArchiveEntry) {
-            current = containerRoot + "/" + relative
-            currentEntry = entry
-            hasher = Insecure.SHA1()
+            hasher.begin(names.count)
+            names.append(containerRoot + "/" + relative)
         }
 
-        func data(_ bytes: UnsafeRawBufferPointer) { hasher?.update(bufferPointer: bytes) }
+        func data(_ bytes: UnsafeRawBufferPointer) { hasher.update(bytes) }
 
-        func end() {
-            guard let current, let digest = hasher?.finalize() else { return }
-            let sha1 = Digest20(Array(digest))
-            let old = index.files[current]
-            index.files[current] = RestoredFile(size: old?.size ?? currentEntry?.size ?? 0,
-                                                mtime: old?.mtime ?? currentEntry?.mtime ?? 0, sha1: sha1)
-            hasher = nil
-            self.current = nil
+        func end() { hasher.end() }
+
+        /// Waits for the hashing thread and records each extracted file's digest.
+        func collect() {
+            for (id, digest) in hasher.finish() {
+                index.files[names[id]]?.sha1 = digest
+            }
         }
     }
 
@@ -169,7 +166,9 @@ public struct Restorer: Sendable {
             let extractor = try ArchiveExtractor(path: job.snapshot.location, root: target)
             extractor.isCancelled = { Cancellation.isCancelled }
             result = try extractor.extract(observer)
+            observer.collect()
         } catch let error as ArchiveError {
+            observer.collect()
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
             throw DrillError(.input, file: job.snapshot.location, "cannot restore this archive", cause: error.message)
         }
@@ -204,6 +203,11 @@ public struct Restorer: Sendable {
         var copySeconds = 0.0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
+        let hasher = PipelinedHasher()
+        var names: [String] = []
+        defer {
+            for (id, digest) in hasher.finish() { index.files[names[id]]?.sha1 = digest }
+        }
         try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
             let relative = String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
@@ -213,7 +217,9 @@ public struct Restorer: Sendable {
             var record = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
             if wanted(container) {
                 let t = Date()
-                record.sha1 = try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer)
+                hasher.begin(names.count)
+                names.append(container)
+                try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer, hasher: hasher)
                 copySeconds += Date().timeIntervalSince(t)
                 restoredFiles += 1
                 restoredBytes += file.size
@@ -233,8 +239,9 @@ public struct Restorer: Sendable {
         return restore
     }
 
-    /// Copies `source` to `destination` (or only reads it when nil), keeping the mtime; returns its SHA-1.
-    func copy(_ source: String, to destination: String?, mtime: Double, buffer: inout [UInt8]) throws -> Digest20? {
+    /// Copies `source` to `destination` (or only reads it when nil), keeping the mtime; its bytes go to `hasher`.
+    func copy(_ source: String, to destination: String?, mtime: Double, buffer: inout [UInt8],
+              hasher: PipelinedHasher) throws {
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard input >= 0 else {
             throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
@@ -250,7 +257,7 @@ public struct Restorer: Sendable {
             }
         }
         defer { if output >= 0 { close(output) } }
-        var hasher = Insecure.SHA1()
+        defer { hasher.end() }
         while true {
             let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
             if n < 0 {
@@ -260,7 +267,7 @@ public struct Restorer: Sendable {
             if n == 0 { break }
             try buffer.withUnsafeBytes { raw in
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                hasher.update(bufferPointer: chunk)
+                hasher.update(chunk)
                 guard output >= 0 else { return }
                 var done = 0
                 while done < n {
@@ -277,7 +284,6 @@ public struct Restorer: Sendable {
             var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
             futimens(output, &times)
         }
-        return Digest20(Array(hasher.finalize()))
     }
 
     // MARK: Commands

@@ -90,7 +90,7 @@ public enum SnapshotLister {
     }
 
     /// `./a/b/`, `/a/b` → `a/b`.
-    static func clean(_ path: String) -> String {
+    public static func clean(_ path: String) -> String {
         var p = Substring(path)
         while p.hasPrefix("./") { p = p.dropFirst(2) }
         while p.hasPrefix("/") { p = p.dropFirst() }

@@ -1,0 +1,140 @@
+// SHA-1 of files as they stream past, on a second core: the producer (the thread extracting or copying) hands
+// bytes over through a small ring of 1 MiB buffers, each holding pieces of one or more files, and goes on writing;
+// a hashing thread digests them. Restoring and hashing then take about as long as the slower of the two, not the
+// sum (the one-pass target: restore plus SHA-1 within 1.2x of the restore alone).
+
+import Foundation
+
+public final class PipelinedHasher: @unchecked Sendable {
+    private struct Segment {
+        var id: Int
+        var start: Int
+        var end: Int
+        var finished: Bool
+    }
+
+    private final class Item {
+        let buffer: UnsafeMutableRawBufferPointer
+        var used = 0
+        var segments: [Segment] = []
+        init(size: Int) { buffer = .allocate(byteCount: size, alignment: 16) }
+        deinit { buffer.deallocate() }
+    }
+
+    private let condition = NSCondition()
+    private var free: [Item] = []
+    private var full: [Item] = []
+    private var stopping = false
+    private var done = false
+    private var results: [Int: Digest20] = [:]
+    private var current: Item?
+    private var currentID = -1
+    private let size: Int
+
+    public init(buffers: Int = 8, size: Int = 1 << 20) {
+        self.size = size
+        for _ in 0..<buffers { free.append(Item(size: size)) }
+        let thread = Thread { [unowned self] in self.consume() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    // MARK: Producer
+
+    /// A new file begins; its digest will be under `id`.
+    public func begin(_ id: Int) { currentID = id }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < bytes.count {
+            let item = current ?? take()
+            current = item
+            let n = min(bytes.count - offset, size - item.used)
+            (item.buffer.baseAddress! + item.used).copyMemory(from: bytes.baseAddress! + offset, byteCount: n)
+            if let last = item.segments.last, last.id == currentID, !last.finished, last.end == item.used {
+                item.segments[item.segments.count - 1].end += n
+            } else {
+                item.segments.append(Segment(id: currentID, start: item.used, end: item.used + n, finished: false))
+            }
+            item.used += n
+            offset += n
+            if item.used == size { submit() }
+        }
+    }
+
+    /// The current file is complete.
+    public func end() {
+        let item = current ?? take()
+        current = item
+        item.segments.append(Segment(id: currentID, start: item.used, end: item.used, finished: true))
+        if item.segments.count > 4096 { submit() }
+    }
+
+    /// Waits for every digest and returns them by id.
+    public func finish() -> [Int: Digest20] {
+        if current != nil { submit() }
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        let result = results
+        condition.unlock()
+        return result
+    }
+
+    private func take() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while free.isEmpty { condition.wait() }
+        return free.removeLast()
+    }
+
+    private func submit() {
+        guard let item = current else { return }
+        current = nil
+        condition.lock()
+        full.append(item)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    // MARK: Consumer
+
+    private func consume() {
+        var hasher = SHA1Hasher()
+        var hashing = -1
+        var local: [Int: Digest20] = [:]
+        while true {
+            condition.lock()
+            while full.isEmpty && !stopping { condition.wait() }
+            if full.isEmpty && stopping {
+                results = local
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let item = full.removeFirst()
+            condition.unlock()
+            for segment in item.segments {
+                if segment.id != hashing {
+                    hasher = SHA1Hasher()
+                    hashing = segment.id
+                }
+                if segment.end > segment.start {
+                    hasher.update(UnsafeRawBufferPointer(rebasing: item.buffer[segment.start..<segment.end]))
+                }
+                if segment.finished {
+                    local[segment.id] = hasher.finalize()
+                    hashing = -1
+                }
+            }
+            item.used = 0
+            item.segments.removeAll(keepingCapacity: true)
+            condition.lock()
+            free.append(item)
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
+}

@@ -1,0 +1,13 @@
+// SHA-1 as Immich computes an upload's checksum (IMMICH.md §4), fed in chunks as bytes stream past.
+
+import Crypto
+
+public struct SHA1Hasher {
+    private var hasher = Insecure.SHA1()
+
+    public init() {}
+
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
+
+    public func finalize() -> Digest20 { Digest20(Array(hasher.finalize()))! }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import DrillArchive
+import DrillCore
+import Foundation
+
+extension ImmichDrill {
+    struct Extract: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Extract an archive safely into an empty folder (restore day), refusing entries that would leave it.",
+            discussion: """
+                The same extraction `run` uses: absolute paths, '..' components, symlinks pointing outside, hard \
+                links to files outside and writing through symlinks are refused and listed; mtimes are kept. \
+                --inside extracts only one folder of the archive (its contents land at the top of DIR). \
+                --sha1 hashes every file as it is written and prints `sha1  path` lines, as sha1sum does.
+                """
+        )
+
+        @Argument(help: "The archive (tar, tar.gz, tar.zst, tar.xz, zip…).")
+        var archive: String
+
+        @Argument(help: "An empty (or new) folder to extract into.")
+        var folder: String
+
+        @Option(name: .long, help: "Only this folder of the archive, e.g. library or volume1/photos.")
+        var inside: String?
+
+        @Flag(name: .long, help: "Print the SHA-1 of every extracted file, computed while writing it.")
+        var sha1 = false
+
+        func run() throws {
+            let root = Paths.absolute(folder)
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            if let contents = try? FileManager.default.contentsOfDirectory(atPath: root), !contents.isEmpty {
+                throw DrillError(.usage, file: folder, "the folder is not empty; extract into a new or empty folder")
+            }
+            let observer = Observer(inside: inside.map(SnapshotLister.clean) ?? "", hash: sha1)
+            let started = Date()
+            let result: ExtractionResult
+            do {
+                let extractor = try ArchiveExtractor(path: archive, root: root)
+                Cancellation.install()
+                extractor.isCancelled = { Cancellation.isCancelled }
+                result = try extractor.extract(observer)
+            } catch let error as ArchiveError {
+                throw DrillError(.input, file: archive, "cannot extract this archive", cause: error.message)
+            }
+            observer.printDigests()
+            let seconds = Date().timeIntervalSince(started)
+            var summary = "immich-drill: extracted \(result.files) files (\(ByteText.format(result.bytes))) into \(folder) in \(String(format: "%.2f", seconds)) s"
+            if !result.refused.isEmpty {
+                summary += "; REFUSED \(result.refused.count) unsafe entr\(result.refused.count == 1 ? "y" : "ies"):"
+                for entry in result.refused.prefix(20) { summary += "\n  \(entry.path): \(entry.reason)" }
+            }
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            if !result.refused.isEmpty { throw ExitCode(ExitStatus.critical.rawValue) }
+        }
+
+        final class Observer: ExtractionObserver {
+            let prefix: String
+            let hasher: PipelinedHasher?
+            var names: [String] = []
+
+            init(inside: String, hash: Bool) {
+                prefix = inside.isEmpty ? "" : inside + "/"
+                hasher = hash ? PipelinedHasher() : nil
+            }
+
+            func place(_ archivePath: String) -> String? {
+                if prefix.isEmpty { return archivePath }
+                return archivePath.hasPrefix(prefix) ? String(archivePath.dropFirst(prefix.count)) : nil
+            }
+
+            func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
+
+            func begin(_ relative: String, _ entry: ArchiveEntry) {
+                guard let hasher else { return }
+                hasher.begin(names.count)
+                names.append(relative)
+            }
+
+            func data(_ bytes: UnsafeRawBufferPointer) { hasher?.update(bytes) }
+
+            func end() { hasher?.end() }
+
+            /// `sha1  path` lines, in the archive's order.
+            func printDigests() {
+                guard let hasher else { return }
+                let digests = hasher.finish()
+                let out = LineWriter()
+                for (id, name) in names.enumerated() {
+                    guard let digest = digests[id] else { continue }
+                    out.text(digest.hex)
+                    out.text("  ")
+                    out.text(name)
+                    out.endLine()
+                }
+                out.flush()
+            }
+        }
+    }
+}
