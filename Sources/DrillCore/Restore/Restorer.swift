@@ -202,6 +202,7 @@ public struct Restorer: Sendable {
         var restoredBytes: Int64 = 0
         var copySeconds = 0.0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var folders = Set<String>()
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
         let hasher = PipelinedHasher()
         var names: [String] = []
@@ -219,7 +220,8 @@ public struct Restorer: Sendable {
                 let t = Date()
                 hasher.begin(names.count)
                 names.append(container)
-                try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer, hasher: hasher)
+                try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
+                         hasher: hasher, folders: &folders)
                 copySeconds += Date().timeIntervalSince(t)
                 restoredFiles += 1
                 restoredBytes += file.size
@@ -241,7 +243,7 @@ public struct Restorer: Sendable {
 
     /// Copies `source` to `destination` (or only reads it when nil), keeping the mtime; its bytes go to `hasher`.
     func copy(_ source: String, to destination: String?, mtime: Double, buffer: inout [UInt8],
-              hasher: PipelinedHasher) throws {
+              hasher: PipelinedHasher, folders: inout Set<String>) throws {
         let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard input >= 0 else {
             throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
@@ -249,8 +251,7 @@ public struct Restorer: Sendable {
         defer { close(input) }
         var output: Int32 = -1
         if let destination {
-            let parent = Paths.directory(of: destination)
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try Restorer.makeFolders(of: destination, made: &folders)
             output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
             guard output >= 0 else {
                 throw DrillError(.environment, file: destination, "cannot create", cause: DrillError.errnoText(errno))
@@ -284,6 +285,24 @@ public struct Restorer: Sendable {
             var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
             futimens(output, &times)
         }
+    }
+
+    /// Creates the folders above `path` (its parent and up), remembering what exists so each is made once.
+    static func makeFolders(of path: String, made: inout Set<String>) throws {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        let parent = String(path[..<slash])
+        if made.contains(parent) { return }
+        if mkdir(parent, 0o755) != 0 {
+            if errno == ENOENT {
+                try makeFolders(of: parent, made: &made)
+                if mkdir(parent, 0o755) != 0, errno != EEXIST {
+                    throw DrillError(.environment, file: parent, "cannot create", cause: DrillError.errnoText(errno))
+                }
+            } else if errno != EEXIST {
+                throw DrillError(.environment, file: parent, "cannot create", cause: DrillError.errnoText(errno))
+            }
+        }
+        made.insert(parent)
     }
 
     // MARK: Commands

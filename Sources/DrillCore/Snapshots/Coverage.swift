@@ -81,6 +81,14 @@ struct CoverageBuilder {
         var rows: [CoverageRow] = []
         for source in sources {
             var row = CoverageRow(source: source.id, required: source.required, snapshots: 0, note: source.note)
+            if let catalog, source.id == "upload/thumbs" || source.id == "upload/encoded-video" {
+                // What leaving the folder out costs on restore day, at the plan's stated rates.
+                let thumbs = source.id == "upload/thumbs"
+                let work = thumbs ? catalog.counts.assets - catalog.counts.offline : catalog.counts.encodedVideos
+                let rate = thumbs ? plan.rates.thumbnailsPerSecond : plan.rates.transcodesPerSecond
+                let seconds = Int((Double(work) / rate).rounded())
+                row.note += "; without it, \(work) \(thumbs ? "assets' thumbnails" : "videos") to regenerate: about \(DurationText.format(seconds: max(60, (seconds / 60) * 60))) at \(rate.formatted())/s (estimates.\(thumbs ? "thumbnails" : "transcodes")-per-second)"
+            }
             row.assets = catalog == nil || source.kind == .database ? nil : (assets[source.id] ?? 0)
             if source.kind == .database {
                 row.assets = catalog?.counts.assets
