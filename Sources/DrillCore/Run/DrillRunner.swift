@@ -249,25 +249,17 @@ public struct DrillRunner {
             name: "load database", source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
             bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
             assumption: "\(ByteText.format(catalog.content.uncompressedBytes)) of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
-        if catalog.counts.external > 0 {
+        // Work counted in items, each at its stated rate.
+        let work: [(name: String, source: String?, count: Int, what: String, rate: Double, key: String)] = [
+            ("library scan", nil, catalog.counts.external, "external assets checked", r.scanAssetsPerSecond, "scan-assets-per-second"),
+            ("regenerate thumbnails", "upload/thumbs", stats.assetsNeedingThumbnails, "assets", r.thumbnailsPerSecond, "thumbnails-per-second"),
+            ("transcode videos", "upload/encoded-video", stats.videosNeedingTranscode, "videos", r.transcodesPerSecond, "transcodes-per-second"),
+        ]
+        for item in work where item.count > 0 {
             report.phases.append(Phase(
-                name: "library scan", source: nil, seconds: Double(catalog.counts.external) / r.scanAssetsPerSecond,
-                bytes: nil, files: catalog.counts.external, measured: false,
-                assumption: "\(catalog.counts.external) external assets checked at \(r.scanAssetsPerSecond.formatted())/s (estimates.scan-assets-per-second)"))
-        }
-        if stats.assetsNeedingThumbnails > 0 {
-            report.phases.append(Phase(
-                name: "regenerate thumbnails", source: "upload/thumbs",
-                seconds: Double(stats.assetsNeedingThumbnails) / r.thumbnailsPerSecond, bytes: nil,
-                files: stats.assetsNeedingThumbnails, measured: false,
-                assumption: "\(stats.assetsNeedingThumbnails) assets at \(r.thumbnailsPerSecond.formatted())/s (estimates.thumbnails-per-second)"))
-        }
-        if stats.videosNeedingTranscode > 0 {
-            report.phases.append(Phase(
-                name: "transcode videos", source: "upload/encoded-video",
-                seconds: Double(stats.videosNeedingTranscode) / r.transcodesPerSecond, bytes: nil,
-                files: stats.videosNeedingTranscode, measured: false,
-                assumption: "\(stats.videosNeedingTranscode) videos at \(r.transcodesPerSecond.formatted())/s (estimates.transcodes-per-second)"))
+                name: item.name, source: item.source, seconds: Double(item.count) / item.rate, bytes: nil,
+                files: item.count, measured: false,
+                assumption: "\(item.count) \(item.what) at \(item.rate.formatted())/s (estimates.\(item.key))"))
         }
     }
 
