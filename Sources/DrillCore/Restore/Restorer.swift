@@ -79,6 +79,8 @@ public struct Restorer: Sendable {
     public var inPlace = false
     public var commandTimeout: Double = 24 * 3600
     public var planDirectory: String
+    /// Checked for room before a snapshot folder is copied into it.
+    public var scratch: Scratch?
 
     public init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
         self.sample = sample
@@ -196,37 +198,48 @@ public struct Restorer: Sendable {
         guard FileProbe.kind(folder) == .directory else {
             throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
         }
-        var totalFiles = 0
+        // The folder's files first (the listing), then the room check, then the copy.
+        var files: [WalkedFile] = []
+        let cut = folder == "/" ? 1 : folder.utf8.count + 1
+        try FileWalker.walk(folder) { file in
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            files.append(file)
+        }
         var totalBytes: Int64 = 0
+        var wantedBytes: Int64 = 0
+        var containers: [String] = []
+        containers.reserveCapacity(files.count)
+        for file in files {
+            let container = job.containerRoot + "/" + String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
+            containers.append(container)
+            totalBytes += file.size
+            if wanted(container) { wantedBytes += file.size }
+        }
+        let totalFiles = files.count
+        if target != nil { try scratch?.ensureSpace(wantedBytes) }
         var restoredFiles = 0
         var restoredBytes: Int64 = 0
         var copySeconds = 0.0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var folders = Set<String>()
-        let cut = folder == "/" ? 1 : folder.utf8.count + 1
         let hasher = PipelinedHasher()
         var names: [String] = []
         defer {
             for (id, digest) in hasher.finish() { index.files[names[id]]?.sha1 = digest }
         }
-        try FileWalker.walk(folder) { file in
+        for (file, container) in zip(files, containers) {
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            let relative = String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
-            let container = job.containerRoot + "/" + relative
-            totalFiles += 1
-            totalBytes += file.size
-            var record = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
-            if wanted(container) {
-                let t = Date()
-                hasher.begin(names.count)
-                names.append(container)
-                try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
-                         hasher: hasher, folders: &folders)
-                copySeconds += Date().timeIntervalSince(t)
-                restoredFiles += 1
-                restoredBytes += file.size
-            }
-            index.files[container] = record
+            index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
+            guard wanted(container) else { continue }
+            let t = Date()
+            hasher.begin(names.count)
+            names.append(container)
+            let relative = String(container.dropFirst(job.containerRoot.count + 1))
+            try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
+                     hasher: hasher, folders: &folders)
+            copySeconds += Date().timeIntervalSince(t)
+            restoredFiles += 1
+            restoredBytes += file.size
         }
         let seconds = Date().timeIntervalSince(started)
         var restore = SourceRestore(

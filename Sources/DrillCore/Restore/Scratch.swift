@@ -67,6 +67,18 @@ public struct Scratch: Sendable {
         return Scratch(path: path)
     }
 
+    /// Throws when fewer than `bytes` (plus a margin) are free below the scratch folder.
+    public func ensureSpace(_ bytes: Int64) throws {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return }
+        let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
+        let margin = max(Int64(64 << 20), bytes / 20)
+        if free < bytes + margin {
+            throw DrillError(.environment, file: path,
+                             "not enough free space for the restore: \(ByteText.format(bytes)) needed (plus \(ByteText.format(margin)) margin), \(ByteText.format(free)) free; free space, choose another 'scratch', or sample with --verify N% or verify folders --in-place")
+        }
+    }
+
     /// A new folder for one source's restore.
     public func folder(_ name: String) throws -> String {
         let safe = name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }

@@ -49,6 +49,7 @@ public struct DrillRunner {
         let started = Date()
         var planOptions = PlanOptions()
         planOptions.live = false
+        planOptions.listFolders = false
         planOptions.now = options.now
         planOptions.restorePoint = options.restorePoint
         say("reading the deployment, the snapshots and the newest dump")
@@ -99,7 +100,12 @@ public struct DrillRunner {
                 restoreCommand = restore
             case .dumps: continue
             }
-            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
+            var detected = analysis.listings[snapshot.location]?.root
+            if detected == nil, snapshot.kind == .directory {
+                let planner = BackupPlanner(plan: plan, deployment: deployment, options: planOptions)
+                detected = SnapshotLister.detectDirectoryRoot(snapshot.location, planner.listingRequest(for: planned.planned)).0
+            }
+            let inside = SnapshotLister.clean(plannedPath ?? detected ?? "")
             jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
                                    containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
         }
@@ -116,7 +122,8 @@ public struct DrillRunner {
 
         // Scratch, checked against every source and backup.
         var needed: Int64 = 0
-        for job in jobs where !(options.inPlace && job.snapshot.kind == .directory) {
+        // Snapshot folders are measured by their own walk, just before they are copied (Scratch.ensureSpace).
+        for job in jobs where job.snapshot.kind != .directory {
             let total = analysis.listings[job.snapshot.location]?.bytes ?? 0
             if let sample, !population.isEmpty {
                 needed += Int64(Double(total) * Double(sample.count) / Double(population.count)) + (1 << 20)
@@ -132,7 +139,8 @@ public struct DrillRunner {
 
         // Restore, source by source.
         let index = RestoreIndex()
-        let restorer = Restorer(sample: samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
+        var restorer = Restorer(sample: samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
+        restorer.scratch = scratch
         do {
             for (n, job) in jobs.enumerated() {
                 say("restoring \(job.source) from \(job.snapshot.name)")

@@ -10,6 +10,8 @@ import Foundation
 public struct PlanOptions: Sendable {
     /// Walk the live sources.
     public var live = true
+    /// List snapshot folders (a walk of each); `run` walks them while restoring instead.
+    public var listFolders = true
     /// `latest`, a restore point id or a time.
     public var restorePoint = "latest"
     /// The drill time.
@@ -154,6 +156,10 @@ public struct BackupPlanner {
             var request = listingRequest(for: planned)
             request.probes = probes.map(\.host)
             request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
+            if snapshot.kind == .directory, !options.listFolders {
+                listings[snapshot.location] = SnapshotLister.probeDirectory(snapshot.location, request)
+                continue
+            }
             do {
                 listings[snapshot.location] = try SnapshotLister.list(snapshot, request)
             } catch let error as DrillError {

@@ -112,8 +112,12 @@ struct CoverageBuilder {
                         let stats = listing.folders[key] ?? FolderStats()
                         row.inNewest = stats.present
                         row.markerInNewest = stats.marker
-                        row.newestFiles = stats.files
-                        row.newestBytes = stats.bytes
+                        if !listing.probedOnly {
+                            row.newestFiles = stats.files
+                            row.newestBytes = stats.bytes
+                        }
+                    } else if listing.probedOnly {
+                        row.inNewest = listing.folders[""]?.present
                     } else if prefix.isEmpty {
                         row.newestFiles = listing.files
                         row.newestBytes = listing.bytes

@@ -74,6 +74,8 @@ public struct SnapshotListing: Sendable {
     public var outsideRoot = 0
     /// Symlinks below the root.
     public var symlinks = 0
+    /// Only probed (folders, markers and probes by stat; no walk): counts are unknown.
+    public var probedOnly = false
 }
 
 public enum SnapshotLister {
@@ -318,6 +320,34 @@ public enum SnapshotLister {
         accumulator.finish(into: &listing)
         listing.entries = summary.files + summary.symlinks
         listing.symlinks = summary.symlinks
+        return listing
+    }
+
+    /// A snapshot folder's layout without walking it: where the source is, which UPLOAD_LOCATION folders and
+    /// markers are there, and which probes, each by one stat.
+    public static func probeDirectory(_ path: String, _ request: ListingRequest) -> SnapshotListing {
+        var listing = SnapshotListing()
+        listing.probedOnly = true
+        let root = detectDirectoryRoot(path, request)
+        (listing.root, listing.rootSource) = root
+        listing.topLevel = Array(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().prefix(12))
+        let base = Paths.append(root.0, to: path)
+        switch request.layout {
+        case .uploadLocation:
+            for folder in Deployment.uploadFolders {
+                listing.folders[folder] = FolderStats(present: FileProbe.kind(base + "/" + folder) == .directory,
+                                                      marker: FileProbe.exists(base + "/" + folder + "/.immich"))
+            }
+        case .folder:
+            listing.folders[""] = FolderStats(present: FileProbe.kind(base) == .directory,
+                                              marker: FileProbe.exists(base + "/.immich"))
+        }
+        for probe in request.probes {
+            if let inside = insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath),
+               FileProbe.exists(Paths.append(inside, to: path)) {
+                listing.probesFound.insert(probe)
+            }
+        }
         return listing
     }
 
