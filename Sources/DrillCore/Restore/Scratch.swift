@@ -47,15 +47,6 @@ public struct Scratch: Sendable {
         } catch {
             throw DrillError(.environment, file: root, "cannot create the scratch folder", cause: error.localizedDescription)
         }
-        var fs = statvfs()
-        if statvfs(rootPath, &fs) == 0 {
-            let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
-            let margin = max(Int64(64 << 20), bytesNeeded / 20)
-            if free < bytesNeeded + margin {
-                throw DrillError(.environment, file: root,
-                                 "not enough free space for the restore: \(ByteText.format(bytesNeeded)) needed (plus \(ByteText.format(margin)) margin), \(ByteText.format(free)) free; free space, choose another 'scratch', or sample with --verify N%")
-            }
-        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -64,7 +55,14 @@ public struct Scratch: Sendable {
         guard mkdir(path, 0o700) == 0 else {
             throw DrillError(.environment, file: path, "cannot create the run's scratch folder", cause: DrillError.errnoText(errno))
         }
-        return Scratch(path: path)
+        let scratch = Scratch(path: path)
+        do {
+            try scratch.ensureSpace(bytesNeeded)
+        } catch {
+            scratch.remove()
+            throw error
+        }
+        return scratch
     }
 
     /// Throws when fewer than `bytes` (plus a margin) are free below the scratch folder.

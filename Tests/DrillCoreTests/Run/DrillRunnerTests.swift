@@ -218,6 +218,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: m.directory + "/nas/photos/tmp"))
     }
 
+    @Test func scratchWithoutRoomIsRefusedBeforeWriting() throws {
+        let root = Fixtures.tempDir("scratch-root")
+        #expect { try Scratch.prepare(root: root, protected: [], bytesNeeded: 1 << 60) } throws: {
+            ($0 as? DrillError)?.message.hasPrefix("not enough free space for the restore") == true
+        }
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: root)) == [])
+        let scratch = try Scratch.prepare(root: root, protected: [root + "-other"], bytesNeeded: 1 << 20)
+        #expect(FileProbe.kind(scratch.path) == .directory)
+        scratch.remove()
+        #expect(!FileProbe.exists(scratch.path))
+    }
+
     @Test func unsafeArchiveEntriesAreRefusedAndReported() throws {
         let m = try demo()
         // Replace the newest photos archive with one that also tries to escape.
