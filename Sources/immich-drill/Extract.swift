@@ -33,7 +33,7 @@ extension ImmichDrill {
             if let contents = try? FileManager.default.contentsOfDirectory(atPath: root), !contents.isEmpty {
                 throw DrillError(.usage, file: folder, "the folder is not empty; extract into a new or empty folder")
             }
-            let observer = Observer(inside: inside.map(SnapshotLister.clean) ?? "", hash: sha1)
+            let observer = HashingExtraction(inside: inside.map(SnapshotLister.clean) ?? "", hash: sha1)
             let started = Date()
             let result: ExtractionResult
             do {
@@ -44,7 +44,7 @@ extension ImmichDrill {
             } catch let error as ArchiveError {
                 throw DrillError(.input, file: archive, "cannot extract this archive", cause: error.message)
             }
-            observer.printDigests()
+            Extract.printDigests(observer)
             let seconds = Date().timeIntervalSince(started)
             var summary = "immich-drill: extracted \(result.files) files (\(ByteText.format(result.bytes))) into \(folder) in \(String(format: "%.2f", seconds)) s"
             if !result.refused.isEmpty {
@@ -55,47 +55,16 @@ extension ImmichDrill {
             if !result.refused.isEmpty { throw ExitCode(ExitStatus.critical.rawValue) }
         }
 
-        final class Observer: ExtractionObserver {
-            let prefix: String
-            let hasher: PipelinedHasher?
-            var names: [String] = []
-
-            init(inside: String, hash: Bool) {
-                prefix = inside.isEmpty ? "" : inside + "/"
-                hasher = hash ? PipelinedHasher() : nil
+        /// Prints `sha1  path` lines, in the archive's order.
+        static func printDigests(_ observer: HashingExtraction) {
+            let out = LineWriter()
+            for (path, sha1) in observer.digests() {
+                out.text(sha1.hex)
+                out.text("  ")
+                out.text(path)
+                out.endLine()
             }
-
-            func place(_ archivePath: String) -> String? {
-                if prefix.isEmpty { return archivePath }
-                return archivePath.hasPrefix(prefix) ? String(archivePath.dropFirst(prefix.count)) : nil
-            }
-
-            func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
-
-            func begin(_ relative: String, _ entry: ArchiveEntry) {
-                guard let hasher else { return }
-                hasher.begin(names.count)
-                names.append(relative)
-            }
-
-            func data(_ bytes: UnsafeRawBufferPointer) { hasher?.update(bytes) }
-
-            func end() { hasher?.end() }
-
-            /// `sha1  path` lines, in the archive's order.
-            func printDigests() {
-                guard let hasher else { return }
-                let digests = hasher.finish()
-                let out = LineWriter()
-                for (id, name) in names.enumerated() {
-                    guard let digest = digests[id] else { continue }
-                    out.text(digest.hex)
-                    out.text("  ")
-                    out.text(name)
-                    out.endLine()
-                }
-                out.flush()
-            }
+            out.flush()
         }
     }
 }

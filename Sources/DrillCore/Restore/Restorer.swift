@@ -107,30 +107,22 @@ public struct Restorer: Sendable {
 
     // MARK: Archives
 
-    final class Observer: ExtractionObserver {
-        let prefix: String
+    /// Records every entry of the source in the index and extracts the wanted ones.
+    final class Observer: HashingExtraction {
         let containerRoot: String
         let restorer: Restorer
         let index: RestoreIndex
-        let hasher = PipelinedHasher()
-        var names: [String] = []
         var totalFiles = 0
         var totalBytes: Int64 = 0
 
         init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
-            prefix = job.inside.isEmpty ? "" : job.inside + "/"
             containerRoot = job.containerRoot
             self.restorer = restorer
             self.index = index
+            super.init(inside: job.inside)
         }
 
-        func place(_ archivePath: String) -> String? {
-            if prefix.isEmpty { return archivePath }
-            guard archivePath.hasPrefix(prefix) else { return nil }
-            return String(archivePath.dropFirst(prefix.count))
-        }
-
-        func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
+        override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
             let container = containerRoot + "/" + relative
             if entry.type == .file || entry.type == .hardlink {
                 totalFiles += 1
@@ -143,20 +135,9 @@ public struct Restorer: Sendable {
             return restorer.wanted(container)
         }
 
-        func begin(_ relative: String, _ entry: ArchiveEntry) {
-            hasher.begin(names.count)
-            names.append(containerRoot + "/" + relative)
-        }
-
-        func data(_ bytes: UnsafeRawBufferPointer) { hasher.update(bytes) }
-
-        func end() { hasher.end() }
-
         /// Waits for the hashing thread and records each extracted file's digest.
         func collect() {
-            for (id, digest) in hasher.finish() {
-                index.files[names[id]]?.sha1 = digest
-            }
+            for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
         }
     }
 

@@ -100,12 +100,8 @@ public struct DrillRunner {
                 restoreCommand = restore
             case .dumps: continue
             }
-            var detected = analysis.listings[snapshot.location]?.root
-            if detected == nil, snapshot.kind == .directory {
-                let planner = BackupPlanner(plan: plan, deployment: deployment, options: planOptions)
-                detected = SnapshotLister.detectDirectoryRoot(snapshot.location, planner.listingRequest(for: planned.planned)).0
-            }
-            let inside = SnapshotLister.clean(plannedPath ?? detected ?? "")
+            // The plan step listed (archives) or probed (folders) every member of the selected point.
+            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
             jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
                                    containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
         }

@@ -53,23 +53,17 @@ struct CoverageBuilder {
         return result
     }
 
-    /// Assets of the catalog per source id (by their original path).
+    /// Assets of the catalog per source id (by their original path, longest source prefix first).
     func assetCounts() -> [String: Int] {
         guard let catalog else { return [:] }
-        var translator = PathTranslator()
-        let prefix = catalog.mediaPrefix ?? deployment.mediaLocation.containerPath
-        for folder in Deployment.uploadFolders {
-            translator.add(container: prefix + "/" + folder, local: "/upload/" + folder)
-        }
-        for source in sources where source.kind == .external {
-            translator.add(container: source.containerPath!, local: "/" + source.id)
-        }
+        let media = catalog.mediaPrefix ?? deployment.mediaLocation.containerPath
+        var prefixes = Deployment.uploadFolders.map { (media + "/" + $0 + "/", "upload/" + $0) }
+        prefixes += sources.filter { $0.kind == .external }.map { ($0.containerPath! + "/", $0.id) }
+        prefixes.sort { $0.0.utf8.count > $1.0.utf8.count }
         var counts: [String: Int] = [:]
         for index in 0..<catalog.assets.count {
-            guard let local = translator.local(catalog.originalPath(catalog.assets[index])) else { continue }
-            // `/upload/<folder>/…` or `/external:<path>/…`: the source id is what the root was named.
-            let root = translator.roots.first { local.hasPrefix($0.local + "/") || local == $0.local }!.local
-            counts[String(root.dropFirst()), default: 0] += 1
+            let path = catalog.originalPath(catalog.assets[index])
+            if let source = prefixes.first(where: { path.hasPrefix($0.0) })?.1 { counts[source, default: 0] += 1 }
         }
         return counts
     }
