@@ -57,10 +57,12 @@ let package = Package(
             ]
         ),
 
+        // Helpers the test targets share (a loopback HTTP server for the monitoring pings).
+        .target(name: "DrillTestSupport", path: "Tests/DrillTestSupport"),
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
-        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
-        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillCore"]),
+        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillCore", "DrillHistory", "DrillTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DrillCore
+import DrillHistory
 import Foundation
 
 extension DemoFault: ExpressibleByArgument {}
@@ -86,8 +87,9 @@ extension ImmichDrill {
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
             guard !noRun else { return }
             let plan = try DrillPlan.load(manifest.plan)
-            let report = try Drill.run(plan: plan, deployment: try plan.readDeployment(), verify: .full, seed: nil,
-                                       restorePoint: "latest", inPlace: false, keepScratch: false, history: true)
+            var report = try Drill.run(plan: plan, deployment: try plan.readDeployment(), verify: .full, seed: nil,
+                                       restorePoint: "latest", inPlace: false, keepScratch: false)
+            try Drill.record(&report, plan: plan, in: try HistoryStore(path: plan.history))
             Output.print(report.render(output.format, color: Output.color))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }

@@ -46,24 +46,109 @@ extension ImmichDrill {
         @Flag(name: .long, help: "Do not record the run in the history.")
         var noHistory = false
 
+        @Option(name: .long, help: "Write a Prometheus textfile here (atomically), for node_exporter's textfile collector.")
+        var metricsFile: String?
+
+        @Option(name: .long, help: "Ping this URL before and after the drill (healthchecks.io check or Uptime Kuma push URL).")
+        var ping: String?
+
+        @Option(name: .long, help: "How to ping: healthchecks (/start, then /<exit code> with the report) or uptime-kuma (?status=up|down&msg=…&ping=<ms>).")
+        var pingStyle: PingStyleArgument = PingStyleArgument(argument: "healthchecks")!
+
+        @Flag(name: .long, help: "Print nothing unless the exit code is not 0 (for cron, which mails any output).")
+        var quiet = false
+
         @OptionGroup var output: FormatOptions
 
         func run() throws {
-            let drillPlan = try DrillPlan.load(plan)
-            let deployment = try drillPlan.readDeployment()
-            let report = try Drill.run(plan: drillPlan, deployment: deployment, verify: verify.depth, seed: seed,
-                                       restorePoint: restorePoint, inPlace: inPlace, keepScratch: keepScratch,
-                                       history: !noHistory)
+            let started = Date()
+            let pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
+            var notices: [String] = []
+            var report: RunReport?
+            var failure: DrillError?
+            var planName = ((plan as NSString).lastPathComponent as NSString).deletingPathExtension
+            var history: HistoryStore?
+            var record: RunRecord?
+            var loaded: DrillPlan?
+            do { loaded = try DrillPlan.load(plan) } catch let error as DrillError { failure = error }
+            // A second run of the plan stops here (exit 3, naming the holder) and leaves metrics and pings to the
+            // run that holds the lock.
+            let lock = try loaded.map { try RunLock(path: RunLock.path(for: $0), what: "a drill of \(plan)") }
+            defer { lock?.release() }
+            if let drillPlan = loaded, let lock {
+                planName = drillPlan.name
+                if let pid = lock.tookOverFrom {
+                    notices.append("took over the lock \(lock.path) left by pid \(pid), which is no longer running")
+                }
+                if let warning = pinger?.start() { notices.append(warning) }
+                do {
+                    let deployment = try drillPlan.readDeployment()
+                    var drilled = try Drill.run(plan: drillPlan, deployment: deployment, verify: verify.depth, seed: seed,
+                                                restorePoint: restorePoint, inPlace: inPlace, keepScratch: keepScratch,
+                                                progress: !quiet)
+                    drilled.notices = notices.isEmpty ? nil : notices
+                    if !noHistory {
+                        let store = try HistoryStore(path: drillPlan.history)
+                        record = try Drill.record(&drilled, plan: drillPlan, in: store)
+                        history = store
+                    }
+                    report = drilled
+                } catch let error as DrillError {
+                    failure = error
+                }
+            }
+            let exitCode = report?.exitCode ?? failure?.exitCode ?? ExitStatus.unknown.rawValue
+            if let pinger {
+                let summary = report?.summaryLine ?? "\(planName): UNKNOWN; \(failure?.message ?? "the drill did not run")"
+                let body = report?.render(.text) ?? "immich-drill: error: \(failure?.description ?? "unknown")\n"
+                if let warning = pinger.finish(exitCode: exitCode, seconds: Date().timeIntervalSince(started),
+                                               summary: summary, body: body) {
+                    notices.append(warning)
+                    if var changed = report {
+                        changed.notices = notices
+                        report = changed
+                        if var stored = record, let history {
+                            stored.reportJSON = ReportJSON.encode(changed)
+                            try? history.update(stored)
+                        }
+                    }
+                }
+            }
+            if let metricsFile {
+                do {
+                    try PrometheusMetrics.write(.init(plan: planName, finishedAt: Date().timeIntervalSince1970,
+                                                      exitCode: exitCode, report: report), to: Paths.absolute(metricsFile))
+                } catch let error as DrillError {
+                    notices.append(error.description)
+                }
+            }
+            if quiet && exitCode == 0 { return }
+            if let failure { throw failure }
+            guard let report else { throw ExitCode(exitCode) }
+            // Notices the report does not carry (a metrics file that could not be written) go to stderr.
+            for notice in notices where !(report.notices ?? []).contains(notice) { Output.warn("warning: " + notice) }
             Output.print(report.render(output.format, color: Output.color))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
     }
 }
 
+extension PingStyleArgument: ExpressibleByArgument {}
+
+/// `--ping-style healthchecks|uptime-kuma`.
+struct PingStyleArgument {
+    var style: PingStyle
+    init?(argument: String) {
+        guard let style = PingStyle(rawValue: argument) else { return nil }
+        self.style = style
+    }
+    static var allValueStrings: [String] { PingStyle.allCases.map(\.rawValue) }
+}
+
 /// Shared by `run` and `demo`: the drill, its progress on a terminal, and its record in the history.
 enum Drill {
     static func run(plan: DrillPlan, deployment: Deployment, verify: VerifyDepth, seed: UInt64?, restorePoint: String,
-                    inPlace: Bool, keepScratch: Bool, history: Bool) throws -> RunReport {
+                    inPlace: Bool, keepScratch: Bool, progress: Bool = true) throws -> RunReport {
         Cancellation.install()
         var options = RunOptions()
         options.verify = verify
@@ -71,7 +156,7 @@ enum Drill {
         options.restorePoint = restorePoint
         options.inPlace = inPlace
         options.keepScratch = keepScratch
-        if isatty(STDERR_FILENO) == 1 {
+        if progress, isatty(STDERR_FILENO) == 1 {
             options.progress = { line in FileHandle.standardError.write(Data("immich-drill: \(line)…\n".utf8)) }
         }
         var report = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
@@ -80,17 +165,20 @@ enum Drill {
             report.verdict = "aborted"
             report.exitCode = ExitStatus.unknown.rawValue
         }
-        if history {
-            let store = try HistoryStore(path: plan.history)
-            var record = try store.record(RunRecord(
-                plan: plan.name, planFile: plan.file, startedAt: Date(timeIntervalSince1970: report.startedAt),
-                finishedAt: report.finishedAt.map { Date(timeIntervalSince1970: $0) }, verdict: report.verdict,
-                exitCode: report.exitCode, restorePoint: report.restorePoint?.id, rtoSeconds: report.rto?.totalSeconds,
-                rpoSeconds: report.rpo.map { Double($0.seconds) }, reportJSON: "{}"))
-            report.runId = record.id
-            record.reportJSON = ReportJSON.encode(report)
-            try store.update(record)
-        }
         return report
+    }
+
+    /// Stores the run in the history and gives the report its run id.
+    @discardableResult
+    static func record(_ report: inout RunReport, plan: DrillPlan, in store: HistoryStore) throws -> RunRecord {
+        var record = try store.record(RunRecord(
+            plan: plan.name, planFile: plan.file, startedAt: Date(timeIntervalSince1970: report.startedAt),
+            finishedAt: report.finishedAt.map { Date(timeIntervalSince1970: $0) }, verdict: report.verdict,
+            exitCode: report.exitCode, restorePoint: report.restorePoint?.id, rtoSeconds: report.rto?.totalSeconds,
+            rpoSeconds: report.rpo.map { Double($0.seconds) }, reportJSON: "{}"))
+        report.runId = record.id
+        record.reportJSON = ReportJSON.encode(report)
+        try store.update(record)
+        return record
     }
 }

@@ -1,6 +1,7 @@
 // End-to-end tests of the built `immich-drill` binary: exit codes, output formats, errors on bad input.
 
 import DrillCore
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -407,5 +408,62 @@ enum CLI {
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) == [])
         let history = try CLI.run(["history", "--history", dir + "/history.sqlite", "--format", "json"])
         #expect(history.stdout.contains("\"verdict\" : \"aborted\""))
+    }
+
+    @Test func scheduledRunsMetricsPingsQuietAndTheLock() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        let metrics = dir + "/metrics/immich-drill.prom"
+        try FileManager.default.createDirectory(atPath: dir + "/metrics", withIntermediateDirectories: true)
+        let check = server.url + "/ping/0f0e0d0c-1111-4222-8333-444455556666"
+
+        // A passing drill under --quiet prints nothing, pings start and 0, and writes the textfile.
+        let ok = try CLI.run(["run", dir + "/drill.yml", "--quiet", "--metrics-file", metrics, "--ping", check])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.isEmpty && ok.stderr.isEmpty)
+        #expect(server.requests.map(\.method) == ["GET", "POST"])
+        #expect(server.requests[0].target.hasPrefix("/ping/0f0e0d0c-1111-4222-8333-444455556666/start?rid="))
+        #expect(server.requests[1].target.hasPrefix("/ping/0f0e0d0c-1111-4222-8333-444455556666/0?rid="))
+        #expect(server.requests[1].body.contains("verdict       OK (exit 0)"))
+        let first = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(first.contains("immich_drill_exit_code{plan=\"demo-v2\"} 0"))
+        let success = try #require(first.split(separator: "\n").first { $0.hasPrefix("immich_drill_last_success_timestamp_seconds") })
+
+        // While another drill of the plan holds the lock, a second one exits 3 naming it, and pings nothing.
+        let plan = try DrillPlan.load(dir + "/drill.yml")
+        let held = try RunLock(path: RunLock.path(for: plan), what: "test")
+        let blocked = try CLI.run(["run", dir + "/drill.yml", "--quiet", "--metrics-file", metrics, "--ping", check])
+        held.release()
+        #expect(blocked.status == 3)
+        #expect(blocked.stderr.contains("already running (pid \(getpid()) holds the lock)"))
+        #expect(server.requests.count == 2)
+        #expect(try String(contentsOfFile: metrics, encoding: .utf8) == first)
+
+        // A plan that cannot be read: exit 3 is pinged and exported, the last success is kept.
+        Thread.sleep(forTimeInterval: 1.1)
+        let broken = try CLI.run(["run", dir + "/nope.yml", "--quiet", "--metrics-file", metrics, "--ping", check])
+        #expect(broken.status == 3 && broken.stderr.contains("nope.yml"))
+        #expect(server.requests.last!.target.hasPrefix("/ping/0f0e0d0c-1111-4222-8333-444455556666/3?rid="))
+        let after = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(after.contains("immich_drill_exit_code{plan=\"nope\"} 3"))
+        #expect(after.contains(String(success.split(separator: "}")[1])), "the last success is carried over")
+
+        // A ping nobody answers is a warning in the report and the history, never a failed drill.
+        server.respond(with: 503)
+        let unanswered = try CLI.run(["run", dir + "/drill.yml", "--ping", check, "--format", "json"])
+        #expect(unanswered.status == 0)
+        #expect(unanswered.stdout.contains("HTTP 503"))
+        #expect(!unanswered.stdout.contains("0f0e0d0c-1111"), "the check's UUID is a secret")
+        let id = try #require((try JSONSerialization.jsonObject(with: Data(unanswered.stdout.utf8)) as? [String: Any])?["runId"] as? Int)
+        let stored = try CLI.run(["report", "\(id)", "--history", dir + "/history.sqlite", "--format", "json"])
+        #expect(stored.stdout == unanswered.stdout)
+
+        // --quiet still speaks when the drill is not OK.
+        let faulty = CLI.tempDir() + "/faulty"
+        #expect(try CLI.run(["demo", "--dir", faulty, "--assets", "30", "--fault", "missing=1", "--no-run"]).status == 0)
+        let loud = try CLI.run(["run", faulty + "/drill.yml", "--quiet"])
+        #expect(loud.status == 2 && loud.stdout.contains("CRITICAL missing-original"))
     }
 }

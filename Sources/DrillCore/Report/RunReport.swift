@@ -69,6 +69,9 @@ public struct RunReport: Sendable, Codable {
     public var scratch: String?
     public var findings: [Finding] = []
     public var timeZone: String?
+    /// What happened around the drill that does not change its verdict: a monitoring ping that failed, a stale
+    /// lock taken over. Absent in reports written before they existed.
+    public var notices: [String]?
 
     public init(plan: DrillPlan, startedAt: Double, analysis: BackupPlan) {
         self.plan = plan.name
@@ -104,6 +107,17 @@ public struct RunReport: Sendable, Codable {
         case .text: text(color: color)
         case .markdown: markdown()
         }
+    }
+
+    /// One line for a monitor's message: verdict, RTO, RPO and the findings that decided the verdict.
+    public var summaryLine: String {
+        var parts = ["\(plan): \(verdict.uppercased())"]
+        if let aborted { parts.append(aborted) }
+        if let rto { parts.append("RTO \(DurationText.format(seconds: Int(rto.totalSeconds.rounded()))) \(rto.met ? "met" : "MISSED")") }
+        if let rpo { parts.append("RPO \(DurationText.format(seconds: (rpo.seconds / 60) * 60)) \(rpo.met ? "met" : "MISSED")") }
+        let bad = findings.filter { $0.severity != .info }
+        if !bad.isEmpty { parts.append(bad.prefix(4).map { "\($0.code)×\($0.count)" }.joined(separator: " ")) }
+        return parts.joined(separator: "; ")
     }
 
     var zone: TimeZone? { timeZone.flatMap(TimeZone.init(identifier:)) }
@@ -149,6 +163,7 @@ public struct RunReport: Sendable, Codable {
         }
         if let scratch { lines.append(("scratch", scratch)) }
         if let id = runId { lines.append(("run", "#\(id) in the history (immich-drill report \(id))")) }
+        for notice in notices ?? [] { lines.append(("notice", notice)) }
         return lines
     }
 
