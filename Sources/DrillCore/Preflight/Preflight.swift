@@ -1,0 +1,332 @@
+// The pre-upgrade checklist (`preflight`): before `docker compose pull`, is there a way back? Each item passes,
+// warns or fails with its reason and, when not passing, what to do. It reads what `plan` reads (without the live
+// walk) plus the history's last drill, and, with `--to`, Immich's upgrade-path rule (IMMICH.md §3.1, §8) and the
+// PostgreSQL range the target release supports (§2).
+
+import Foundation
+
+public struct ChecklistItem: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable, Comparable {
+        case pass, warn, fail
+        var rank: Int { self == .pass ? 0 : self == .warn ? 1 : 2 }
+        public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
+    }
+
+    /// A stable id: `dump-fresh`, `rpo`, `folders`, `external`, `last-drill`, `version-pinned`, `dump-room`,
+    /// `upgrade-path`, `postgres`.
+    public var id: String
+    public var title: String
+    public var status: Status
+    public var reason: String
+    public var remedy: String?
+}
+
+/// The last drill of the plan, as the history has it.
+public struct LastDrill: Sendable, Codable, Equatable {
+    public var runId: Int64?
+    public var startedAt: Double
+    public var verdict: String
+    public var exitCode: Int32
+
+    public init(runId: Int64?, startedAt: Double, verdict: String, exitCode: Int32) {
+        self.runId = runId
+        self.startedAt = startedAt
+        self.verdict = verdict
+        self.exitCode = exitCode
+    }
+}
+
+public struct PreflightOptions: Sendable {
+    /// The newest complete dump must be younger than this.
+    public var maxDumpAge = 24 * 3600
+    /// The last drill must be younger than this.
+    public var maxDrillAge = 8 * 24 * 3600
+    /// The release the upgrade goes to.
+    public var to: ImmichVersion?
+    public var lastDrill: LastDrill?
+    public var now = Date().timeIntervalSince1970
+    /// Free bytes where the pre-upgrade dump goes (nil: measure the backups folder).
+    public var freeBytes: Int64?
+
+    public init() {}
+}
+
+public struct PreflightReport: Sendable, Codable {
+    public var schema = "immich-drill/preflight/v1"
+    public var plan: String
+    public var planFile: String
+    public var checkedAt: Double
+    /// The release running now (the pinned IMMICH_VERSION, else the newest dump's), and the target.
+    public var from: String?
+    public var to: String?
+    public var items: [ChecklistItem]
+    /// `ok`, `warning` or `critical`.
+    public var verdict: String
+    public var exitCode: Int32
+}
+
+public enum Preflight {
+    /// Immich's TypeORM → Kysely cut-over (IMMICH.md §3.1): a database older than v1.132.0 must boot once on
+    /// v1.132.0–v1.136.x before v1.137.0 or later.
+    static let kyselyFirst = ImmichVersion(1, 132, 0)
+    static let typeormGone = ImmichVersion(1, 137, 0)
+    static let recommendedStep = "v1.132.3"
+
+    public static func check(plan: DrillPlan, analysis: BackupPlan, options: PreflightOptions) -> PreflightReport {
+        let deployment = analysis.deployment
+        let now = options.now
+        var items: [ChecklistItem] = []
+        func age(_ seconds: Double) -> String { DurationText.format(seconds: max(0, Int(seconds / 60) * 60)) }
+
+        // 1. A complete dump, fresh enough.
+        let dumps = analysis.discovered.first { $0.planned.id == "database" }
+        var backupsFolder: String?
+        if case .dumps(let folders)? = dumps?.planned.location { backupsFolder = folders.first }
+        let limit = DurationText.format(seconds: options.maxDumpAge)
+        if let catalog = analysis.catalog, let path = analysis.catalogDump,
+           let time = dumps?.usable.first(where: { $0.location == path })?.time {
+            let name = (path as NSString).lastPathComponent
+            let newer = (dumps?.usable ?? []).filter { ($0.time ?? 0) > time }.count
+            let note = newer > 0 ? "; \(newer) newer dump(s) do not read to their end" : ""
+            if now - time <= Double(options.maxDumpAge) {
+                items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .pass,
+                                   reason: "\(name), \(age(now - time)) old, reads to its end (\(catalog.counts.assets) assets)\(note)"))
+            } else {
+                items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
+                                   reason: "the newest complete dump, \(name), is \(age(now - time)) old\(note)",
+                                   remedy: "Run Immich's backup job now (Administration → Jobs → Create database backup) or `docker exec -t \(deployment.database.container ?? "immich_postgres") pg_dump…` (see `walkthrough`), then check again."))
+            }
+        } else {
+            let found = dumps?.snapshots.count ?? 0
+            items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
+                               reason: found == 0 ? "no dump found where the plan looks (\(backupsFolder ?? "UPLOAD_LOCATION/backups"))"
+                                   : "none of the \(found) newest dumps reads to its end",
+                               remedy: "Turn on Immich's database backups (Administration → Settings → Backup) or fix the plan's `database` source, then run the backup job."))
+        }
+
+        // 2. The newest restore point within the RPO target.
+        let rpoTarget = plan.targets.rpo.seconds
+        if let newest = analysis.restorePoints.max(by: { $0.dumpTime < $1.dumpTime }) {
+            var reason = "restore point \(newest.id): RPO \(DurationText.format(seconds: (newest.rpoSeconds / 60) * 60)), target \(DurationText.format(seconds: rpoTarget))"
+            if !newest.missing.isEmpty { reason += "; no snapshot of " + newest.missing.joined(separator: ", ") }
+            if newest.skewExceeded { reason += "; skew \(DurationText.format(seconds: (newest.skewSeconds / 60) * 60)) beyond max-skew" }
+            let status: ChecklistItem.Status = newest.rpoSeconds > rpoTarget || !newest.complete ? .fail : newest.skewExceeded ? .warn : .pass
+            items.append(.init(id: "rpo", title: "The newest restore point is within the RPO target", status: status, reason: reason,
+                               remedy: status == .pass ? nil : "Run the file backups after the next dump so a complete point exists (see `immich-drill plan`)."))
+        } else {
+            items.append(.init(id: "rpo", title: "The newest restore point is within the RPO target", status: .fail,
+                               reason: "no restore point: no usable dump", remedy: "See `immich-drill plan` for what is missing."))
+        }
+
+        // 3. The six UPLOAD_LOCATION folders, each with its marker.
+        var missingRequired: [String] = []
+        var missingMarkers: [String] = []
+        var regenerable: [String] = []
+        for row in analysis.coverage where row.source.hasPrefix("upload/") {
+            let folder = String(row.source.dropFirst("upload/".count))
+            // A folder whose marker the dump's mount checks demand stops Immich's start when it is missing.
+            let demanded = analysis.catalog?.mountChecks[folder] == true
+            if row.snapshots == 0 || row.inNewest == false {
+                if row.required || demanded { missingRequired.append(folder) } else { regenerable.append(folder) }
+            } else if row.markerInNewest == false {
+                missingMarkers.append(folder)
+            }
+        }
+        let foldersTitle = "Every UPLOAD_LOCATION folder is backed up with its .immich marker"
+        if !missingRequired.isEmpty || !missingMarkers.isEmpty {
+            var parts: [String] = []
+            if !missingRequired.isEmpty { parts.append("not in the newest snapshot (nor their markers): " + missingRequired.joined(separator: ", ")) }
+            if !missingMarkers.isEmpty { parts.append("without .immich: " + missingMarkers.joined(separator: ", ")) }
+            items.append(.init(id: "folders", title: foldersTitle, status: .fail, reason: parts.joined(separator: "; "),
+                               remedy: "Back up all of UPLOAD_LOCATION, markers included; Immich refuses to start when a folder's .immich is missing after a restore."))
+        } else if !regenerable.isEmpty {
+            items.append(.init(id: "folders", title: foldersTitle, status: .warn,
+                               reason: "left out (regenerable): " + regenerable.joined(separator: ", "),
+                               remedy: "Back them up, or at least their .immich markers; otherwise a restore must recreate the markers and rerun the thumbnail and transcode jobs."))
+        } else {
+            let count = analysis.coverage.filter { $0.source.hasPrefix("upload/") }.count
+            items.append(.init(id: "folders", title: foldersTitle, status: .pass,
+                               reason: "\(count) folders in the newest snapshot, each with its marker"))
+        }
+
+        // 4. Every external-library import path.
+        let externals = analysis.coverage.filter { $0.source.hasPrefix("external:") }
+        let uncovered = externals.filter { $0.required && $0.snapshots == 0 }.map { String($0.source.dropFirst("external:".count)) }
+        if externals.isEmpty {
+            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .pass,
+                               reason: "no external libraries"))
+        } else if uncovered.isEmpty {
+            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .pass,
+                               reason: "\(externals.count) import path(s), each with a snapshot"))
+        } else {
+            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .fail,
+                               reason: "no snapshot of " + uncovered.joined(separator: ", "),
+                               remedy: "Back these folders up (or add where their backups are to the plan's `sources:`); a restore without them leaves every asset in them offline."))
+        }
+
+        // 5. The last drill.
+        let drillTitle = "The last drill passed, recently"
+        if let last = options.lastDrill {
+            let ago = now - last.startedAt
+            let run = last.runId.map { "run #\($0)" } ?? "the last run"
+            let reason = "\(run), \(age(ago)) ago: \(last.verdict.uppercased()) (exit \(last.exitCode))"
+            if last.exitCode >= 2 {
+                items.append(.init(id: "last-drill", title: drillTitle, status: .fail, reason: reason,
+                                   remedy: "See `immich-drill report \(last.runId.map(String.init) ?? "RUN-ID")`, fix what it found, and drill again before upgrading."))
+            } else if last.exitCode == 1 || ago > Double(options.maxDrillAge) {
+                items.append(.init(id: "last-drill", title: drillTitle, status: .warn,
+                                   reason: reason + (ago > Double(options.maxDrillAge) ? "; older than \(DurationText.format(seconds: options.maxDrillAge))" : ""),
+                                   remedy: "Drill now: `immich-drill run \(plan.file)`."))
+            } else {
+                items.append(.init(id: "last-drill", title: drillTitle, status: .pass, reason: reason))
+            }
+        } else {
+            items.append(.init(id: "last-drill", title: drillTitle, status: .warn, reason: "no drill of this plan in the history",
+                               remedy: "Drill now: `immich-drill run \(plan.file)`."))
+        }
+
+        // 6. A pinned version, so the upgrade goes where it is meant to and can be undone.
+        let raw = deployment.serverEnvironment["IMMICH_VERSION"] ?? deployment.immichVersion ?? "release"
+        if deployment.versionPinned {
+            items.append(.init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .pass,
+                               reason: "IMMICH_VERSION=\(deployment.immichVersion ?? raw)"))
+        } else {
+            items.append(.init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .warn,
+                               reason: "the server image follows `\(raw)`: `docker compose pull` takes whatever is newest, and the way back is unknown",
+                               remedy: "Set IMMICH_VERSION in .env to the release you run now (e.g. \(deployment.version?.description ?? "v1.135.3")), then to the target when you upgrade."))
+        }
+
+        // 7. Room for the pre-upgrade dump.
+        let newestBytes = dumps?.usable.first?.bytes ?? 0
+        let free = options.freeBytes ?? backupsFolder.flatMap(freeBytes(at:))
+        let needed = Int64(Double(newestBytes) * 1.5) + 64 << 20
+        if let free {
+            let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); the newest dump is \(ByteText.format(newestBytes))"
+            items.append(.init(id: "dump-room", title: "Room for the pre-upgrade dump", status: free >= needed ? .pass : .fail,
+                               reason: text, remedy: free >= needed ? nil : "Free at least \(ByteText.format(needed - free)) there before the upgrade: the dump taken before it is the way back."))
+        } else {
+            items.append(.init(id: "dump-room", title: "Room for the pre-upgrade dump", status: .warn,
+                               reason: "the backups folder cannot be reached from here", remedy: "Check free space where Immich writes its dumps (UPLOAD_LOCATION/backups)."))
+        }
+
+        // 8. With --to: the upgrade path and PostgreSQL.
+        let dumpVersion = analysis.catalog?.immichVersion.flatMap(ImmichVersion.init)
+        let from = deployment.versionPinned ? deployment.version ?? dumpVersion : dumpVersion ?? deployment.version
+        if let to = options.to {
+            items.append(upgradePath(from: from, to: to))
+            items.append(postgres(analysis: analysis, to: to))
+        }
+
+        let worst = items.map(\.status).max() ?? .pass
+        let status: ExitStatus = worst == .fail ? .critical : worst == .warn ? .warning : .ok
+        return PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: now, from: from?.description,
+                               to: options.to?.description, items: items,
+                               verdict: status == .ok ? "ok" : status == .warning ? "warning" : "critical",
+                               exitCode: status.rawValue)
+    }
+
+    static func upgradePath(from: ImmichVersion?, to: ImmichVersion) -> ChecklistItem {
+        let title = "The upgrade path to \(to) is allowed"
+        guard let from else {
+            return .init(id: "upgrade-path", title: title, status: .warn,
+                         reason: "the running release is unknown (IMMICH_VERSION is not pinned and no dump names it)",
+                         remedy: "Find the running release (Administration → Server info) and pin it in .env.")
+        }
+        if to < from {
+            return .init(id: "upgrade-path", title: title, status: .fail, reason: "\(to) is older than \(from): Immich does not migrate a database back",
+                         remedy: "To go back, restore the dump taken before the upgrade into \(to), as `walkthrough` shows.")
+        }
+        if from < kyselyFirst, to >= typeormGone {
+            return .init(id: "upgrade-path", title: title, status: .fail,
+                         reason: "\(from) → \(to) skips the TypeORM → Kysely step: v1.137.0 and later refuse a database that never ran v1.132–v1.136 (\"Invalid upgrade path\")",
+                         remedy: "Upgrade to \(recommendedStep) first, start it once so its migrations run, take a dump, then go on to \(to).")
+        }
+        if to == from {
+            return .init(id: "upgrade-path", title: title, status: .pass, reason: "already on \(from): nothing to migrate")
+        }
+        var reason = "\(from) → \(to)"
+        if from < ImmichVersion.dataMediaLocation, to >= ImmichVersion.dataMediaLocation {
+            reason += "; the new compose file mounts UPLOAD_LOCATION at /data, and Immich moves its stored paths on the first start (keep the old mount line or let it migrate)"
+        }
+        if from < ImmichVersion(2, 5, 0), to >= ImmichVersion(2, 5, 0) {
+            reason += "; from v2.5.0 Immich's dumps are pg_dump (one database), restored with `psql --dbname=<DB> --single-transaction`"
+        }
+        return .init(id: "upgrade-path", title: title, status: .pass, reason: reason)
+    }
+
+    /// PostgreSQL: the dump's server major against the range the target supports for its backups (≥14, <18 before
+    /// v2.2.0, <19 from it) and against the database image the deployment runs.
+    static func postgres(analysis: BackupPlan, to: ImmichVersion) -> ChecklistItem {
+        let title = "PostgreSQL fits \(to)"
+        let dumpPG = analysis.catalog?.content.postgresVersion ?? analysis.catalog?.identity.postgresVersion
+        let dumpMajor = dumpPG.flatMap { Int($0.split(separator: ".").first ?? "") }
+        let image = analysis.deployment.services.first { $0.role == .database }?.image
+            .map { $0.split(separator: "@").first.map(String.init) ?? $0 }
+        let imageMajor = image.flatMap(postgresMajor(image:))
+        let ceiling = to >= ImmichVersion(2, 2, 0) ? 18 : 17
+        guard let major = dumpMajor ?? imageMajor else {
+            return .init(id: "postgres", title: title, status: .warn,
+                         reason: "neither the dump nor the database image says which PostgreSQL runs",
+                         remedy: "Check with `docker exec immich_postgres psql --version`.")
+        }
+        var reason = "the dump is from PostgreSQL \(dumpPG ?? "?"), the database image \(image ?? "?") runs \(imageMajor.map(String.init) ?? "?"); \(to) supports 14–\(ceiling)"
+        if major < 14 || major > ceiling {
+            return .init(id: "postgres", title: title, status: .fail, reason: reason,
+                         remedy: major < 14 ? "Upgrade PostgreSQL to 14 or later first (Immich's minimum)."
+                             : "\(to)'s backups stop with \"Unsupported PostgreSQL version\": choose a target from v2.2.0 on, or stay on PostgreSQL \(ceiling).")
+        }
+        if let imageMajor, let dumpMajor, imageMajor < dumpMajor {
+            return .init(id: "postgres", title: title, status: .fail, reason: reason + "; a dump loads into the same or a newer major, not an older one",
+                         remedy: "Keep the database image on PostgreSQL \(dumpMajor) (or newer).")
+        }
+        if let imageMajor, let dumpMajor, imageMajor != dumpMajor {
+            reason += "; the dump will load into a newer major (fine), but test it with a drill"
+            return .init(id: "postgres", title: title, status: .warn, reason: reason, remedy: "Run a drill with the real restore.")
+        }
+        return .init(id: "postgres", title: title, status: .pass, reason: reason)
+    }
+
+    /// The PostgreSQL major an image tag names: `pg14-v0.2.0`, `14-vectorchord0.4.3-pgvectors0.2.0`, `postgres:16`.
+    public static func postgresMajor(image: String) -> Int? {
+        guard let tag = ImageReference(image).tag else { return nil }
+        var t = Substring(tag)
+        if t.hasPrefix("pg") { t = t.dropFirst(2) }
+        let digits = t.prefix { $0.isNumber }
+        guard let major = Int(digits), (9...40).contains(major) else { return nil }
+        return major
+    }
+
+    static func freeBytes(at path: String) -> Int64? {
+        var path = path
+        var st = statvfs()
+        while statvfs(path, &st) != 0 {
+            guard path != "/" && !path.isEmpty else { return nil }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return Int64(st.f_bavail) * Int64(st.f_frsize)
+    }
+}
+
+extension PreflightReport {
+    public func render(_ format: OutputFormat, color: Bool = false) -> String {
+        switch format {
+        case .json: return ReportJSON.encode(self)
+        case .text:
+            var out = ["Preflight \(plan)" + (to.map { ": \(from ?? "?") → \($0)" } ?? "") + " — " + verdict.uppercased() + " (exit \(exitCode))", ""]
+            for item in items {
+                var mark = item.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
+                if color { mark = (item.status == .pass ? "\u{1B}[32m" : item.status == .warn ? "\u{1B}[33m" : "\u{1B}[31m") + mark + "\u{1B}[0m" }
+                out.append("  [\(mark)] \(item.title)")
+                out.append("         \(item.reason)")
+                if let remedy = item.remedy { out.append("         → \(remedy)") }
+            }
+            return out.joined(separator: "\n") + "\n"
+        case .markdown:
+            var out = ["# Preflight `\(plan)`: \(verdict.uppercased())", ""]
+            if let to { out.append("Upgrade \(from ?? "?") → \(to)"); out.append("") }
+            let rows = items.map { [$0.status.rawValue.uppercased(), $0.title, $0.reason, $0.remedy ?? ""] }
+            out.append(TextTable(headers: ["Status", "Check", "Why", "What to do"], rows: rows).markdown())
+            return out.joined(separator: "\n") + "\n"
+        }
+    }
+}

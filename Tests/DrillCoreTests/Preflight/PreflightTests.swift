@@ -1,0 +1,107 @@
+@testable import DrillCore
+import Foundation
+import Testing
+
+/// The pre-upgrade checklist on demo deployments: clean ones pass, each backup fault fails the item it breaks.
+@Suite struct PreflightTests {
+    static let now = 1_780_000_000.0
+    static let passed = LastDrill(runId: 4, startedAt: now - 3600, verdict: "ok", exitCode: 0)
+
+    func demo(_ era: DumpTemplate.Era = .v2, faults: [DemoFault: Int] = [:]) throws -> DemoManifest {
+        var options = DemoOptions(directory: Fixtures.tempDir("preflight") + "/demo")
+        options.era = era
+        options.assets = 40
+        options.seed = 3
+        options.sizeScale = 0.001
+        options.faults = faults
+        options.now = Self.now
+        return try DemoBuilder.build(options)
+    }
+
+    func check(_ m: DemoManifest, to: String? = nil, last: LastDrill? = passed, free: Int64? = 50 << 30) throws -> PreflightReport {
+        let plan = try DrillPlan.load(m.plan)
+        var planOptions = PlanOptions()
+        planOptions.live = false
+        planOptions.now = Self.now
+        let analysis = try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: planOptions).run()
+        var options = PreflightOptions()
+        options.now = Self.now
+        options.to = to.flatMap(ImmichVersion.init)
+        options.lastDrill = last
+        options.freeBytes = free
+        return Preflight.check(plan: plan, analysis: analysis, options: options)
+    }
+
+    func status(_ r: PreflightReport) -> [String: ChecklistItem.Status] {
+        Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, $0.status) })
+    }
+
+    @Test(arguments: [DumpTemplate.Era.v1, .v2])
+    func aCleanDemoPasses(era: DumpTemplate.Era) throws {
+        let r = try check(try demo(era), to: "v2.7.5")
+        #expect(r.exitCode == 0, "\(r.render(.text))")
+        #expect(r.items.map(\.id) == ["dump-fresh", "rpo", "folders", "external", "last-drill", "version-pinned",
+                                      "dump-room", "upgrade-path", "postgres"])
+        #expect(r.items.allSatisfy { $0.status == .pass && $0.remedy == nil })
+        if era == .v1 {
+            #expect(r.from == "v1.135.3")
+            let path = r.items.first { $0.id == "upgrade-path" }!
+            #expect(path.reason.contains("/data") && path.reason.contains("pg_dump"))
+        }
+    }
+
+    @Test func backupFaultsFailTheirItems() throws {
+        #expect(status(try check(try demo(faults: [.truncatedDump: 1])))["dump-fresh"] == .fail)
+        let thumbs = try check(try demo(faults: [.noThumbs: 1]))
+        #expect(status(thumbs)["folders"] == .fail)
+        #expect(thumbs.items.first { $0.id == "folders" }!.reason.contains("thumbs"))
+        let dbOnly = try check(try demo(faults: [.dbOnly: 1]))
+        #expect(status(dbOnly)["external"] == .fail)
+        #expect(status(try check(try demo(faults: [.skew: 2])))["rpo"] == .fail)
+        for r in [thumbs, dbOnly] { #expect(r.exitCode == 2 && r.verdict == "critical") }
+    }
+
+    @Test func theLastDrillDecidesItsItem() throws {
+        let m = try demo()
+        #expect(status(try check(m, last: nil))["last-drill"] == .warn)
+        let failed = try check(m, last: LastDrill(runId: 9, startedAt: Self.now - 7200, verdict: "critical", exitCode: 2))
+        #expect(status(failed)["last-drill"] == .fail)
+        #expect(failed.items.first { $0.id == "last-drill" }!.remedy!.contains("immich-drill report 9"))
+        #expect(failed.exitCode == 2)
+        let old = try check(m, last: LastDrill(runId: 1, startedAt: Self.now - 30 * 86400, verdict: "ok", exitCode: 0))
+        #expect(status(old)["last-drill"] == .warn && old.exitCode == 1)
+    }
+
+    @Test func roomAndPinning() throws {
+        let m = try demo()
+        #expect(status(try check(m, free: 1 << 20))["dump-room"] == .fail)
+        let env = m.directory + "/immich/.env"
+        let text = try String(contentsOfFile: env, encoding: .utf8)
+        try text.replacingOccurrences(of: "IMMICH_VERSION=v2.7.5", with: "IMMICH_VERSION=release")
+            .write(toFile: env, atomically: true, encoding: .utf8)
+        let unpinned = try check(m, to: "v2.7.5")
+        #expect(status(unpinned)["version-pinned"] == .warn)
+        #expect(unpinned.from == "v2.7.5", "the dump's name says which release wrote it")
+    }
+
+    @Test func theUpgradePathRule() {
+        func path(_ a: String?, _ b: String) -> ChecklistItem {
+            Preflight.upgradePath(from: a.flatMap(ImmichVersion.init), to: ImmichVersion(b)!)
+        }
+        let skip = path("v1.118.2", "v1.137.0")
+        #expect(skip.status == .fail && skip.remedy!.contains("v1.132.3"))
+        #expect(path("v1.131.0", "v2.7.5").status == .fail)
+        #expect(path("v1.131.0", "v1.132.3").status == .pass)
+        #expect(path("v1.133.0", "v2.7.5").status == .pass)
+        #expect(path("v2.7.5", "v2.0.0").status == .fail)
+        #expect(path(nil, "v2.0.0").status == .warn)
+    }
+
+    @Test func postgresMajorsFromImageTags() {
+        #expect(Preflight.postgresMajor(image: "tensorchord/pgvecto-rs:pg14-v0.2.0") == 14)
+        #expect(Preflight.postgresMajor(image: "ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0@sha256:abc") == 14)
+        #expect(Preflight.postgresMajor(image: "postgres:16") == 16)
+        #expect(Preflight.postgresMajor(image: "postgres") == nil)
+        #expect(Preflight.postgresMajor(image: "ghcr.io/immich-app/postgres:release") == nil)
+    }
+}
