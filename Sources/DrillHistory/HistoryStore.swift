@@ -48,6 +48,41 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 }
 
+/// One restore walked through with `walkthrough --interactive`: each step's real time, and the restore's real RTO.
+public struct WalkthroughRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "walkthrough"
+
+    public var id: Int64?
+    public var plan: String
+    public var planFile: String
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var restorePoint: String?
+    /// True when every step was done (none skipped, not quit).
+    public var completed: Bool
+    /// From the first step to the last: the real RTO.
+    public var rtoSeconds: Double
+    /// The steps with their times and check results, as JSON (`[WalkedStep]`).
+    public var stepsJSON: String
+
+    public init(id: Int64? = nil, plan: String, planFile: String, startedAt: Date, finishedAt: Date,
+                restorePoint: String?, completed: Bool, rtoSeconds: Double, stepsJSON: String) {
+        self.id = id
+        self.plan = plan
+        self.planFile = planFile
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.restorePoint = restorePoint
+        self.completed = completed
+        self.rtoSeconds = rtoSeconds
+        self.stepsJSON = stepsJSON
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
+}
+
 /// The history database.
 public final class HistoryStore: Sendable {
     private let queue: DatabaseQueue
@@ -87,6 +122,19 @@ public final class HistoryStore: Sendable {
                 t.column("reportJSON", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-walkthroughs") { db in
+            try db.create(table: "walkthrough") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("plan", .text).notNull().indexed()
+                t.column("planFile", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime).notNull()
+                t.column("restorePoint", .text)
+                t.column("completed", .boolean).notNull()
+                t.column("rtoSeconds", .double).notNull()
+                t.column("stepsJSON", .text).notNull()
+            }
+        }
         return migrator
     }
 
@@ -122,5 +170,24 @@ public final class HistoryStore: Sendable {
     /// One run by id.
     public func run(id: Int64) throws -> RunRecord? {
         try queue.read { try RunRecord.fetchOne($0, key: id) }
+    }
+
+    /// Stores a walked-through restore and returns it with its id.
+    @discardableResult
+    public func record(_ walk: WalkthroughRecord) throws -> WalkthroughRecord {
+        try queue.write { db in
+            var copy = walk
+            try copy.insert(db)
+            return copy
+        }
+    }
+
+    /// Walked-through restores, newest first, optionally of one plan.
+    public func walkthroughs(plan: String? = nil, limit: Int = 50) throws -> [WalkthroughRecord] {
+        try queue.read { db in
+            var request = WalkthroughRecord.order(Column("startedAt").desc, Column("id").desc)
+            if let plan { request = request.filter(Column("plan") == plan) }
+            return try request.limit(limit).fetchAll(db)
+        }
     }
 }

@@ -11,7 +11,7 @@ import Testing
     @Test func recordsAndListsNewestFirst() throws {
         let path = tempPath()
         let store = try HistoryStore(path: path)
-        #expect(try store.appliedMigrations() == ["v1-runs"])
+        #expect(try store.appliedMigrations() == ["v1-runs", "v2-walkthroughs"])
         let t0 = Date(timeIntervalSince1970: 1_764_000_000)
         let first = try store.record(RunRecord(plan: "home", planFile: "/d/home.yml", startedAt: t0,
                                                finishedAt: t0.addingTimeInterval(60), verdict: "ok", exitCode: 0,
@@ -29,7 +29,21 @@ import Testing
         // Reopening keeps the data and applies no migration twice.
         let reopened = try HistoryStore(path: path)
         #expect(try reopened.runs().count == 3)
-        #expect(try reopened.appliedMigrations() == ["v1-runs"])
+        #expect(try reopened.appliedMigrations() == ["v1-runs", "v2-walkthroughs"])
+    }
+
+    @Test func walkthroughsAreKeptBesideRuns() throws {
+        let store = try HistoryStore(path: tempPath())
+        let t0 = Date(timeIntervalSince1970: 1_764_000_000)
+        let walk = try store.record(WalkthroughRecord(plan: "home", planFile: "/d/home.yml", startedAt: t0,
+                                                      finishedAt: t0.addingTimeInterval(5400), restorePoint: "20261126T010000Z",
+                                                      completed: true, rtoSeconds: 5400, stepsJSON: "[]"))
+        #expect(walk.id != nil)
+        try store.record(WalkthroughRecord(plan: "other", planFile: "/d/o.yml", startedAt: t0, finishedAt: t0,
+                                           restorePoint: nil, completed: false, rtoSeconds: 0, stepsJSON: "[]"))
+        #expect(try store.walkthroughs(plan: "home") == [walk])
+        #expect(try store.walkthroughs().count == 2)
+        #expect(try store.runs().isEmpty)
     }
 
     @Test func unwritableLocationIsAClearError() throws {

@@ -75,6 +75,30 @@ enum CLI {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs the binary with `input` on its stdin.
+    static func runWithInput(_ arguments: [String], input: String) throws -> RunResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        process.environment = env
+        let inPipe = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        process.standardInput = inPipe
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        inPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inPipe.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return RunResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
     static func tempDir() -> String {
         let path = TestScratch.root + "/cli-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -465,5 +489,63 @@ enum CLI {
         #expect(try CLI.run(["demo", "--dir", faulty, "--assets", "30", "--fault", "missing=1", "--no-run"]).status == 0)
         let loud = try CLI.run(["run", faulty + "/drill.yml", "--quiet"])
         #expect(loud.status == 2 && loud.stdout.contains("CRITICAL missing-original"))
+    }
+
+    @Test func preflightPassesACleanDemoAndFailsAFaultyOne() throws {
+        let clean = CLI.tempDir() + "/clean"
+        #expect(try CLI.run(["demo", "--dir", clean, "--assets", "30"]).status == 0)  // drills once: history has a pass
+        let ok = try CLI.run(["preflight", clean + "/drill.yml", "--to", "v2.7.5"])
+        #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains("[PASS] The last drill passed, recently"))
+        let json = try CLI.run(["preflight", clean + "/drill.yml", "--format", "json"])
+        #expect(json.stdout.contains("\"schema\" : \"immich-drill/preflight/v1\""))
+        let faulty = CLI.tempDir() + "/faulty"
+        #expect(try CLI.run(["demo", "--dir", faulty, "--assets", "30", "--fault", "no-thumbs", "--no-run"]).status == 0)
+        let bad = try CLI.run(["preflight", faulty + "/drill.yml"])
+        #expect(bad.status == 2)
+        #expect(bad.stdout.contains("[FAIL] Every UPLOAD_LOCATION folder is backed up with its .immich marker"))
+        #expect(bad.stdout.contains("[WARN] The last drill passed, recently"))
+        #expect(!FileManager.default.fileExists(atPath: faulty + "/history.sqlite"), "preflight only reads")
+        #expect(try CLI.run(["preflight", faulty + "/drill.yml", "--to", "two"]).status == 64)
+        #expect(try CLI.run(["preflight", faulty + "/missing.yml"]).status == 3)
+    }
+
+    @Test(arguments: ["v1", "v2"])
+    func walkthroughGivesTheErasRestoreCommand(era: String) throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--era", era, "--assets", "30"]).status == 0)
+        let text = try CLI.run(["walkthrough", dir + "/drill.yml"])
+        #expect(text.status == 0)
+        if era == "v1" {
+            #expect(text.stdout.contains("| docker exec -i immich_postgres psql --dbname=postgres --username=postgres\n"))
+        } else {
+            #expect(text.stdout.contains("| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on\n"))
+        }
+        #expect(text.stdout.contains("from drill #1"))
+        let markdown = try CLI.run(["walkthrough", dir + "/drill.yml", "--format", "markdown"])
+        #expect(markdown.stdout.contains("## 9. Restore the dump"))
+    }
+
+    @Test func interactiveWalkthroughChecksTimesAndRecords() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        // A marker is missing: step 5's file count and step 6's marker check fail, the operator goes on anyway.
+        try FileManager.default.removeItem(atPath: dir + "/immich/library/profile/.immich")
+        let answers = ["", "", "", "", "c", "", "c", "", "", "", "", "", ""].joined(separator: "\n") + "\n"
+        let walked = try CLI.runWithInput(["walkthrough", dir + "/drill.yml", "--interactive"], input: answers)
+        #expect(walked.status == 1, "\(walked.stdout)")
+        #expect(walked.stdout.contains("✗ no .immich in \(dir)/immich/library/profile"))
+        #expect(walked.stdout.contains("(1 missing)"))
+        #expect(walked.stdout.contains("Not there yet."))
+        #expect(walked.stdout.contains("Real RTO: "))
+        #expect(walked.stdout.contains("Recorded as walkthrough #1"))
+        // Quitting at step 2 is not a finished restore.
+        let quit = try CLI.runWithInput(["walkthrough", dir + "/drill.yml", "--interactive"], input: "s\nq\n")
+        #expect(quit.status == 3)
+        #expect(quit.stdout.contains("skipped") && quit.stdout.contains("Stopped at step 2."))
+        #expect(quit.stdout.contains("Recorded as walkthrough #2"))
+        // End of input is a stop too, never a hang.
+        let eof = try CLI.runWithInput(["walkthrough", dir + "/drill.yml", "--interactive", "--no-history"], input: "")
+        #expect(eof.status == 3 && !eof.stdout.contains("Recorded"))
     }
 }

@@ -85,26 +85,7 @@ public struct DrillRunner {
         report.catalog = RunReport.CatalogSummary(catalog)
 
         // What to restore.
-        let discovered = analysis.discovered
-        var jobs: [RestoreJob] = []
-        for member in point.members.dropFirst() {
-            guard let planned = discovered.first(where: { $0.planned.id == member.source }),
-                  let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
-                  member.source != "config" else { continue }
-            var plannedPath: String?
-            var restoreCommand: String?
-            switch planned.planned.location {
-            case .archive(_, let p), .directory(_, let p): plannedPath = p
-            case .command(_, let restore, let p):
-                plannedPath = p
-                restoreCommand = restore
-            case .dumps: continue
-            }
-            // The plan step listed (archives) or probed (folders) every member of the selected point.
-            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
-            jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
-                                   containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
-        }
+        let jobs = restoreJobs(point: point, analysis: analysis)
 
         // The sample: originals under a restored root, stratified by source and owner.
         let verifier0 = Verifier(catalog: catalog, deployment: deployment, index: RestoreIndex(), sample: nil,
@@ -209,6 +190,33 @@ public struct DrillRunner {
     }
 
     /// The container path a planned source's root is at.
+    /// How each file member of a restore point is restored: its snapshot, where the source is inside it, and the
+    /// container path its root is at. The Compose folder (`config`) is not a restore job.
+    public func restoreJobs(point: RestorePoint, analysis: BackupPlan) -> [RestoreJob] {
+        let discovered = analysis.discovered
+        var jobs: [RestoreJob] = []
+        for member in point.members.dropFirst() {
+            guard let planned = discovered.first(where: { $0.planned.id == member.source }),
+                  let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
+                  member.source != "config" else { continue }
+            var plannedPath: String?
+            var restoreCommand: String?
+            switch planned.planned.location {
+            case .archive(_, let p), .directory(_, let p): plannedPath = p
+            case .command(_, let restore, let p):
+                plannedPath = p
+                restoreCommand = restore
+            case .dumps: continue
+            }
+            // The plan step listed (archives) or probed (folders) every member of the selected point.
+            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
+            jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
+                                   containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
+        }
+
+        return jobs
+    }
+
     func containerRoot(of source: String) -> String {
         let media = deployment.mediaLocation.containerPath
         if source == "upload" { return media }

@@ -1,0 +1,522 @@
+// The restore-day runbook (`walkthrough`): Immich's documented restore (IMMICH.md §2, §8) in its order, with this
+// deployment's facts filled in: the mounts, the exact command for each snapshot of the chosen restore point, the
+// dump's restore command for its format (pg_dumpall up to v2.4, pg_dump from v2.5) with this deployment's
+// container, user and database, the expected noise, the DB_SKIP_MIGRATIONS note, the external mounts checked
+// before the first library scan, and what to look at afterwards. Each step carries the duration the last drill
+// measured or projected for it, and the checks `--interactive` runs before letting the operator go on.
+
+import Foundation
+
+/// What `--interactive` verifies before the next step.
+public enum RunbookCheck: Sendable, Codable, Equatable {
+    /// A folder exists and holds something (a mount, a restored folder).
+    case folderPresent(path: String, what: String)
+    /// Each of these folders has its `.immich` marker.
+    case markers(root: String, folders: [String])
+    /// A restored folder holds as many files as the snapshot did.
+    case fileCount(path: String, expected: Int, what: String)
+    /// A folder is gone or empty (the old database's data).
+    case folderAbsentOrEmpty(path: String, what: String)
+    /// A file exists.
+    case filePresent(path: String, what: String)
+}
+
+public struct CheckResult: Sendable, Codable, Equatable {
+    public var ok: Bool
+    public var text: String
+}
+
+extension RunbookCheck {
+    /// Looks at this machine's files. Never writes.
+    public func evaluate() -> CheckResult {
+        switch self {
+        case .folderPresent(let path, let what):
+            guard FileProbe.kind(path) == .directory else { return .init(ok: false, text: "\(what): \(path) is not there") }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path))?.filter { $0 != ".immich" } ?? []
+            return entries.isEmpty ? .init(ok: false, text: "\(what): \(path) is empty (not mounted?)")
+                : .init(ok: true, text: "\(what): \(path) holds \(entries.count) \(entries.count == 1 ? "entry" : "entries")")
+        case .markers(let root, let folders):
+            let missing = folders.filter { !FileProbe.exists(root + "/" + $0 + "/.immich") }
+            return missing.isEmpty ? .init(ok: true, text: "all \(folders.count) .immich markers are in \(root)")
+                : .init(ok: false, text: "no .immich in " + missing.map { root + "/" + $0 }.joined(separator: ", "))
+        case .fileCount(let path, let expected, let what):
+            guard FileProbe.kind(path) == .directory else { return .init(ok: false, text: "\(what): \(path) is not there") }
+            var files = 0
+            _ = try? FileWalker.walk(path) { _ in files += 1 }
+            if files >= expected {
+                return .init(ok: true, text: "\(what): \(files) files in \(path), the snapshot has \(expected)")
+            }
+            return .init(ok: false, text: "\(what): \(files) files in \(path), but the snapshot has \(expected) (\(expected - files) missing)")
+        case .folderAbsentOrEmpty(let path, let what):
+            guard FileProbe.kind(path) == .directory else { return .init(ok: true, text: "\(what): \(path) is gone") }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            return entries.isEmpty ? .init(ok: true, text: "\(what): \(path) is empty")
+                : .init(ok: false, text: "\(what): \(path) still holds \(entries.count) entries: the restore needs a fresh database")
+        case .filePresent(let path, let what):
+            return FileProbe.exists(path) ? .init(ok: true, text: "\(what): \(path) is there")
+                : .init(ok: false, text: "\(what): \(path) is not there")
+        }
+    }
+}
+
+public struct RunbookStep: Sendable, Codable, Equatable {
+    public var number: Int
+    /// `prepare`, `compose`, `mounts`, `restore-external`, `restore-upload`, `markers`, `fresh-database`,
+    /// `start-database`, `restore-database`, `start-immich`, `check-mounts`, `regenerate`, `sample-checks`.
+    public var id: String
+    public var title: String
+    public var why: String
+    public var commands: [String]
+    /// A table shown with the step (the mount map), header row first.
+    public var table: [[String]]?
+    public var notes: [String]
+    public var expectedSeconds: Double?
+    /// Where the expectation comes from: `measured in drill #12`, `projected in drill #12: …`.
+    public var expectedFrom: String?
+    public var checks: [RunbookCheck]
+}
+
+public struct Runbook: Sendable, Codable {
+    public var schema = "immich-drill/walkthrough/v1"
+    public var plan: String
+    public var planFile: String
+    public var restorePoint: RestorePoint?
+    /// The dump's release and format, and what that means for the restore.
+    public var era: String
+    public var dumpFormat: String?
+    /// The drill the durations come from.
+    public var basedOnRun: Int64?
+    public var expectedSeconds: Double
+    public var steps: [RunbookStep]
+    public var notes: [String]
+}
+
+/// What the runbook needs from the last drill.
+public struct DrillTimings: Sendable {
+    public var runId: Int64?
+    public var phases: [Phase]
+
+    public init(runId: Int64?, phases: [Phase]) {
+        self.runId = runId
+        self.phases = phases
+    }
+}
+
+public struct RunbookBuilder {
+    public var plan: DrillPlan
+    public var analysis: BackupPlan
+    /// The dump of the chosen point, read (nil when it could not be).
+    public var catalog: Catalog?
+    public var last: DrillTimings?
+
+    public init(plan: DrillPlan, analysis: BackupPlan, catalog: Catalog?, last: DrillTimings?) {
+        self.plan = plan
+        self.analysis = analysis
+        self.catalog = catalog
+        self.last = last
+    }
+
+    var deployment: Deployment { analysis.deployment }
+    static let folders = ["library", "upload", "profile", "backups", "thumbs", "encoded-video"]
+    static let searchPathSed = #"sed "s/SELECT pg_catalog.set_config('search_path', '', false);/SELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);/g""#
+
+    func q(_ s: String) -> String { Subprocess.shellQuote(s) }
+    func host(ofDrill path: String) -> String { deployment.mountMap.hostPath(forDrill: path) }
+    func drill(ofHost path: String) -> String { deployment.mountMap.drillPath(forHost: path) }
+
+    /// The last drill's time for phases matching `match`; a projection replaces the sampled measurement.
+    func expected(_ match: (Phase) -> Bool) -> (Double, String)? {
+        guard let last else { return nil }
+        let phases = last.phases.filter(match)
+        guard !phases.isEmpty else { return nil }
+        let projected = Set(phases.filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
+        var seconds = 0.0
+        var measured = true
+        var assumptions: [String] = []
+        for p in phases {
+            if p.measured && p.name == "restore" && projected.contains(p.source ?? "") { continue }
+            seconds += p.seconds
+            if !p.measured {
+                measured = false
+                if let a = p.assumption { assumptions.append(a) }
+            }
+        }
+        let run = last.runId.map { "drill #\($0)" } ?? "the last drill"
+        let from = measured ? "measured in \(run)" : "projected in \(run)" + (assumptions.isEmpty ? "" : ": " + assumptions.joined(separator: "; "))
+        return (seconds, from)
+    }
+
+    public func build() -> Runbook {
+        let point = analysis.selected
+        let jobs = point.map { DrillRunner(plan: plan, deployment: deployment, options: RunOptions()).restoreJobs(point: $0, analysis: analysis) } ?? []
+        let composeDir = host(ofDrill: deployment.directory)
+        let upload = deployment.mediaLocation.hostPath ?? "UPLOAD_LOCATION"
+        let uploadDrill = deployment.mediaLocation.drillPath ?? drill(ofHost: upload)
+        let db = deployment.database
+        let container = db.container ?? "immich_postgres"
+        let server = deployment.services.first { $0.role == .server }?.containerName ?? "immich_server"
+        let dumpVersion = catalog?.immichVersion.flatMap(ImmichVersion.init)
+            ?? point.flatMap { p in analysis.discovered.first { $0.planned.id == "database" }?.snapshots.first { $0.location == p.dump.location }?.dump?.immichVersion }.flatMap(ImmichVersion.init)
+        let format: DumpFormat? = catalog?.content.format
+            ?? dumpVersion.map { $0 >= ImmichVersion(2, 5, 0) ? .database : .cluster }
+        var steps: [RunbookStep] = []
+        func add(_ id: String, _ title: String, _ why: String, commands: [String] = [], table: [[String]]? = nil,
+                 notes: [String] = [], expected: (Double, String)? = nil, checks: [RunbookCheck] = []) {
+            steps.append(RunbookStep(number: steps.count + 1, id: id, title: title, why: why, commands: commands, table: table,
+                                     notes: notes, expectedSeconds: expected?.0, expectedFrom: expected?.1, checks: checks))
+        }
+
+        // 1. Stop, and keep what is left.
+        add("prepare", "Stop Immich and keep what is left",
+            "Nothing of the damaged install is deleted: it is moved aside, so a file the backups lack can still be fetched from it.",
+            commands: ["cd \(q(composeDir))", "docker compose down",
+                       "mv \(q(upload)) \(q(upload + ".before-restore"))   # only if it exists"],
+            notes: ["Immich must not run while files and database come back: a library scan against half-restored folders marks assets offline."])
+
+        // 2. Compose file and .env.
+        var composeCommands: [String] = []
+        var composeNotes: [String] = []
+        if let config = point?.members.first(where: { $0.source == "config" }) {
+            composeCommands.append(restoreCommand(kind: config.kind, location: config.location, inside: "", target: composeDir, restore: nil))
+        }
+        if let v = dumpVersion {
+            composeNotes.append("Set IMMICH_VERSION=\(v) in .env: the dump was written by \(v). Restoring into the same release means no migrations run on the restored data; upgrade afterwards, with `immich-drill preflight`.")
+        } else {
+            composeNotes.append("The dump does not say which release wrote it: set IMMICH_VERSION in .env to the release you ran before the loss.")
+        }
+        add("compose", "Put docker-compose.yml and .env back",
+            "The Compose file holds the mounts and container names; .env holds UPLOAD_LOCATION, DB_DATA_LOCATION, the database credentials and the pinned release.",
+            commands: composeCommands, notes: composeNotes,
+            checks: deployment.composeFiles.map { .filePresent(path: $0, what: "Compose file") })
+
+        // 3. Mounts.
+        let externalMounts = deployment.externalMounts
+        if !externalMounts.isEmpty {
+            var table = [["HOST", "CONTAINER", "MODE", "SERVICE"]]
+            for m in externalMounts {
+                table.append([m.hostPath ?? m.remote ?? m.volume ?? "?", m.containerPath, m.readOnly ? "ro" : "rw (make it :ro)", m.service])
+            }
+            add("mounts", "Recreate the external-library mounts",
+                "Immich stores external assets by their container path. Each host folder must appear at exactly the same container path, or every asset in it is offline at the next scan.",
+                commands: externalMounts.compactMap { m in m.hostPath.map { "mkdir -p \(q($0))   # then mount the share there (fstab, autofs)" } },
+                table: table,
+                notes: ["Mount them read-only (`:ro`): Immich only reads external libraries, and a read-only mount cannot lose files to a mistake."],
+                checks: externalMounts.compactMap { m in m.drillPath.map { .folderPresent(path: $0, what: "mount \(m.containerPath)") } })
+        }
+
+        // 4. External folders, then 5. UPLOAD_LOCATION.
+        for external in [true, false] {
+            let mine = jobs.filter { $0.source.hasPrefix("external:") == external }
+            guard !mine.isEmpty else { continue }
+            var commands: [String] = []
+            var checks: [RunbookCheck] = []
+            var seconds = 0.0
+            var from: [String] = []
+            for job in mine {
+                let target = hostTarget(job)
+                commands.append("# \(job.source) from \(job.snapshot.name)")
+                commands.append(restoreCommand(kind: job.snapshot.kind, location: job.snapshot.location, inside: job.inside,
+                                               target: target, restore: job.restoreCommand))
+                if let expectedFiles = snapshotFiles(job) {
+                    checks.append(.fileCount(path: drill(ofHost: target), expected: expectedFiles, what: job.source))
+                } else {
+                    checks.append(.folderPresent(path: drill(ofHost: target), what: job.source))
+                }
+                if let e = expected({ $0.name.hasPrefix("restore") && $0.source == job.source }) {
+                    seconds += e.0
+                    from.append(e.1)
+                }
+            }
+            if external {
+                add("restore-external", "Restore the external-library folders",
+                    "From the restore point's snapshots, into the host folders the mounts above use. Restore onto the share itself when it was lost; skip a share that survived.",
+                    commands: commands, expected: from.isEmpty ? nil : (seconds, Array(Set(from)).sorted().joined(separator: "; ")), checks: checks)
+            } else {
+                // Folders no snapshot of the point holds: by source, and inside a whole-UPLOAD_LOCATION snapshot by its listing.
+                let missing = Self.folders.filter { f in
+                    !mine.contains { job in
+                        if job.source == "upload/" + f { return true }
+                        guard job.source == "upload" else { return false }
+                        guard let listing = analysis.listings[job.snapshot.location], !listing.folders.isEmpty else { return true }
+                        return listing.folders[f]?.present == true
+                    }
+                }
+                add("restore-upload", "Restore UPLOAD_LOCATION (\(upload))",
+                    "All six folders: library, upload, profile and backups hold originals and dumps; thumbs and encoded-video save hours of regeneration and carry markers Immich checks at startup.",
+                    commands: ["mkdir -p \(q(upload))"] + commands,
+                    notes: missing.isEmpty ? [] : ["This restore point has no snapshot of " + missing.joined(separator: ", ") + ": create those folders and their markers in the next step."],
+                    expected: from.isEmpty ? nil : (seconds, Array(Set(from)).sorted().joined(separator: "; ")), checks: checks)
+            }
+        }
+
+        // 6. Markers.
+        add("markers", "Check the six .immich markers",
+            "The restored database remembers that every folder was verified (system-flags.mountChecks); Immich refuses to start when a folder's .immich is missing.",
+            commands: ["ls -la \(q(upload))/{\(Self.folders.joined(separator: ","))}/.immich",
+                       "# only for a folder without one:",
+                       "mkdir -p \(q(upload))/FOLDER && date +%s%3N > \(q(upload))/FOLDER/.immich"],
+            notes: ["Without a marker Immich stops with: Failed to read: \"<UPLOAD_LOCATION>/<folder>/.immich …\". IMMICH_IGNORE_MOUNT_CHECK_ERRORS=true skips the check; do not leave it on."],
+            checks: [.markers(root: uploadDrill, folders: Self.folders)])
+
+        // 7. A fresh database.
+        var fresh = ["cd \(q(composeDir))", "docker compose down -v"]
+        var freshChecks: [RunbookCheck] = []
+        if let data = db.dataPath {
+            let hostData = host(ofDrill: data)
+            fresh.append("mv \(q(hostData)) \(q(hostData + ".before-restore"))   # or rm -rf, once you are sure")
+            freshChecks.append(.folderAbsentOrEmpty(path: data, what: "DB_DATA_LOCATION"))
+        }
+        add("fresh-database", "Start from an empty database",
+            "The dump restores only into a database Immich has never started: otherwise \"relation already exists\" and foreign-key errors.",
+            commands: fresh, notes: ["`down -v` removes the Compose project's volumes; DB_DATA_LOCATION is a host folder and has to go by hand."],
+            checks: freshChecks)
+
+        // 8. Only the database.
+        add("start-database", "Start only the database",
+            "Immich's server must not start before the data is in: it would create an empty schema and run migrations.",
+            commands: ["cd \(q(composeDir))", "docker compose pull", "docker compose create", "docker start \(container)", "sleep 10"])
+
+        // 9. The dump.
+        if let point {
+            let dump = host(ofDrill: point.dump.location)
+            let reader = dump.hasSuffix(".gz") ? "gunzip --stdout \(q(dump))" : "cat \(q(dump))"
+            var commands: [String] = []
+            var notes: [String] = []
+            if db.fromURL {
+                notes.append("The server reaches its database through DB_URL: run psql against that server instead of `docker exec \(container)`.")
+            }
+            switch format {
+            case .database?:
+                commands = [reader + " \\", "| " + Self.searchPathSed + " \\",
+                            "| docker exec -i \(container) psql --dbname=\(db.name) --username=\(db.user) --single-transaction --set ON_ERROR_STOP=on"]
+                notes.append("A pg_dump of the \(db.name) database (Immich v2.5.0 and later). It loads in one transaction: any ERROR stops it and nothing is kept; there is no expected noise.")
+                notes.append("Or, from v2.5.0: put the file in \(upload)/backups, `docker compose up -d`, and choose \"Restore from backup\" on the welcome screen.")
+            default:
+                commands = [reader + " \\", "| " + Self.searchPathSed + " \\",
+                            "| docker exec -i \(container) psql --dbname=postgres --username=\(db.user)"]
+                notes.append("A pg_dumpall of the whole cluster (Immich v1.120 to v2.4). Expected noise, not failures: `ERROR:  current user cannot be dropped` and `ERROR:  role \"\(db.user)\" already exists`.")
+                if format == nil { notes.append("The dump's format could not be read; the command above is the cluster form.") }
+            }
+            notes.append("Errors about the vector extension (vectors, vchord) mean the database image lacks it: use the image the Compose file names.")
+            add("restore-database", "Restore the dump \((dump as NSString).lastPathComponent)",
+                "The database holds albums, faces, descriptions and every file's path; its dump is in restore point \(point.id).",
+                commands: commands, notes: notes, expected: expected { $0.name == "load database" },
+                checks: [.filePresent(path: point.dump.location, what: "dump")])
+        }
+
+        // 10. Immich.
+        var startNotes = ["To look at the restored data before Immich migrates it (a release other than the dump's), add DB_SKIP_MIGRATIONS=true to .env for the first start, then remove it and restart."]
+        if let v = dumpVersion, v < ImmichVersion.dataMediaLocation, deployment.mediaLocation.containerPath == "/data" {
+            startNotes.append("The dump's paths predate /data: the first start logs \"Detected a change to media location, performing an automatic migration of file paths\" and rewrites them. Expected.")
+        }
+        startNotes.append("The log should say \"Successfully verified system mount folder checks\".")
+        add("start-immich", "Start Immich", "Now every part is back: files, markers, database.",
+            commands: ["cd \(q(composeDir))", "docker compose up -d", "docker logs -f \(server)"], notes: startNotes)
+
+        // 11. External mounts inside the container, before any scan.
+        if !externalMounts.isEmpty || (catalog?.counts.external ?? 0) > 0 {
+            let paths = Array(Set((catalog?.libraries.filter { $0.isExternal && !$0.deleted }.flatMap(\.importPaths) ?? []) + externalMounts.map(\.containerPath))).sorted()
+            add("check-mounts", "Check every external mount inside the container BEFORE the first library scan",
+                "A library scan that finds an import path empty marks every asset in it offline, and offline assets go to the trash after the trash period: albums, faces and descriptions go with them.",
+                commands: paths.map { "docker exec \(server) ls \(q($0)) | head" },
+                notes: ["Until each shows its files: no \"Scan all libraries\", and turn off periodic scanning (Administration → External Libraries)."],
+                expected: expected { $0.name == "library scan" },
+                checks: externalMounts.compactMap { m in m.drillPath.map { .folderPresent(path: $0, what: "mount \(m.containerPath)") } })
+        }
+
+        // 12. Regeneration when thumbs/encoded-video were not in the point.
+        if let e = expected({ $0.name == "regenerate thumbnails" || $0.name == "transcode videos" }) {
+            add("regenerate", "Regenerate thumbnails and transcodes",
+                "The restore point lacks thumbnails or transcoded videos; Immich rebuilds them from the originals.",
+                commands: ["# Administration → Jobs: Generate Thumbnails → Missing; Transcode Videos → Missing"], expected: e)
+        }
+
+        // 13. Look.
+        var looks: [String] = []
+        if let c = catalog {
+            let n = c.counts
+            looks.append("Albums: \(n.albums) albums with \(n.albumMemberships) photos in all")
+            looks.append("People: \(n.namedPeople) named of \(n.people), \(n.faces) faces")
+            looks.append("Favorites: \(n.favorites); descriptions: \(n.descriptions); tags: \(n.tags) on \(n.taggedAssets) assets")
+            looks.append("Map: photos with GPS show up on it (the map reads the restored exif table)")
+            looks.append("Users: \(n.users), each can log in; external libraries: \(n.libraries) with \(n.external) assets, none offline")
+            var examples: [String] = []
+            for i in 0..<c.assets.count where examples.count < 3 {
+                let a = c.assets[i]
+                if a.flags.contains(.described) || a.flags.contains(.favorite) || a.meta.albums > 0 {
+                    examples.append(c.originalFileName(a))
+                }
+            }
+            if !examples.isEmpty { looks.append("Open a few: " + examples.joined(separator: ", ")) }
+        }
+        add("sample-checks", "Check what only the database knew", "Files alone cannot tell whether the restore worked: the database-only metadata can.",
+            notes: looks)
+
+        let total = steps.compactMap(\.expectedSeconds).reduce(0, +)
+        var notes = ["Backups are shown where this machine sees them; UPLOAD_LOCATION, DB_DATA_LOCATION and the mounts as the Docker host has them."]
+        if point == nil { notes.append("No restore point: there is no usable dump (see `immich-drill plan`).") }
+        if last == nil { notes.append("No drill in the history: durations are unknown. Run `immich-drill run \(plan.file)` to know them.") }
+        let era = (dumpVersion.map { "dump from Immich \($0)" } ?? "dump from an unknown release")
+            + (format == .database ? " (pg_dump, one database)" : format == .cluster ? " (pg_dumpall, whole cluster)" : "")
+        return Runbook(plan: plan.name, planFile: plan.file, restorePoint: point, era: era, dumpFormat: format?.rawValue,
+                       basedOnRun: last?.runId, expectedSeconds: total, steps: steps, notes: notes)
+    }
+
+    /// Where a job's source goes on the Docker host.
+    func hostTarget(_ job: RestoreJob) -> String {
+        let resolution = deployment.mountMap.resolve(containerPath: job.containerRoot)
+        return resolution.hostPath ?? job.containerRoot
+    }
+
+    /// Files the snapshot holds below the source's root, when its listing says.
+    func snapshotFiles(_ job: RestoreJob) -> Int? {
+        guard let listing = analysis.listings[job.snapshot.location], !listing.probedOnly else { return nil }
+        if job.source == "upload" {
+            let counted = listing.folders.values.map(\.files).reduce(0, +)
+            return counted > 0 ? counted : nil
+        }
+        if job.source.hasPrefix("upload/"), let f = listing.folders[String(job.source.dropFirst(7))] { return f.files }
+        return listing.files - listing.outsideRoot
+    }
+
+    /// The command that restores one snapshot to `target`.
+    func restoreCommand(kind: Snapshot.Kind, location: String, inside: String, target: String, restore: String?) -> String {
+        switch kind {
+        case .archive:
+            return "immich-drill extract \(q(location)) \(q(target))" + (inside.isEmpty ? "" : " --inside \(q(inside))")
+        case .directory:
+            let from = inside.isEmpty ? location : location + "/" + inside
+            return "rsync -aHAX --numeric-ids \(q(from + "/")) \(q(target + "/"))"
+        case .command:
+            let slug = String(target.map { $0.isLetter || $0.isNumber ? $0 : "-" })
+            let staging = inside.isEmpty ? target : "/var/tmp/immich-restore/" + slug
+            let command = (restore ?? "# the plan has no restore command")
+                .replacingOccurrences(of: "{id}", with: q(location)).replacingOccurrences(of: "{target}", with: q(staging))
+            return inside.isEmpty ? command : command + " && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/"))"
+        case .dump:
+            return "cp \(q(location)) \(q(target))"
+        }
+    }
+}
+
+extension Runbook {
+    public func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .json: return ReportJSON.encode(self)
+        case .text: return text()
+        case .markdown: return markdown()
+        }
+    }
+
+    var header: String {
+        "Restore-day walkthrough: \(plan)" + (restorePoint.map { ", restore point \($0.id)" } ?? "") + " (\(era))"
+    }
+
+    var expectation: String {
+        expectedSeconds > 0
+            ? "Expected: \(RunbookStep.durationText(expectedSeconds)) for the timed steps" + (basedOnRun.map { ", from drill #\($0)" } ?? "") + "; the steps done by hand come on top."
+            : "Expected durations: unknown (no drill in the history)."
+    }
+
+    func text() -> String {
+        var out = [header, expectation]
+        for note in notes { out.append("Note: " + note) }
+        out.append("")
+        for step in steps {
+            out.append(step.text(of: steps.count))
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func markdown() -> String {
+        var out = ["# " + header, "", expectation, ""]
+        for note in notes { out.append("> " + note) }
+        if !notes.isEmpty { out.append("") }
+        for step in steps {
+            out.append("## \(step.number). \(step.title)")
+            out.append("")
+            out.append(step.why)
+            out.append("")
+            if let table = step.table, let head = table.first {
+                out.append(TextTable(headers: head, rows: Array(table.dropFirst())).markdown())
+                out.append("")
+            }
+            if !step.commands.isEmpty {
+                out.append("```sh")
+                out += step.commands
+                out.append("```")
+                out.append("")
+            }
+            for note in step.notes { out.append("- " + note) }
+            if let e = step.expectedSeconds { out.append("- **Expected:** \(RunbookStep.durationText(e)) (\(step.expectedFrom ?? ""))") }
+            if !step.checks.isEmpty { out.append("- **`--interactive` checks:** " + step.checks.map(\.summary).joined(separator: "; ")) }
+            out.append("")
+        }
+        return out.joined(separator: "\n")
+    }
+}
+
+extension RunbookStep {
+    public static func durationText(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.0fs", max(1, seconds.rounded())) : DurationText.format(seconds: Int(seconds.rounded()))
+    }
+
+    /// The step as the terminal shows it (also one step at a time in `--interactive`).
+    public func text(of count: Int) -> String {
+        var out = ["Step \(number)/\(count)  \(title)", "  " + why]
+        if let table = table, let head = table.first {
+            out.append(TextTable(headers: head, rows: Array(table.dropFirst())).text(indent: "    "))
+        }
+        for command in commands {
+            // A pipeline's continuation lines (`| sed …`) belong to the command above.
+            out.append(command.hasPrefix("#") ? "    " + command : command.hasPrefix("| ") ? "        " + command : "    $ " + command)
+        }
+        for note in notes { out.append("  • " + note) }
+        if let e = expectedSeconds { out.append("  Expected: \(RunbookStep.durationText(e)) (\(expectedFrom ?? ""))") }
+        out.append("")
+        return out.joined(separator: "\n")
+    }
+}
+
+extension RunbookCheck {
+    var summary: String {
+        switch self {
+        case .folderPresent(let path, _): "\(path) is there and not empty"
+        case .markers(let root, let folders): "\(folders.count) markers in \(root)"
+        case .fileCount(let path, let expected, _): "\(path) holds \(expected) files"
+        case .folderAbsentOrEmpty(let path, _): "\(path) is gone or empty"
+        case .filePresent(let path, _): "\(path) exists"
+        }
+    }
+}
+
+/// One step as `--interactive` lived it.
+public struct WalkedStep: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        /// Done, and every check passed.
+        case done
+        /// Done, but the operator went on past a failed check.
+        case doneWithFailedChecks = "done-with-failed-checks"
+        case skipped
+        /// The operator stopped here.
+        case quit
+    }
+
+    public var number: Int
+    public var id: String
+    public var title: String
+    public var seconds: Double
+    public var expectedSeconds: Double?
+    public var outcome: Outcome
+    public var checks: [CheckResult]
+
+    public init(step: RunbookStep, seconds: Double, outcome: Outcome, checks: [CheckResult]) {
+        number = step.number
+        id = step.id
+        title = step.title
+        self.seconds = seconds
+        expectedSeconds = step.expectedSeconds
+        self.outcome = outcome
+        self.checks = checks
+    }
+}

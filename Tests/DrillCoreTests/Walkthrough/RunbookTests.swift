@@ -1,0 +1,139 @@
+@testable import DrillCore
+import Foundation
+import Testing
+
+/// The restore-day runbook on v1- and v2-era demos: the right dump command per era, this deployment's facts, the
+/// durations of the last drill, and checks that see what is really on disk.
+@Suite struct RunbookTests {
+    static let now = 1_780_000_000.0
+
+    func demo(_ era: DumpTemplate.Era, faults: [DemoFault: Int] = [:]) throws -> DemoManifest {
+        var options = DemoOptions(directory: Fixtures.tempDir("runbook") + "/demo")
+        options.era = era
+        options.assets = 40
+        options.seed = 8
+        options.sizeScale = 0.001
+        options.faults = faults
+        options.now = Self.now
+        return try DemoBuilder.build(options)
+    }
+
+    func runbook(_ m: DemoManifest, drilled: Bool = true, restorePoint: String = "latest") throws -> Runbook {
+        let plan = try DrillPlan.load(m.plan)
+        let deployment = try plan.readDeployment()
+        var last: DrillTimings?
+        if drilled {
+            var run = RunOptions()
+            run.now = Self.now
+            let report = try DrillRunner(plan: plan, deployment: deployment, options: run).run()
+            last = DrillTimings(runId: 12, phases: report.phases)
+        }
+        var options = PlanOptions()
+        options.live = false
+        options.now = Self.now
+        options.restorePoint = restorePoint
+        let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: options).run()
+        return RunbookBuilder(plan: plan, analysis: analysis, catalog: analysis.catalog, last: last).build()
+    }
+
+    func step(_ r: Runbook, _ id: String) throws -> RunbookStep { try #require(r.steps.first { $0.id == id }, "\(id)") }
+
+    @Test func aV2DumpIsRestoredWithPgDumpsCommand() throws {
+        let m = try demo(.v2)
+        let r = try runbook(m)
+        #expect(r.dumpFormat == "database")
+        #expect(r.steps.map(\.id) == ["prepare", "compose", "mounts", "restore-external", "restore-upload", "markers",
+                                      "fresh-database", "start-database", "restore-database", "start-immich",
+                                      "check-mounts", "sample-checks"])
+        let restore = try step(r, "restore-database")
+        let dump = try #require(m.dumps.last?.path)
+        #expect(restore.commands[0] == "gunzip --stdout '\(dump)' \\")
+        #expect(restore.commands[1].contains("'public, pg_catalog', true"))
+        #expect(restore.commands[2] == "| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on")
+        #expect(restore.notes.contains { $0.contains("no expected noise") })
+        #expect(restore.expectedFrom?.hasPrefix("projected in drill #12") == true)
+        #expect(try step(r, "compose").notes[0].contains("IMMICH_VERSION=v2.7.5"))
+    }
+
+    @Test func aV1DumpIsRestoredWithTheClusterCommandAndItsNoise() throws {
+        let r = try runbook(try demo(.v1))
+        #expect(r.dumpFormat == "cluster")
+        let restore = try step(r, "restore-database")
+        #expect(restore.commands[2] == "| docker exec -i immich_postgres psql --dbname=postgres --username=postgres")
+        #expect(!restore.commands.joined().contains("single-transaction"))
+        #expect(restore.notes[0].contains("current user cannot be dropped") && restore.notes[0].contains("role \"postgres\" already exists"))
+        #expect(r.era.contains("v1.135.3"))
+        #expect(try step(r, "start-immich").commands.contains("docker logs -f immich_server"))
+    }
+
+    @Test func theDeploymentsFactsAndTheLastDrillsTimes() throws {
+        let m = try demo(.v2)
+        let r = try runbook(m)
+        let mounts = try step(r, "mounts")
+        #expect(mounts.table?.first == ["HOST", "CONTAINER", "MODE", "SERVICE"])
+        #expect(mounts.table?.dropFirst().map { $0[1] }.sorted() == ["/mnt/media/family", "/mnt/media/photos"])
+        let external = try step(r, "restore-external")
+        #expect(external.commands.contains { $0.hasPrefix("immich-drill extract ") && $0.contains("--inside 'photos'") })
+        #expect(external.expectedFrom?.hasPrefix("measured in drill #12") == true)
+        let upload = try step(r, "restore-upload")
+        #expect(upload.commands.contains { $0.hasPrefix("rsync -aHAX --numeric-ids ") && $0.hasSuffix("'\(m.directory)/immich/library/'") })
+        #expect(r.expectedSeconds > 0 && r.basedOnRun == 12)
+        let checks = try step(r, "check-mounts")
+        #expect(checks.commands.contains("docker exec immich_server ls '/mnt/media/photos' | head"))
+        let looks = try step(r, "sample-checks").notes
+        #expect(looks.contains { $0.hasPrefix("Albums: ") })
+        // No drill in the history: no invented durations.
+        let blind = try runbook(m, drilled: false)
+        #expect(blind.steps.allSatisfy { $0.expectedSeconds == nil } && blind.expectedSeconds == 0)
+        #expect(blind.notes.contains { $0.contains("No drill in the history") })
+    }
+
+    @Test func regenerationIsAStepWhenThumbnailsAreNotInThePoint() throws {
+        let r = try runbook(try demo(.v2, faults: [.noThumbs: 1]))
+        let regenerate = try step(r, "regenerate")
+        #expect(regenerate.expectedSeconds! > 0)
+        #expect(try step(r, "restore-upload").notes.contains { $0.contains("thumbs") })
+    }
+
+    @Test func theChecksSeeWhatIsOnDisk() throws {
+        let m = try demo(.v2)
+        let r = try runbook(m)
+        let external = try step(r, "restore-external")
+        #expect(external.checks.allSatisfy { $0.evaluate().ok })
+        // One file of the photos share gone: its count no longer matches the snapshot.
+        let photos = m.directory + "/nas/photos"
+        var victim: String?
+        _ = try FileWalker.walk(photos) { if victim == nil { victim = $0.path } }
+        try FileManager.default.removeItem(atPath: try #require(victim))
+        let failed = external.checks.map { $0.evaluate() }.filter { !$0.ok }
+        #expect(failed.count == 1 && failed[0].text.contains("1 missing"))
+        // A marker gone.
+        try FileManager.default.removeItem(atPath: m.directory + "/immich/library/thumbs/.immich")
+        let markers = try step(r, "markers").checks[0].evaluate()
+        #expect(!markers.ok && markers.text.contains("thumbs"))
+        #expect(RunbookCheck.folderAbsentOrEmpty(path: m.directory + "/immich/library", what: "x").evaluate().ok == false)
+        #expect(RunbookCheck.folderPresent(path: m.directory + "/nope", what: "x").evaluate().ok == false)
+    }
+
+    @Test func snapshotKindsGetTheirCommands() throws {
+        let m = try demo(.v2)
+        let plan = try DrillPlan.load(m.plan)
+        var options = PlanOptions()
+        options.live = false
+        let analysis = try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: options).run()
+        let builder = RunbookBuilder(plan: plan, analysis: analysis, catalog: nil, last: nil)
+        #expect(builder.restoreCommand(kind: .command, location: "ab12cd", inside: "", target: "/srv/photos",
+                                       restore: "restic -r /repo restore {id} --target {target}")
+                == "restic -r /repo restore 'ab12cd' --target '/srv/photos'")
+        #expect(builder.restoreCommand(kind: .command, location: "ab12", inside: "volume1/photos", target: "/srv/p",
+                                       restore: "restic restore {id} --target {target}")
+                == "restic restore 'ab12' --target '/var/tmp/immich-restore/-srv-p' && rsync -aHAX '/var/tmp/immich-restore/-srv-p/volume1/photos/' '/srv/p/'")
+        #expect(builder.restoreCommand(kind: .archive, location: "/b/u.tar.zst", inside: "", target: "/srv/u", restore: nil)
+                == "immich-drill extract '/b/u.tar.zst' '/srv/u'")
+        #expect(builder.restoreCommand(kind: .directory, location: "/snap/1", inside: "photos", target: "/srv/p", restore: nil)
+                == "rsync -aHAX --numeric-ids '/snap/1/photos/' '/srv/p/'")
+        let r = builder.build()
+        #expect(r.render(.markdown).contains("```sh"))
+        #expect(r.render(.text).contains("Step 9/12  Restore the dump"))
+    }
+}
