@@ -44,13 +44,28 @@ extension ImmichDrill {
     }
 
     struct Report: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a past drill exactly as it was first reported.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a past drill exactly as it was first reported, or as a self-contained HTML page.",
+            discussion: """
+                --format html writes one file with everything inline (no script, nothing fetched): the verdict, \
+                a timeline of the phases, the findings with examples and remedies, coverage, and the RTO and RPO \
+                trends of the plan's drills from the history.
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json, markdown, html
+        }
 
         @Argument(help: "The run's id (see `history`).")
         var runId: Int64
 
         @OptionGroup var where_: HistoryOptions
-        @OptionGroup var output: FormatOptions
+
+        @Option(name: .long, help: "Output format: text, json, markdown or html.")
+        var format: Format = .text
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: "Write to this file instead of stdout.")
+        var outputFile: String?
 
         func run() throws {
             let store = try where_.store()
@@ -63,7 +78,27 @@ extension ImmichDrill {
             } catch {
                 throw DrillError(.input, file: store.path, "run #\(runId) has no readable report", cause: "\(error)")
             }
-            Output.print(report.render(output.format, color: Output.color))
+            let text: String
+            switch format {
+            case .html:
+                // The trend: the plan's drills up to this one.
+                let runs = try store.runs(plan: report.plan, limit: 500).filter { $0.startedAt <= record.startedAt }.prefix(60)
+                text = HTMLReport.render(report, trend: runs.map {
+                    HistoryView.Run(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
+                                    verdict: $0.verdict, exitCode: $0.exitCode, restorePoint: $0.restorePoint,
+                                    rtoSeconds: $0.rtoSeconds, rpoSeconds: $0.rpoSeconds)
+                })
+            case .text: text = report.render(.text, color: outputFile == nil && Output.color)
+            case .json: text = report.render(.json)
+            case .markdown: text = report.render(.markdown)
+            }
+            guard let outputFile else { return Output.print(text) }
+            let path = Paths.absolute(outputFile)
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw DrillError(.environment, file: path, "cannot write the report", cause: error.localizedDescription)
+            }
         }
     }
 }

@@ -55,7 +55,7 @@ extension ImmichDrill {
         @Option(name: .long, help: "How to ping: healthchecks (/start, then /<exit code> with the report) or uptime-kuma (?status=up|down&msg=…&ping=<ms>).")
         var pingStyle: PingStyleArgument = PingStyleArgument(argument: "healthchecks")!
 
-        @Flag(name: .long, help: "Print nothing unless the exit code is not 0 (for cron, which mails any output).")
+        @Flag(name: [.customShort("q"), .long], help: "Print nothing unless the exit code is not 0 (for cron, which mails any output).")
         var quiet = false
 
         @OptionGroup var output: FormatOptions

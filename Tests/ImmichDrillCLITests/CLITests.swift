@@ -389,6 +389,14 @@ enum CLI {
         let again = try CLI.run(["report", "\(runs[0]["id"]!)", "--history", dir + "/history.sqlite", "--format", "json"])
         #expect(again.stdout == run.stdout)
         #expect(try CLI.run(["report", "999", "--history", dir + "/history.sqlite"]).status == 64)
+        // The HTML page: one file, written where -o says.
+        let page = dir + "/report.html"
+        let html = try CLI.run(["report", "\(runs[0]["id"]!)", "--history", dir + "/history.sqlite", "--format", "html", "-o", page])
+        #expect(html.status == 0 && html.stdout.isEmpty)
+        let written = try String(contentsOfFile: page, encoding: .utf8)
+        #expect(written.hasPrefix("<!DOCTYPE html>") && written.contains("<svg class=\"timeline\""))
+        #expect(try CLI.run(["report", "\(runs[0]["id"]!)", "--history", dir + "/history.sqlite", "--format", "html",
+                             "-o", dir + "/no/such/folder/r.html"]).status == 3)
         #expect(try CLI.run(["run", dir + "/drill.yml", "--verify", "0%"]).status == 64)
     }
 
