@@ -279,7 +279,8 @@ public struct RunbookBuilder {
         // 9. The dump.
         if let point {
             let dump = host(ofDrill: point.dump.location)
-            let reader = dump.hasSuffix(".gz") ? "gunzip --stdout \(q(dump))" : "cat \(q(dump))"
+            let reader = dump.hasSuffix(".gz") ? "gunzip --stdout \(q(dump))"
+                : dump.hasSuffix(".zst") ? "zstd -dc \(q(dump))" : dump.hasSuffix(".xz") ? "xz -dc \(q(dump))" : "cat \(q(dump))"
             var commands: [String] = []
             var notes: [String] = []
             if db.fromURL {

@@ -136,4 +136,33 @@ import Testing
         #expect(r.render(.markdown).contains("```sh"))
         #expect(r.render(.text).contains("Step 9/12  Restore the dump"))
     }
+
+    /// The printed restore command, run as printed against a real PostgreSQL (only `docker exec -i immich_postgres`
+    /// is swapped for the test cluster's socket): it loads each era's dump with no error beyond the expected noise.
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: [DumpTemplate.Era.v1, .v2])
+    func thePrintedDumpCommandRestores(era: DumpTemplate.Era) throws {
+        let m = try demo(era)
+        let restore = try step(try runbook(m, drilled: false), "restore-database")
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        // What the database container does at its first start: POSTGRES_DB=immich.
+        try cluster.psql("postgres", "CREATE DATABASE immich;")
+        let psql = ([cluster.binDirectory + "/psql"] + cluster.connection + ["-X"]).map(Subprocess.shellQuote).joined(separator: " ")
+        let pipeline = restore.commands.joined(separator: "\n")
+            .replacingOccurrences(of: "docker exec -i immich_postgres psql", with: psql)
+        #expect(!pipeline.contains("docker"))
+        let log = Fixtures.tempDir("restore-log") + "/psql.log"
+        let result = try Subprocess.run(shell: "{ \(pipeline); } >/dev/null 2>\(Subprocess.shellQuote(log))", timeout: 300)
+        let errors = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("ERROR") }
+        if era == .v1 {
+            // Exactly the noise the step's note names.
+            let note = restore.notes[0]
+            #expect(errors.count == 2, "\(errors)")
+            #expect(errors.allSatisfy { e in ["current user cannot be dropped", "role \"postgres\" already exists"].contains { e.contains($0) && note.contains($0) } })
+        } else {
+            #expect(result.status == 0 && errors.isEmpty, "\(errors)")
+        }
+        let assets = try ImmichRestore.count(era == .v1 ? "assets" : "asset", in: cluster)
+        #expect(assets == 40)
+    }
 }
