@@ -8,14 +8,7 @@ import Testing
     static let now = 1_780_000_000.0 // a fixed "now", so names and times are reproducible
 
     func build(_ era: DumpTemplate.Era, faults: [DemoFault: Int], assets: Int = 120, seed: UInt64 = 3) throws -> DemoManifest {
-        var options = DemoOptions(directory: Fixtures.tempDir("demo-build") + "/demo")
-        options.era = era
-        options.assets = assets
-        options.seed = seed
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        return try DemoBuilder.build(options)
+        try Fixtures.demo("demo-build", era: era, assets: assets, seed: seed, faults: faults, now: Self.now)
     }
 
     func entries(_ archive: String) throws -> [String: ArchiveEntry] {

@@ -8,14 +8,7 @@ import Testing
     static let passed = LastDrill(runId: 4, startedAt: now - 3600, verdict: "ok", exitCode: 0)
 
     func demo(_ era: DumpTemplate.Era = .v2, faults: [DemoFault: Int] = [:]) throws -> DemoManifest {
-        var options = DemoOptions(directory: Fixtures.tempDir("preflight") + "/demo")
-        options.era = era
-        options.assets = 40
-        options.seed = 3
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        return try DemoBuilder.build(options)
+        try Fixtures.demo("preflight", era: era, assets: 40, seed: 3, faults: faults, now: Self.now)
     }
 
     func check(_ m: DemoManifest, to: String? = nil, last: LastDrill? = passed, free: Int64? = 50 << 30) throws -> PreflightReport {

@@ -10,13 +10,7 @@ import Testing
 
     /// Three drills of one faulty demo, the last one as the report, all three as the trend.
     func drills() throws -> (RunReport, [HistoryView.Run]) {
-        var options = DemoOptions(directory: Fixtures.tempDir("html-demo") + "/demo")
-        options.assets = 60
-        options.seed = 4
-        options.sizeScale = 0.001
-        options.faults = [.missing: 2, .noThumbs: 1]
-        options.now = Self.now
-        let manifest = try DemoBuilder.build(options)
+        let manifest = try Fixtures.demo("html-demo", assets: 60, seed: 4, faults: [.missing: 2, .noThumbs: 1], now: Self.now)
         let plan = try DrillPlan.load(manifest.plan)
         var trend: [HistoryView.Run] = []
         var last: RunReport?

@@ -7,13 +7,7 @@ import Testing
     static let now = 1_780_000_000.0
 
     func report(faults: [DemoFault: Int]) throws -> RunReport {
-        var options = DemoOptions(directory: Fixtures.tempDir("metrics-demo") + "/demo")
-        options.assets = 50
-        options.seed = 5
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        let manifest = try DemoBuilder.build(options)
+        let manifest = try Fixtures.demo("metrics-demo", assets: 50, seed: 5, faults: faults, now: Self.now)
         let plan = try DrillPlan.load(manifest.plan)
         var run = RunOptions()
         run.now = Self.now

@@ -9,14 +9,7 @@ import Testing
     static let now = 1_780_000_000.0
 
     func demo(_ era: DumpTemplate.Era = .v2, faults: [DemoFault: Int] = [:], assets: Int = 60) throws -> DemoManifest {
-        var options = DemoOptions(directory: Fixtures.tempDir("run-demo") + "/demo")
-        options.era = era
-        options.assets = assets
-        options.seed = 11
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        return try DemoBuilder.build(options)
+        try Fixtures.demo("run-demo", era: era, assets: assets, seed: 11, faults: faults, now: Self.now)
     }
 
     func drill(_ m: DemoManifest, verify: VerifyDepth = .full, seed: UInt64 = 7, inPlace: Bool = false) throws -> RunReport {

@@ -7,14 +7,7 @@ import Testing
     static let now = 1_780_000_000.0
 
     func demo(_ era: DumpTemplate.Era = .v2, faults: [DemoFault: Int] = [:], assets: Int = 60) throws -> DemoManifest {
-        var options = DemoOptions(directory: Fixtures.tempDir("plan-demo") + "/demo")
-        options.era = era
-        options.assets = assets
-        options.seed = 5
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        return try DemoBuilder.build(options)
+        try Fixtures.demo("plan-demo", era: era, assets: assets, seed: 5, faults: faults, now: Self.now)
     }
 
     func plan(_ m: DemoManifest, live: Bool = true, at now: Double = BackupPlannerTests.now,

@@ -1,3 +1,4 @@
+@testable import DrillCore
 import Foundation
 
 /// Paths and scratch folders for tests.
@@ -25,6 +26,19 @@ enum Fixtures {
         let path = TestScratch.root + "/\(label)-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+
+    /// A small demo deployment (DemoBuilder) in a fresh folder, at `size-scale` 0.001 and a fixed "now".
+    static func demo(_ label: String, era: DumpTemplate.Era = .v2, assets: Int = 60, seed: UInt64 = 5,
+                     faults: [DemoFault: Int] = [:], now: Double) throws -> DemoManifest {
+        var options = DemoOptions(directory: tempDir(label) + "/demo")
+        options.era = era
+        options.assets = assets
+        options.seed = seed
+        options.sizeScale = 0.001
+        options.faults = faults
+        options.now = now
+        return try DemoBuilder.build(options)
     }
 
     /// Writes `files` (relative path → text) under `dir`.

@@ -8,14 +8,7 @@ import Testing
     static let now = 1_780_000_000.0
 
     func demo(_ era: DumpTemplate.Era, faults: [DemoFault: Int] = [:]) throws -> DemoManifest {
-        var options = DemoOptions(directory: Fixtures.tempDir("runbook") + "/demo")
-        options.era = era
-        options.assets = 40
-        options.seed = 8
-        options.sizeScale = 0.001
-        options.faults = faults
-        options.now = Self.now
-        return try DemoBuilder.build(options)
+        try Fixtures.demo("runbook", era: era, assets: 40, seed: 8, faults: faults, now: Self.now)
     }
 
     func runbook(_ m: DemoManifest, drilled: Bool = true, restorePoint: String = "latest") throws -> Runbook {
