@@ -72,6 +72,9 @@ extension ImmichDrill {
             options.seed = seed
             options.sizeScale = sizeScale
             options.faults = try parsedFaults()
+            if isatty(STDERR_FILENO) == 1 {
+                options.progress = { line in FileHandle.standardError.write(Data("immich-drill: demo: \(line)\n".utf8)) }
+            }
             let manifest = try DemoBuilder.build(options)
             var lines = ["immich-drill demo (\(era.rawValue), \(assets) assets, seed \(seed)) in \(manifest.directory)",
                          "  compose        \(manifest.compose)",

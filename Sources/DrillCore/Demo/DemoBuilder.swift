@@ -55,6 +55,8 @@ public struct DemoOptions: Sendable {
     public var now = Date().timeIntervalSince1970
     /// The container's time zone, in which Immich names its dumps.
     public var timeZone = "Europe/Berlin"
+    /// Told each phase as it starts (the CLI shows them on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
 
     public init(directory: String) { self.directory = directory }
 }
@@ -169,6 +171,9 @@ public enum DemoBuilder {
                                  note: "uploaded after the newest dump: in the file snapshots, unknown to the database"))
         }
 
+        let started = Date()
+        func say(_ text: String) { options.progress?(String(format: "%@ (%.0fs)", text, Date().timeIntervalSince(started))) }
+        say("writing \(library.assets.count) assets' files")
         var writer = DemoWriter(library: library, uploadLocation: upload, nasRoots: shares)
         writer.sizeScale = options.sizeScale
         try writer.writeFiles(upTo: options.now)
@@ -188,18 +193,10 @@ public enum DemoBuilder {
                                  assetIds: [], note: "the photos share is mounted without :ro"))
         }
 
-        // The nightly dumps.
-        var counter: UInt64 = options.seed << 32
-        let uuid = { () -> UUID16 in
-            counter &+= 1
-            return UUID16(high: 0x5EED_0000_0000_4000 | (counter & 0xFFFF_FFFF_0000) << 16 | (counter & 0x0FFF),
-                          low: 0x8000_0000_0000_0000 | counter)
-        }
+        // The nightly dumps: named now, written below beside the file snapshots from this copy of the library (the
+        // faults that follow happen after the last dump, so no dump knows of them).
         var dumps: [DemoManifest.Snapshot] = []
-        let template = DumpTemplate.of(options.era)
         let pgVersion = options.era == .v1 ? "14.17" : "14.20"
-        let dumpWriter = DumpWriter(template: template, serverVersion: "\(pgVersion) (Debian \(pgVersion)-1.pgdg120+1)",
-                                    restrictKey: options.era == .v1 ? nil : "imm1chDr1llDem0Key\(options.seed)")
         for time in dumpTimes {
             let name: String
             if options.era == .v1 {
@@ -211,17 +208,25 @@ public enum DemoBuilder {
                 formatter.dateFormat = "yyyyMMdd'T'HHmmss"
                 name = "immich-db-backup-\(formatter.string(from: Date(timeIntervalSince1970: time)))-v2.7.5-pg\(pgVersion).sql.gz"
             }
-            let path = upload + "/backups/" + name
-            try dumpWriter.write(to: path, compression: .gzip, sources: writer.sources(at: time), now: time, uuid: uuid)
-            try DemoWriter.setMtime(path, time)
-            dumps.append(.init(source: "database", kind: "dump", path: path, time: iso(time), files: 1))
+            dumps.append(.init(source: "database", kind: "dump", path: upload + "/backups/" + name, time: iso(time), files: 1))
         }
-        if faults[.truncatedDump] != nil, let newest = dumps.last {
-            let data = try Data(contentsOf: URL(fileURLWithPath: newest.path))
-            try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: newest.path))
-            try DemoWriter.setMtime(newest.path, lastDump)
-            records.append(.init(fault: DemoFault.truncatedDump.rawValue, count: 1, paths: [newest.path], assetIds: [],
-                                 note: "the newest dump is cut at 60% of its compressed bytes"))
+        let databaseWriter = writer
+        let dumpPaths = dumps.map(\.path)
+        let seed = options.seed
+        let era = options.era
+        let writeDumps: Parallel.Job = {
+            var counter: UInt64 = seed << 32
+            let uuid = { () -> UUID16 in
+                counter &+= 1
+                return UUID16(high: 0x5EED_0000_0000_4000 | (counter & 0xFFFF_FFFF_0000) << 16 | (counter & 0x0FFF),
+                              low: 0x8000_0000_0000_0000 | counter)
+            }
+            let dumpWriter = DumpWriter(template: DumpTemplate.of(era), serverVersion: "\(pgVersion) (Debian \(pgVersion)-1.pgdg120+1)",
+                                        restrictKey: era == .v1 ? nil : "imm1chDr1llDem0Key\(seed)")
+            for (time, path) in zip(dumpTimes, dumpPaths) {
+                try dumpWriter.write(to: path, compression: .gzip, sources: databaseWriter.sources(at: time), now: time, uuid: uuid)
+                try DemoWriter.setMtime(path, time)
+            }
         }
 
         // Faults that happen after the last dump, to the live files.
@@ -288,42 +293,86 @@ public enum DemoBuilder {
             records.append(.init(fault: DemoFault.dbOnly.rawValue, count: 1, paths: [shares[1]], assetIds: [],
                                  note: "the family share (\(DemoLibrary.importPaths[1])) has no snapshot at all"))
         }
-        var snapshots: [DemoManifest.Snapshot] = []
+        // The file snapshots of each night, each a job beside the dumps: an UPLOAD_LOCATION snapshot folder and an
+        // archive per share.
         let stamp = DateFormatter()
         stamp.timeZone = zone
         stamp.locale = Locale(identifier: "en_US_POSIX")
+        final class Counts: @unchecked Sendable {
+            let lock = NSLock()
+            var files: [String: Int] = [:]
+            func set(_ path: String, _ n: Int) { lock.withLock { files[path] = n } }
+        }
+        let snapshotCounts = Counts()
+        let snapshotWriter = writer
+        let linkOrder = LinkOrder(writer)
+        let withThumbs = faults[.noThumbs] == nil
+        let corruptSet = Set(corruptPaths)
+        let deletedSet = deleted
+        var snapshots: [DemoManifest.Snapshot] = []
+        var uploadFolders: [(folder: String, time: Double, stamp: Double)] = []
+        var jobs: [Parallel.Job] = [writeDumps]
         for (n, night) in snapshotNights.enumerated() {
             // The newest snapshot is taken after the late uploads, unless the last nights' snapshots are missing.
             let newest = n == snapshotNights.count - 1
             let current = newest && skew == 0
             let uploadTime = night + 3600
+            let contentTime = current ? options.now : uploadTime
             stamp.dateFormat = "yyyyMMdd'T'HHmmss"
             let folder = root + "/backups/upload/\(stamp.string(from: Date(timeIntervalSince1970: uploadTime)))"
-            let files = try linkUploadSnapshot(writer, to: folder, at: current ? options.now : uploadTime,
-                                               withThumbs: faults[.noThumbs] == nil, dumps: dumps,
-                                               corrupt: newest ? Set(corruptPaths) : [], deleted: newest ? deleted : [])
-            // The rsync job backs up the Compose folder (docker-compose.yml, .env, library/), not the database files.
-            for config in ["docker-compose.yml", ".env"] {
-                try fm.copyItem(atPath: immich + "/" + config, toPath: folder + "/" + config)
-                try DemoWriter.setMtime(folder + "/" + config, installedAt)
+            uploadFolders.append((folder, contentTime, uploadTime))
+            snapshots.append(.init(source: "upload", kind: "directory", path: folder, time: iso(uploadTime), files: 0))
+            jobs.append {
+                let files = try linkUploadSnapshot(snapshotWriter, order: linkOrder, to: folder, at: contentTime, withThumbs: withThumbs,
+                                                   corrupt: newest ? corruptSet : [], deleted: newest ? deletedSet : [])
+                // The rsync job backs up the Compose folder (docker-compose.yml, .env, library/), not the database files.
+                for config in ["docker-compose.yml", ".env"] {
+                    try FileManager.default.copyItem(atPath: immich + "/" + config, toPath: folder + "/" + config)
+                    try DemoWriter.setMtime(folder + "/" + config, installedAt)
+                }
+                snapshotCounts.set(folder, files)
             }
-            try DemoWriter.setMtime(folder, uploadTime)
-            snapshots.append(.init(source: "upload", kind: "directory", path: folder, time: iso(uploadTime), files: files))
             let nasTime = night + 5400
+            let shareTime = current ? options.now : nasTime
             stamp.dateFormat = "yyyy-MM-dd_HH-mm"
             let photos = root + "/backups/nas/photos-\(stamp.string(from: Date(timeIntervalSince1970: nasTime))).tar.zst"
-            let count = try archiveShare(writer, share: 0, to: photos, format: .tarZstd, at: current ? options.now : nasTime)
             snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "archive", path: photos,
-                                   time: iso(nasTime), files: count))
+                                   time: iso(nasTime), files: 0))
+            jobs.append { snapshotCounts.set(photos, try archiveShare(snapshotWriter, share: 0, to: photos, format: .tarZstd, at: shareTime)) }
             if faults[.dbOnly] == nil {
                 let family = root + "/backups/nas/family-\(Int64(nasTime)).tar.gz"
-                let count = try archiveShare(writer, share: 1, to: family, format: .tarGzip, at: current ? options.now : nasTime)
                 snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[1])", kind: "archive", path: family,
-                                       time: iso(nasTime), files: count))
+                                       time: iso(nasTime), files: 0))
+                jobs.append { snapshotCounts.set(family, try archiveShare(snapshotWriter, share: 1, to: family, format: .tarGzip, at: shareTime)) }
             }
         }
+        say("writing \(dumpTimes.count) nightly dumps and \(snapshots.count) file snapshots")
+        try Parallel.run(jobs)
+        if faults[.truncatedDump] != nil, let newest = dumps.last {
+            let data = try Data(contentsOf: URL(fileURLWithPath: newest.path))
+            try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: newest.path))
+            try DemoWriter.setMtime(newest.path, lastDump)
+            records.append(.init(fault: DemoFault.truncatedDump.rawValue, count: 1, paths: [newest.path], assetIds: [],
+                                 note: "the newest dump is cut at 60% of its compressed bytes"))
+        }
+
+        // Each UPLOAD_LOCATION snapshot holds the dumps written before it (in backups/), as the live folder did.
+        for (folder, time, folderTime) in uploadFolders {
+            var linked = 0
+            for (dumpTime, path) in zip(dumpTimes, dumpPaths) where dumpTime <= time {
+                if Glibc.link(path, folder + "/library/backups/" + (path as NSString).lastPathComponent) != 0 {
+                    throw DrillError(.environment, file: folder, "cannot link a dump into a demo snapshot",
+                                     cause: String(cString: strerror(errno)))
+                }
+                linked += 1
+            }
+            snapshotCounts.set(folder, (snapshotCounts.files[folder] ?? 0) + linked)
+            try DemoWriter.setMtime(folder, folderTime)
+        }
+        for i in snapshots.indices { snapshots[i].files = snapshotCounts.files[snapshots[i].path] ?? 0 }
 
         // The plan and the manifest.
+        say("writing the plan and the manifest")
         let plan = root + "/drill.yml"
         try planText(options, faults: faults).write(toFile: plan, atomically: true, encoding: .utf8)
         let counts = manifestCounts(library, at: lastDump)
@@ -347,51 +396,64 @@ public enum DemoBuilder {
     /// UPLOAD_LOCATION as it stood at `time`, as a snapshot folder holding `library/` the way `rsync --link-dest`
     /// leaves one: unchanged files are hard links to the live ones, so nights of snapshots cost little space. A
     /// corrupt original is written as its own damaged copy, never through the link.
-    static func linkUploadSnapshot(_ writer: DemoWriter, to folder: String, at time: Double, withThumbs: Bool,
-                                   dumps: [DemoManifest.Snapshot], corrupt: Set<String>, deleted: Set<Int>) throws -> Int {
-        let fm = FileManager.default
+    /// The assets in the order a snapshot tree is filled, computed once for every night: originals by path, and
+    /// derivatives by owner and asset id (their folders), so each folder's files come together.
+    struct LinkOrder: Sendable {
+        var originals: [Int32]
+        var derived: [Int32]
+
+        init(_ writer: DemoWriter) {
+            let assets = writer.library.assets
+            originals = assets.indices.filter { assets[$0].kind != .external }.map(Int32.init)
+                .sorted { assets[Int($0)].relativePath < assets[Int($1)].relativePath }
+            derived = assets.indices.map(Int32.init).sorted {
+                let a = assets[Int($0)], b = assets[Int($1)]
+                // By the id's bits: the same order as its text, whose first characters name the folders.
+                return a.owner != b.owner ? a.owner < b.owner : (a.id.high, a.id.low) < (b.id.high, b.id.low)
+            }
+        }
+    }
+
+    static func linkUploadSnapshot(_ writer: DemoWriter, order: LinkOrder, to folder: String, at time: Double,
+                                   withThumbs: Bool, corrupt: Set<String>, deleted: Set<Int>) throws -> Int {
         let library = writer.library
         let upload = writer.uploadLocation
+        let linker = try TreeLinker(from: upload, to: folder + "/library")
         var count = 0
-        func add(_ relative: String, flip: Bool = false) throws {
-            let source = upload + "/" + relative
-            let target = folder + "/library/" + relative
-            if flip {
-                try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        func add(_ relative: String) throws {
+            if corrupt.contains(relative) {
+                // A damaged copy of its own, never written through the link.
+                try linker.prepare(relative)
+                let source = upload + "/" + relative
                 var data = try Data(contentsOf: URL(fileURLWithPath: source))
                 for i in stride(from: min(64, data.count - 1), to: data.count, by: max(data.count / 8, 1)) { data[i] ^= 0x5A }
+                let target = folder + "/library/" + relative
                 try data.write(to: URL(fileURLWithPath: target))
                 try DemoWriter.setMtime(target, Double(try fileMtime(source)))
-            } else {
-                guard fm.fileExists(atPath: source) else { return } // deleted, or never written
-                let (_, code) = try FolderMaker.withParent(of: target) { () -> (Int32, Int32) in
-                    let status = link(source, target)
-                    return (status, status == 0 ? 0 : errno)
-                }
-                if code != 0 { try fm.copyItem(atPath: source, toPath: target) }
+                count += 1
+            } else if try linker.link(relative) {
+                count += 1  // a file deleted or never written is simply not in the snapshot
             }
-            count += 1
         }
         for folderName in Deployment.uploadFolders where withThumbs || !Deployment.regenerableFolders.contains(folderName) {
             try add("\(folderName)/.immich")
         }
         for user in library.users { try add(user.profileImage) }
-        if withThumbs {
-            for person in library.people {
-                let id = person.id.description
-                try add("thumbs/\(library.users[person.owner].id)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")
-            }
+        for index in order.originals.map(Int.init) where library.assets[index].createdAt <= time && !deleted.contains(index) {
+            try add(library.assets[index].relativePath)
         }
-        for (index, asset) in library.assets.enumerated() where asset.createdAt <= time {
-            if asset.kind != .external, !deleted.contains(index) {
-                try add(asset.relativePath, flip: corrupt.contains(asset.relativePath))
-            }
-            if withThumbs {
-                for derivative in writer.derivatives(asset) { try add(derivative.path) }
-            }
+        guard withThumbs else { return count }
+        for person in library.people {
+            let id = person.id.description
+            try add("thumbs/\(library.users[person.owner].id)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg")
         }
-        for dump in dumps where (try? fileMtime(dump.path)).map({ Double($0) <= time }) ?? false {
-            try add("backups/" + (dump.path as NSString).lastPathComponent)
+        // thumbs/ first, then encoded-video/: one pass per top folder keeps each folder's files together.
+        for top in ["thumbs/", "encoded-video/"] {
+            for index in order.derived.map(Int.init) where library.assets[index].createdAt <= time {
+                for derivative in writer.derivatives(library.assets[index]) where derivative.path.hasPrefix(top) {
+                    try add(derivative.path)
+                }
+            }
         }
         return count
     }

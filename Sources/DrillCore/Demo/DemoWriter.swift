@@ -14,14 +14,25 @@ enum FolderMaker {
     static func withParent<T>(of path: String, _ make: () -> (T, Int32)) throws -> (T, Int32) {
         let first = make()
         guard first.1 == ENOENT else { return first }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try makeFolders((path as NSString).deletingLastPathComponent)
         return make()
+    }
+
+    /// mkdir -p that another thread making the same folders cannot upset (EEXIST is success).
+    static func makeFolders(_ path: String) throws {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else {
+            throw DrillError(.environment, file: path, "cannot make a demo folder", cause: String(cString: strerror(errno)))
+        }
+        try makeFolders((path as NSString).deletingLastPathComponent)
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw DrillError(.environment, file: path, "cannot make a demo folder", cause: String(cString: strerror(errno)))
+        }
     }
 }
 
 /// Writes demo files and rows.
-public struct DemoWriter {
+public struct DemoWriter: Sendable {
     public var library: DemoLibrary
     /// UPLOAD_LOCATION on disk.
     public var uploadLocation: String
@@ -60,11 +71,20 @@ public struct DemoWriter {
         var hasher = Insecure.SHA1()
         var rng = DemoRandom(seed: seed)
         var failure: Int32 = 0
+        // Bytes go out in 1 MiB writes: a small file is one write.
+        var pending: [UInt8] = []
+        pending.reserveCapacity(Int(min(size, 1 << 20)))
+        func flush() {
+            guard !pending.isEmpty, failure == 0 else { return }
+            let written = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written != pending.count { failure = errno == 0 ? EIO : errno }
+            pending.removeAll(keepingCapacity: true)
+        }
         func emit(_ bytes: [UInt8]) {
-            guard !bytes.isEmpty, failure == 0 else { return }
+            guard !bytes.isEmpty else { return }
             hasher.update(data: bytes)
-            let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written != bytes.count { failure = errno == 0 ? EIO : errno }
+            pending += bytes
+            if pending.count >= 1 << 20 { flush() }
         }
         let header = Array((video ? mp4Header : jpegHeader).prefix(Int(min(size, 24))))
         let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
@@ -78,6 +98,7 @@ public struct DemoWriter {
             filler -= Int64(n)
         }
         emit(trailer)
+        flush()
         guard failure == 0 else {
             throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(failure)))
         }
@@ -86,8 +107,7 @@ public struct DemoWriter {
     }
 
     static func writeText(_ path: String, _ text: String, mtime: Double) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
+        try FolderMaker.makeFolders((path as NSString).deletingLastPathComponent)
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         try setMtime(path, mtime)
     }
@@ -137,34 +157,54 @@ public struct DemoWriter {
             try DemoWriter.writeMedia(uploadLocation + "/thumbs/\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg",
                                       size: 4096, video: false, seed: UInt64(n) &+ 991, mtime: library.installedAt)
         }
-        for index in library.assets.indices where library.assets[index].createdAt <= time {
-            var asset = library.assets[index]
-            let seed = asset.id.low ^ asset.id.high
-            let digest = try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed,
-                                                   mtime: asset.takenAt)
-            asset.contentSHA1 = Digest20(digest) ?? .zero
-            if let sidecar = asset.sidecar {
-                try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
-            }
-            for derivative in derivatives(asset) {
-                // Real sizes: a WebP thumbnail ~30 kB, a JPEG preview ~300 kB, a transcode ~1/4 of the original.
-                let small: Int64 = switch derivative.kind {
-                case "encoded_video": max(asset.size / 4, 256)
-                case "preview": max(Int64(300_000 * sizeScale), 128)
-                default: max(Int64(30_000 * sizeScale), 64)
-                }
-                try DemoWriter.writeMedia(uploadLocation + "/" + derivative.path, size: small,
-                                          video: derivative.kind == "encoded_video", seed: seed &+ 1, mtime: asset.createdAt)
-            }
-            if asset.kind == .external, index % 7 == 0 {
-                // What a Synology NAS adds next to photos; Immich's default exclusions skip it.
-                let dir = (asset.relativePath as NSString).deletingLastPathComponent
-                let name = (asset.relativePath as NSString).lastPathComponent
-                try DemoWriter.writeMedia(nasRoots[asset.share] + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
-                                          video: false, seed: seed &+ 2, mtime: asset.createdAt)
-            }
-            library.assets[index] = asset
+        // The assets' files on both cores: each file is its own, and folders are made race-free.
+        let indices = library.assets.indices.filter { library.assets[$0].createdAt <= time }
+        final class Digests: @unchecked Sendable {
+            var values: [Digest20]
+            init(_ n: Int) { values = [Digest20](repeating: .zero, count: n) }
         }
+        let digests = Digests(indices.count)
+        let me = self
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        try digests.values.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            try Parallel.run((0..<lanes).map { lane in
+                { @Sendable in
+                    for k in stride(from: lane, to: indices.count, by: lanes) {
+                        out[k] = try me.writeAssetFiles(me.library.assets[indices[k]], index: indices[k])
+                    }
+                }
+            }, threads: lanes)
+        }
+        for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests.values[k] }
+    }
+
+    /// One asset's files: the original (returning its SHA-1), its sidecar, derivatives and NAS clutter.
+    func writeAssetFiles(_ asset: DemoAsset, index: Int) throws -> Digest20 {
+        let seed = asset.id.low ^ asset.id.high
+        let digest = try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed,
+                                               mtime: asset.takenAt)
+        if let sidecar = asset.sidecar {
+            try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
+        }
+        for derivative in derivatives(asset) {
+            // Real sizes: a WebP thumbnail ~30 kB, a JPEG preview ~300 kB, a transcode ~1/4 of the original.
+            let small: Int64 = switch derivative.kind {
+            case "encoded_video": max(asset.size / 4, 256)
+            case "preview": max(Int64(300_000 * sizeScale), 128)
+            default: max(Int64(30_000 * sizeScale), 64)
+            }
+            try DemoWriter.writeMedia(uploadLocation + "/" + derivative.path, size: small,
+                                      video: derivative.kind == "encoded_video", seed: seed &+ 1, mtime: asset.createdAt)
+        }
+        if asset.kind == .external, index % 7 == 0 {
+            // What a Synology NAS adds next to photos; Immich's default exclusions skip it.
+            let dir = (asset.relativePath as NSString).deletingLastPathComponent
+            let name = (asset.relativePath as NSString).lastPathComponent
+            try DemoWriter.writeMedia(nasRoots[asset.share] + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
+                                      video: false, seed: seed &+ 2, mtime: asset.createdAt)
+        }
+        return Digest20(digest) ?? .zero
     }
 
     static func xmp(_ asset: DemoAsset) -> String {
