@@ -201,7 +201,8 @@ public enum Preflight {
         let free = options.freeBytes ?? backupsFolder.flatMap(freeBytes(at:))
         let needed = Int64(Double(newestBytes) * 1.5) + 64 << 20
         if let free {
-            let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); the newest dump is \(ByteText.format(newestBytes))"
+            let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); "
+                + (newestBytes > 0 ? "the newest dump is \(ByteText.format(newestBytes))" : "no dump yet to size it by")
             items.append(.init(id: "dump-room", title: "Room for the pre-upgrade dump", status: free >= needed ? .pass : .fail,
                                reason: text, remedy: free >= needed ? nil : "Free at least \(ByteText.format(needed - free)) there before the upgrade: the dump taken before it is the way back."))
         } else {
@@ -269,7 +270,8 @@ public enum Preflight {
                          reason: "neither the dump nor the database image says which PostgreSQL runs",
                          remedy: "Check with `docker exec immich_postgres psql --version`.")
         }
-        var reason = "the dump is from PostgreSQL \(dumpPG ?? "?"), the database image \(image ?? "?") runs \(imageMajor.map(String.init) ?? "?"); \(to) supports 14–\(ceiling)"
+        var reason = (dumpPG.map { "the dump is from PostgreSQL \($0), " } ?? "no dump read, ")
+            + "the database image \(image ?? "?") runs \(imageMajor.map(String.init) ?? "?"); \(to) supports 14–\(ceiling)"
         if major < 14 || major > ceiling {
             return .init(id: "postgres", title: title, status: .fail, reason: reason,
                          remedy: major < 14 ? "Upgrade PostgreSQL to 14 or later first (Immich's minimum)."
