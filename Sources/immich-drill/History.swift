@@ -21,7 +21,7 @@ struct HistoryOptions: ParsableArguments {
 extension ImmichDrill {
     struct History: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List past drills with their verdicts, RTO and RPO, and how they trend.")
+            abstract: "List past drills with their verdicts, RTO and RPO, and how they trend; and the restores walked through.")
 
         @Option(name: .long, help: "Only the runs of this plan (its name).")
         var plan: String?
@@ -33,11 +33,17 @@ extension ImmichDrill {
         @OptionGroup var output: FormatOptions
 
         func run() throws {
-            let runs = try where_.store().runs(plan: plan, limit: limit)
+            let store = try where_.store()
+            let runs = try store.runs(plan: plan, limit: limit)
+            let walks = try store.walkthroughs(plan: plan, limit: limit)
             let view = HistoryView(runs: runs.map {
                 HistoryView.Run(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
                                 verdict: $0.verdict, exitCode: $0.exitCode, restorePoint: $0.restorePoint,
                                 rtoSeconds: $0.rtoSeconds, rpoSeconds: $0.rpoSeconds)
+            }, walkthroughs: walks.map {
+                HistoryView.Walk(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
+                                 restorePoint: $0.restorePoint, completed: $0.completed, rtoSeconds: $0.rtoSeconds,
+                                 steps: (try? JSONDecoder().decode([WalkedStep].self, from: Data($0.stepsJSON.utf8))) ?? [])
             })
             Output.print(view.render(output.format))
         }

@@ -552,6 +552,12 @@ enum CLI {
         #expect(quit.status == 3)
         #expect(quit.stdout.contains("skipped") && quit.stdout.contains("Stopped at step 2."))
         #expect(quit.stdout.contains("Recorded as walkthrough #2"))
+        let history = try CLI.run(["history", "--plan-file", dir + "/drill.yml"])
+        #expect(history.stdout.contains("Walkthroughs (walkthrough --interactive)"))
+        #expect(history.stdout.contains("12 of 12 steps, with skipped or failed checks"))
+        #expect(history.stdout.contains("0 of 2 steps, stopped at step 2"))
+        let json = try CLI.run(["history", "--plan-file", dir + "/drill.yml", "--format", "json"])
+        #expect(json.stdout.contains("\"outcome\" : \"done-with-failed-checks\""))
         // End of input is a stop too, never a hang.
         let eof = try CLI.runWithInput(["walkthrough", dir + "/drill.yml", "--interactive", "--no-history"], input: "")
         #expect(eof.status == 3 && !eof.stdout.contains("Recorded"))

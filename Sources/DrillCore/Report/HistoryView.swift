@@ -27,10 +27,37 @@ public struct HistoryView: Sendable, Encodable {
         }
     }
 
+    /// A restore walked through with `walkthrough --interactive`.
+    public struct Walk: Sendable, Encodable {
+        public var id: Int64
+        public var plan: String
+        public var startedAt: Double
+        public var restorePoint: String?
+        public var completed: Bool
+        /// The real RTO: from the first step to the last.
+        public var rtoSeconds: Double
+        public var steps: [WalkedStep]
+
+        public init(id: Int64, plan: String, startedAt: Double, restorePoint: String?, completed: Bool,
+                    rtoSeconds: Double, steps: [WalkedStep]) {
+            self.id = id
+            self.plan = plan
+            self.startedAt = startedAt
+            self.restorePoint = restorePoint
+            self.completed = completed
+            self.rtoSeconds = rtoSeconds
+            self.steps = steps
+        }
+    }
+
     public var schema = "immich-drill/history/v1"
     public var runs: [Run]
+    public var walkthroughs: [Walk]
 
-    public init(runs: [Run]) { self.runs = runs }
+    public init(runs: [Run], walkthroughs: [Walk] = []) {
+        self.runs = runs
+        self.walkthroughs = walkthroughs
+    }
 
     /// ↑ when larger than the previous run of the same plan, ↓ when smaller, = when equal.
     func trend(_ index: Int, _ value: (Run) -> Double?) -> String {
@@ -51,7 +78,18 @@ public struct HistoryView: Sendable, Encodable {
         }
         let table = TextTable(headers: format == .markdown ? ["Run", "Started", "Plan", "Restore point", "Verdict", "RTO", "RPO"]
                               : ["RUN", "STARTED", "PLAN", "RESTORE POINT", "VERDICT", "RTO", "RPO"], rows: rows)
-        if runs.isEmpty { return format == .markdown ? "No drills recorded yet.\n" : "No drills recorded yet.\n" }
-        return (format == .markdown ? table.markdown() : table.text()) + "\n"
+        var out = runs.isEmpty ? "No drills recorded yet.\n" : (format == .markdown ? table.markdown() : table.text()) + "\n"
+        if !walkthroughs.isEmpty {
+            let walkRows = walkthroughs.map { w -> [String] in
+                let done = w.steps.filter { $0.outcome == .done || $0.outcome == .doneWithFailedChecks }.count
+                let state = w.completed ? "completed" : w.steps.last?.outcome == .quit ? "stopped at step \(w.steps.last!.number)" : "with skipped or failed checks"
+                return ["\(w.id)", SnapshotTime.display(w.startedAt, zone: .current), w.plan, w.restorePoint ?? "-",
+                        "\(done) of \(w.steps.count) steps, \(state)", DurationText.format(seconds: Int(w.rtoSeconds.rounded()))]
+            }
+            let headers = ["WALK", "STARTED", "PLAN", "RESTORE POINT", "STEPS", "REAL RTO"]
+            let walkTable = TextTable(headers: format == .markdown ? headers.map { $0.capitalized } : headers, rows: walkRows)
+            out += (format == .markdown ? "\n## Walkthroughs\n\n" + walkTable.markdown() : "\nWalkthroughs (walkthrough --interactive)\n" + walkTable.text()) + "\n"
+        }
+        return out
     }
 }
