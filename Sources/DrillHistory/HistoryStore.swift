@@ -145,13 +145,7 @@ public final class HistoryStore: Sendable {
 
     /// Stores a run and returns it with its id.
     @discardableResult
-    public func record(_ run: RunRecord) throws -> RunRecord {
-        try queue.write { db in
-            var copy = run
-            try copy.insert(db)
-            return copy
-        }
-    }
+    public func record(_ run: RunRecord) throws -> RunRecord { try insert(run) }
 
     /// Replaces a stored run (by its id).
     public func update(_ run: RunRecord) throws {
@@ -160,11 +154,7 @@ public final class HistoryStore: Sendable {
 
     /// Runs, newest first, optionally of one plan.
     public func runs(plan: String? = nil, limit: Int = 50) throws -> [RunRecord] {
-        try queue.read { db in
-            var request = RunRecord.order(Column("startedAt").desc, Column("id").desc)
-            if let plan { request = request.filter(Column("plan") == plan) }
-            return try request.limit(limit).fetchAll(db)
-        }
+        try newest(RunRecord.self, plan: plan, limit: limit)
     }
 
     /// One run by id.
@@ -174,18 +164,26 @@ public final class HistoryStore: Sendable {
 
     /// Stores a walked-through restore and returns it with its id.
     @discardableResult
-    public func record(_ walk: WalkthroughRecord) throws -> WalkthroughRecord {
+    public func record(_ walk: WalkthroughRecord) throws -> WalkthroughRecord { try insert(walk) }
+
+    /// Walked-through restores, newest first, optionally of one plan.
+    public func walkthroughs(plan: String? = nil, limit: Int = 50) throws -> [WalkthroughRecord] {
+        try newest(WalkthroughRecord.self, plan: plan, limit: limit)
+    }
+
+    private func insert<Record: MutablePersistableRecord>(_ record: Record) throws -> Record {
         try queue.write { db in
-            var copy = walk
+            var copy = record
             try copy.insert(db)
             return copy
         }
     }
 
-    /// Walked-through restores, newest first, optionally of one plan.
-    public func walkthroughs(plan: String? = nil, limit: Int = 50) throws -> [WalkthroughRecord] {
+    /// Rows of a table with `plan` and `startedAt` columns, newest first.
+    private func newest<Record: FetchableRecord & TableRecord>(_ type: Record.Type, plan: String?,
+                                                               limit: Int) throws -> [Record] {
         try queue.read { db in
-            var request = WalkthroughRecord.order(Column("startedAt").desc, Column("id").desc)
+            var request = Record.order(Column("startedAt").desc, Column("id").desc)
             if let plan { request = request.filter(Column("plan") == plan) }
             return try request.limit(limit).fetchAll(db)
         }
