@@ -64,6 +64,8 @@ extension ImmichDrill {
             let started = Date()
             let pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
             var notices: [String] = []
+            // What the operator must see even under --quiet: the run's own records could not be written.
+            var problems: [String] = []
             var report: RunReport?
             var failure: DrillError?
             var planName = ((plan as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -88,9 +90,14 @@ extension ImmichDrill {
                                                 progress: !quiet)
                     drilled.notices = notices.isEmpty ? nil : notices
                     if !noHistory {
-                        let store = try HistoryStore(path: drillPlan.history)
-                        record = try Drill.record(&drilled, plan: drillPlan, in: store)
-                        history = store
+                        // A history that cannot be written loses the record, not the drill's verdict.
+                        do {
+                            let store = try HistoryStore(path: drillPlan.history)
+                            record = try Drill.record(&drilled, plan: drillPlan, in: store)
+                            history = store
+                        } catch let error as DrillError {
+                            problems.append("the run was not recorded: " + error.description)
+                        }
                     }
                     report = drilled
                 } catch let error as DrillError {
@@ -119,14 +126,13 @@ extension ImmichDrill {
                     try PrometheusMetrics.write(.init(plan: planName, finishedAt: Date().timeIntervalSince1970,
                                                       exitCode: exitCode, report: report), to: Paths.absolute(metricsFile))
                 } catch let error as DrillError {
-                    notices.append(error.description)
+                    problems.append(error.description)
                 }
             }
+            for problem in problems { Output.warn("warning: " + problem) }
             if quiet && exitCode == 0 { return }
             if let failure { throw failure }
             guard let report else { throw ExitCode(exitCode) }
-            // Notices the report does not carry (a metrics file that could not be written) go to stderr.
-            for notice in notices where !(report.notices ?? []).contains(notice) { Output.warn("warning: " + notice) }
             Output.print(report.render(output.format, color: Output.color))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }

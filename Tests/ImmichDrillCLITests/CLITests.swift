@@ -492,6 +492,11 @@ enum CLI {
         let stored = try CLI.run(["report", "\(id)", "--history", dir + "/history.sqlite", "--format", "json"])
         #expect(stored.stdout == unanswered.stdout)
 
+        // Records that cannot be written are said even under --quiet; the drill's verdict stands.
+        let unwritable = try CLI.run(["run", dir + "/drill.yml", "--quiet", "--metrics-file", dir + "/no/such/folder/m.prom"])
+        #expect(unwritable.status == 0 && unwritable.stdout.isEmpty)
+        #expect(unwritable.stderr.contains("cannot write the metrics file"))
+
         // --quiet still speaks when the drill is not OK.
         let faulty = CLI.tempDir() + "/faulty"
         #expect(try CLI.run(["demo", "--dir", faulty, "--assets", "30", "--fault", "missing=1", "--no-run"]).status == 0)
