@@ -61,6 +61,7 @@ import Testing
         #expect(stats.inked > 0.05, "not blank: \(stats)")
         #expect(stats.colors >= 8, "the verdict badge, bars and findings are in colour: \(stats)")
         #expect(stats.red > 100, "the CRITICAL badge and findings are red")
+        #expect(stats.dark > 5_000, "the text is drawn (a machine without fonts draws boxes and bars only): \(stats)")
 
         // The checks themselves can fail: a blank page, and a page that logs an error.
         try "<!DOCTYPE html><html><body></body></html>".write(toFile: dir + "/blank.html", atomically: true, encoding: .utf8)
@@ -167,18 +168,20 @@ struct PNG {
     }
 
     /// The share of pixels that differ from the page's background (the top-left pixel), the distinct colours
-    /// (quantised), and how many pixels are clearly red.
-    func inkStats() -> (inked: Double, colors: Int, red: Int) {
+    /// (quantised), and how many pixels are clearly red and how many near-black (text).
+    func inkStats() -> (inked: Double, colors: Int, red: Int, dark: Int) {
         let background = Array(pixels[0..<3])
         var inked = 0
         var red = 0
+        var dark = 0
         var colors = Set<Int>()
         for p in 0..<(width * height) {
             let r = Int(pixels[p * channels]), g = Int(pixels[p * channels + 1]), b = Int(pixels[p * channels + 2])
             if abs(r - Int(background[0])) + abs(g - Int(background[1])) + abs(b - Int(background[2])) > 24 { inked += 1 }
             if r > 150 && g < 90 && b < 90 { red += 1 }
+            if r < 80 && g < 80 && b < 80 { dark += 1 }
             colors.insert((r >> 5) << 6 | (g >> 5) << 3 | (b >> 5))
         }
-        return (Double(inked) / Double(max(1, width * height)), colors.count, red)
+        return (Double(inked) / Double(max(1, width * height)), colors.count, red, dark)
     }
 }
