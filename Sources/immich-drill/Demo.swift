@@ -33,6 +33,9 @@ extension ImmichDrill {
         @Option(name: .long, help: "File sizes times this (photos 1–8 MB and videos 20–200 MB at 1).")
         var sizeScale = 0.01
 
+        @Option(name: .long, help: "Nights of dumps and file snapshots (each night's UPLOAD_LOCATION snapshot hard-links every file again; fewer nights build a large demo faster).")
+        var nights = 5
+
         @Option(name: .long, parsing: .singleValue, help: "A fault to plant, NAME or NAME=N; repeat for more.")
         var fault: [String] = []
 
@@ -44,6 +47,7 @@ extension ImmichDrill {
         func validate() throws {
             if assets < 10 { throw ValidationError("--assets must be at least 10.") }
             if !(sizeScale > 0 && sizeScale <= 10) { throw ValidationError("--size-scale must be above 0 and at most 10.") }
+            if !(2...30).contains(nights) { throw ValidationError("--nights must be from 2 to 30.") }
             _ = try parsedFaults()
         }
 
@@ -71,6 +75,7 @@ extension ImmichDrill {
             options.assets = assets
             options.seed = seed
             options.sizeScale = sizeScale
+            options.nights = nights
             options.faults = try parsedFaults()
             if isatty(STDERR_FILENO) == 1 {
                 options.progress = { line in FileHandle.standardError.write(Data("immich-drill: demo: \(line)\n".utf8)) }

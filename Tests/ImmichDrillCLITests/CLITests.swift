@@ -346,6 +346,12 @@ enum CLI {
         #expect(try CLI.run(["demo", "--fault", "nonsense", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--fault", "moved=0", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--era", "v3", "--no-run"]).status == 64)
+        #expect(try CLI.run(["demo", "--nights", "1", "--no-run"]).status == 64)
+        let two = CLI.tempDir() + "/two"
+        #expect(try CLI.run(["demo", "--dir", two, "--assets", "20", "--nights", "2", "--no-run"]).status == 0)
+        let twoManifest = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: two + "/manifest.json"))) as? [String: Any])
+        #expect((twoManifest["dumps"] as? [Any])?.count == 2 && (twoManifest["snapshots"] as? [Any])?.count == 6)
     }
 
     @Test func usageErrors() throws {
