@@ -76,7 +76,7 @@ public enum HTMLReport {
         }
         var verify = r.verify.depth
         if let s = r.verify.stats { verify = "\(s.checkedPresence) of \(s.population) present, \(s.checkedContent) hashed" }
-        cards.append(card("Verified", esc(r.verify.depth), verify, ok: nil))
+        cards.append(card("Verified", r.verify.depth, verify, ok: nil))
         let serious = r.findings.filter { $0.severity != .info }.count
         cards.append(card("Findings", "\(r.findings.count)", "\(serious) warning or critical", ok: serious == 0))
         var html = "<section class=\"cards\">" + cards.joined() + "</section>"
