@@ -543,6 +543,16 @@ enum CLI {
         #expect(text.stdout.contains("from drill #1"))
         let markdown = try CLI.run(["walkthrough", dir + "/drill.yml", "--format", "markdown"])
         #expect(markdown.stdout.contains("## 9. Restore the dump"))
+        // An older restore point: its own dump, read for its own counts.
+        let manifest = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as? [String: Any])
+        let dumps = try #require(manifest["dumps"] as? [[String: Any]])
+        let oldest = try #require(dumps.first?["path"] as? String)
+        let plan = try CLI.run(["plan", dir + "/drill.yml", "--no-live", "--format", "json"])
+        let points = try #require((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["restorePoints"] as? [[String: Any]])
+        let id = try #require(points.last?["id"] as? String)
+        let chosen = try CLI.run(["walkthrough", dir + "/drill.yml", "--restore-point", id, "--format", "json"]).stdout
+        #expect(chosen.contains((oldest as NSString).lastPathComponent))
     }
 
     @Test func interactiveWalkthroughChecksTimesAndRecords() throws {
