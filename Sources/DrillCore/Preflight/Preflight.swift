@@ -198,7 +198,7 @@ public enum Preflight {
 
         // 7. Room for the pre-upgrade dump.
         let newestBytes = dumps?.usable.first?.bytes ?? 0
-        let free = options.freeBytes ?? backupsFolder.flatMap(freeBytes(at:))
+        let free = options.freeBytes ?? backupsFolder.flatMap(FileProbe.freeBytes(at:))
         let needed = Int64(Double(newestBytes) * 1.5) + 64 << 20
         if let free {
             let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); "
@@ -296,16 +296,6 @@ public enum Preflight {
         let digits = t.prefix { $0.isNumber }
         guard let major = Int(digits), (9...40).contains(major) else { return nil }
         return major
-    }
-
-    static func freeBytes(at path: String) -> Int64? {
-        var path = path
-        var st = statvfs()
-        while statvfs(path, &st) != 0 {
-            guard path != "/" && !path.isEmpty else { return nil }
-            path = (path as NSString).deletingLastPathComponent
-        }
-        return Int64(st.f_bavail) * Int64(st.f_frsize)
     }
 }
 

@@ -68,7 +68,7 @@ public enum HTMLReport {
     static func cards(_ r: RunReport) -> String {
         var cards: [String] = []
         if let rto = r.rto {
-            cards.append(card("RTO", duration(rto.totalSeconds), "\(duration(rto.measuredSeconds)) measured · target \(DurationText.format(seconds: rto.targetSeconds))", ok: rto.met))
+            cards.append(card("RTO", DurationText.short(rto.totalSeconds), "\(DurationText.short(rto.measuredSeconds)) measured · target \(DurationText.format(seconds: rto.targetSeconds))", ok: rto.met))
         }
         if let rpo = r.rpo {
             cards.append(card("RPO", DurationText.format(seconds: (rpo.seconds / 60) * 60),
@@ -98,8 +98,7 @@ public enum HTMLReport {
         let width = 960.0, labelWidth = 300.0, row = 26.0, top = 8.0
         let chartWidth = width - labelWidth - 20
         // A sampled restore's measurement sits under its projection (the RTO counts the projection, not both).
-        let projected = Set(phases.filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
-        func overlaid(_ p: Phase) -> Bool { p.measured && p.name == "restore" && projected.contains(p.source ?? "") }
+        let overlaid = phases.supersededMeasurements
         let total = max(phases.filter { !overlaid($0) }.reduce(0) { $0 + $1.seconds }, 0.001)
         let height = top + Double(phases.count) * row + 34
         var svg = "<svg class=\"timeline\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" role=\"img\" aria-label=\"Phase timeline\" xmlns=\"http://www.w3.org/2000/svg\">"
@@ -113,9 +112,9 @@ public enum HTMLReport {
             let fill = p.measured ? "#3b82c4" : "url(#hatch)"
             let stroke = p.measured ? "none" : "#e8a33d"
             svg += "<text x=\"\(fmt(labelWidth - 8))\" y=\"\(fmt(y + 17))\" text-anchor=\"end\" class=\"lbl\">\(esc(truncate(name, 44)))</text>"
-            svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(w))\" height=\"\(fmt(row - 8))\" rx=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"><title>\(esc(name)): \(esc(duration(p.seconds)))\(p.measured ? " measured" : " NOT MEASURED: " + esc(p.assumption ?? ""))</title></rect>"
+            svg += "<rect x=\"\(fmt(x))\" y=\"\(fmt(y + 4))\" width=\"\(fmt(w))\" height=\"\(fmt(row - 8))\" rx=\"3\" fill=\"\(fill)\" stroke=\"\(stroke)\"><title>\(esc(name)): \(esc(DurationText.short(p.seconds)))\(p.measured ? " measured" : " NOT MEASURED: " + esc(p.assumption ?? ""))</title></rect>"
             let textX = x + w + 6 > width - 60 ? x - 6 : x + w + 6
-            svg += "<text x=\"\(fmt(textX))\" y=\"\(fmt(y + 17))\" text-anchor=\"\(textX < x ? "end" : "start")\" class=\"val\">\(esc(duration(p.seconds)))</text>"
+            svg += "<text x=\"\(fmt(textX))\" y=\"\(fmt(y + 17))\" text-anchor=\"\(textX < x ? "end" : "start")\" class=\"val\">\(esc(DurationText.short(p.seconds)))</text>"
             if !overlaid(p) { start += p.seconds }
         }
         let axisY = top + Double(phases.count) * row + 6
@@ -123,7 +122,7 @@ public enum HTMLReport {
         for k in 0...4 {
             let x = labelWidth + Double(k) / 4 * chartWidth
             svg += "<line x1=\"\(fmt(x))\" y1=\"\(fmt(axisY))\" x2=\"\(fmt(x))\" y2=\"\(fmt(axisY + 5))\" stroke=\"#999\"/>"
-            svg += "<text x=\"\(fmt(x))\" y=\"\(fmt(axisY + 18))\" text-anchor=\"middle\" class=\"axis\">\(esc(duration(total * Double(k) / 4)))</text>"
+            svg += "<text x=\"\(fmt(x))\" y=\"\(fmt(axisY + 18))\" text-anchor=\"middle\" class=\"axis\">\(esc(DurationText.short(total * Double(k) / 4)))</text>"
         }
         return svg + "</svg>"
     }
@@ -150,7 +149,7 @@ public enum HTMLReport {
         let rows = list.map { r -> [String] in
             let rate = r.seconds > 0 && r.restoredBytes > 0 ? ByteText.format(Int64(Double(r.restoredBytes) / r.seconds)) + "/s" : "–"
             return [r.source, r.kind + (r.inPlace ? " (in place)" : ""), (r.location as NSString).lastPathComponent,
-                    "\(r.restoredFiles) of \(r.totalFiles)", ByteText.format(r.restoredBytes), duration(r.seconds), rate,
+                    "\(r.restoredFiles) of \(r.totalFiles)", ByteText.format(r.restoredBytes), DurationText.short(r.seconds), rate,
                     r.refused.isEmpty ? "" : "\(r.refused.count) refused"]
         }
         return table(["Source", "Kind", "Snapshot", "Files", "Bytes", "Time", "Rate", ""], rows)
@@ -186,17 +185,17 @@ public enum HTMLReport {
         for k in 0...3 {
             let v = maxValue * Double(k) / 3
             svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y(v)))\" x2=\"\(fmt(width - right))\" y2=\"\(fmt(y(v)))\" stroke=\"#e5e5e5\"/>"
-            svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y(v) + 4))\" text-anchor=\"end\" class=\"axis\">\(esc(duration(v)))</text>"
+            svg += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y(v) + 4))\" text-anchor=\"end\" class=\"axis\">\(esc(DurationText.short(v)))</text>"
         }
         if let target {
             svg += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(y(target)))\" x2=\"\(fmt(width - right))\" y2=\"\(fmt(y(target)))\" stroke=\"#c0392b\" stroke-dasharray=\"6 4\"/>"
-            svg += "<text x=\"\(fmt(width - right))\" y=\"\(fmt(y(target) - 4))\" text-anchor=\"end\" class=\"target\">target \(esc(duration(target)))</text>"
+            svg += "<text x=\"\(fmt(width - right))\" y=\"\(fmt(y(target) - 4))\" text-anchor=\"end\" class=\"target\">target \(esc(DurationText.short(target)))</text>"
         }
         let line = points.map { "\(fmt(x($0.0.startedAt))),\(fmt(y($0.1)))" }.joined(separator: " ")
         svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"#3b82c4\" stroke-width=\"2\"/>"
         for (run, v) in points {
             let r = run.id == current ? 5.5 : 3.5
-            svg += "<circle cx=\"\(fmt(x(run.startedAt)))\" cy=\"\(fmt(y(v)))\" r=\"\(r)\" class=\"\(verdictClass(run.verdict))\"><title>#\(run.id) \(esc(SnapshotTime.iso(run.startedAt))): \(esc(duration(v))), \(esc(run.verdict))</title></circle>"
+            svg += "<circle cx=\"\(fmt(x(run.startedAt)))\" cy=\"\(fmt(y(v)))\" r=\"\(r)\" class=\"\(verdictClass(run.verdict))\"><title>#\(run.id) \(esc(SnapshotTime.iso(run.startedAt))): \(esc(DurationText.short(v))), \(esc(run.verdict))</title></circle>"
         }
         svg += "<text x=\"\(fmt(left))\" y=\"\(fmt(height - 8))\" class=\"axis\">\(esc(String(SnapshotTime.iso(t0).prefix(10))))</text>"
         svg += "<text x=\"\(fmt(width - right))\" y=\"\(fmt(height - 8))\" text-anchor=\"end\" class=\"axis\">\(esc(String(SnapshotTime.iso(t1).prefix(10))))</text>"
@@ -212,10 +211,6 @@ public enum HTMLReport {
         case "critical": "v-critical"
         default: "v-unknown"
         }
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        seconds < 60 ? String(format: "%.1fs", seconds) : DurationText.format(seconds: Int(seconds.rounded()))
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }

@@ -79,6 +79,7 @@ public enum PrometheusMetrics {
         let text = render(outcome, previousSuccess: previous)
         let folder = (path as NSString).deletingLastPathComponent
         let temp = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        // Written by hand, not with Data.write(.atomic): node_exporter reads it as another user, so it must be 0644.
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw DrillError(.environment, file: path, "cannot write the metrics file",

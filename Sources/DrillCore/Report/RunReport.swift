@@ -121,9 +121,6 @@ public struct RunReport: Sendable, Codable {
     }
 
     var zone: TimeZone? { timeZone.flatMap(TimeZone.init(identifier:)) }
-    private func duration(_ seconds: Double) -> String {
-        seconds < 60 ? String(format: "%.1fs", seconds) : DurationText.format(seconds: Int(seconds.rounded()))
-    }
 
     private var phaseRows: [[String]] {
         phases.map { p in
@@ -133,7 +130,7 @@ public struct RunReport: Sendable, Codable {
             } else {
                 rate = "-"
             }
-            return [p.name + (p.source.map { " " + $0 } ?? ""), duration(p.seconds), p.files.map(String.init) ?? "-",
+            return [p.name + (p.source.map { " " + $0 } ?? ""), DurationText.short(p.seconds), p.files.map(String.init) ?? "-",
                     p.bytes.map(ByteText.format) ?? "-", rate, p.measured ? "measured" : "NOT MEASURED: " + (p.assumption ?? "")]
         }
     }
@@ -156,7 +153,7 @@ public struct RunReport: Sendable, Codable {
         lines.append(("verify", depth))
         if let statement = verify.stats?.statement { lines.append(("sample", statement)) }
         if let rto {
-            lines.append(("RTO", "\(duration(rto.totalSeconds)) in all (\(duration(rto.measuredSeconds)) measured), target \(DurationText.format(seconds: rto.targetSeconds)): \(rto.met ? "met" : "MISSED")"))
+            lines.append(("RTO", "\(DurationText.short(rto.totalSeconds)) in all (\(DurationText.short(rto.measuredSeconds)) measured), target \(DurationText.format(seconds: rto.targetSeconds)): \(rto.met ? "met" : "MISSED")"))
         }
         if let rpo {
             lines.append(("RPO", "\(DurationText.format(seconds: (rpo.seconds / 60) * 60)), target \(DurationText.format(seconds: rpo.targetSeconds)): \(rpo.met ? "met" : "MISSED"); skew \(DurationText.format(seconds: (rpo.skewSeconds / 60) * 60)) (max \(DurationText.format(seconds: rpo.maxSkewSeconds)))"))

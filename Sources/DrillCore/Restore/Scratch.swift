@@ -67,9 +67,7 @@ public struct Scratch: Sendable {
 
     /// Throws when fewer than `bytes` (plus a margin) are free below the scratch folder.
     public func ensureSpace(_ bytes: Int64) throws {
-        var fs = statvfs()
-        guard statvfs(path, &fs) == 0 else { return }
-        let free = Int64(fs.f_bavail) * Int64(fs.f_frsize)
+        guard let free = FileProbe.freeBytes(at: path) else { return }
         let margin = max(Int64(64 << 20), bytes / 20)
         if free < bytes + margin {
             throw DrillError(.environment, file: path,

@@ -32,6 +32,15 @@ public struct Phase: Sendable, Codable, Equatable {
     public var assumption: String?
 }
 
+extension Array where Element == Phase {
+    /// The measured restores that a projection of the same source replaces (a sampled restore's own timing): the
+    /// RTO, the runbook and the timeline count the projection, not both.
+    public var supersededMeasurements: (Phase) -> Bool {
+        let projected = Set(filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
+        return { $0.measured && $0.name == "restore" && projected.contains($0.source ?? "") }
+    }
+}
+
 public struct DrillRunner {
     public var plan: DrillPlan
     public var deployment: Deployment
@@ -279,12 +288,12 @@ public struct DrillRunner {
     func targets(_ report: inout RunReport, point: RestorePoint) -> [Finding] {
         var findings: [Finding] = []
         // A projected restore replaces its sampled measurement; the drill's own dump read and checks count too.
-        let projectedSources = Set(report.phases.filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
+        let superseded = report.phases.supersededMeasurements
         var measured = 0.0
         var total = 0.0
         for phase in report.phases {
             if phase.measured { measured += phase.seconds }
-            if phase.measured && phase.name == "restore" && projectedSources.contains(phase.source ?? "") { continue }
+            if superseded(phase) { continue }
             total += phase.seconds
         }
         report.rto = RunReport.RTO(measuredSeconds: measured, totalSeconds: total, targetSeconds: plan.targets.rto.seconds,

@@ -42,6 +42,11 @@ public struct DurationText: Sendable, Equatable, Codable, CustomStringConvertibl
     /// Exact text in the units operators use: `26h`, `1h30m`, `14d` (days only for whole days of a week or more).
     public var description: String { DurationText.format(seconds: seconds) }
 
+    /// A measured time: tenths of a second under a minute (`4.2s`), else as `format` (`1h3m`).
+    public static func short(_ seconds: Double) -> String {
+        seconds < 60 ? String(format: "%.1fs", seconds) : format(seconds: Int(seconds.rounded()))
+    }
+
     /// Formats a number of seconds as `1d2h3m4s`, leaving out zero parts.
     public static func format(seconds: Int) -> String {
         if seconds == 0 { return "0s" }

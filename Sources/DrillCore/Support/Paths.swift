@@ -86,6 +86,17 @@ public enum Paths {
 
 /// File-system questions answered with one system call each.
 public enum FileProbe {
+    /// Bytes free to an unprivileged writer on the file system holding `path` (or its nearest existing parent).
+    public static func freeBytes(at path: String) -> Int64? {
+        var path = path
+        var st = statvfs()
+        while statvfs(path, &st) != 0 {
+            guard path != "/" && !path.isEmpty else { return nil }
+            path = (path as NSString).deletingLastPathComponent
+        }
+        return Int64(st.f_bavail) * Int64(st.f_frsize)
+    }
+
     /// What is at a path, without following a final symlink's absence into an error.
     public enum Kind: String, Sendable, Codable {
         case directory, file, other, missing

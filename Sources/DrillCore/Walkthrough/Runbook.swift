@@ -129,12 +129,12 @@ public struct RunbookBuilder {
         guard let last else { return nil }
         let phases = last.phases.filter(match)
         guard !phases.isEmpty else { return nil }
-        let projected = Set(phases.filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
+        let superseded = phases.supersededMeasurements
         var seconds = 0.0
         var measured = true
         var assumptions: [String] = []
         for p in phases {
-            if p.measured && p.name == "restore" && projected.contains(p.source ?? "") { continue }
+            if superseded(p) { continue }
             seconds += p.seconds
             if !p.measured {
                 measured = false
