@@ -123,9 +123,13 @@ public final class ArchiveWriter {
         handle = a
     }
 
+    /// One read buffer for every file added from disk.
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressedStream.blockSize, alignment: 16)
+
     deinit {
         if !closed { archive_write_close(handle) }
         archive_write_free(handle)
+        readBuffer.deallocate()
     }
 
     private func header(_ name: String, type: UInt32, size: Int64, mtime: Int64, mode: UInt32,
@@ -175,14 +179,22 @@ public final class ArchiveWriter {
 
     /// Adds a file by streaming it from disk.
     public func addFile(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws {
-        var st = stat()
-        guard stat(source, &st) == 0 else { throw ArchiveError(.open, path: source, String(cString: strerror(errno))) }
+        guard try addFileIfPresent(name, from: source, mtime: mtime, mode: mode) else {
+            throw ArchiveError(.open, path: source, String(cString: strerror(ENOENT)))
+        }
+    }
+
+    /// Adds a file by streaming it from disk; false (and nothing added) when there is no file at `source`.
+    @discardableResult
+    public func addFileIfPresent(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws -> Bool {
         let fd = open(source, O_RDONLY | O_CLOEXEC)
+        if fd < 0 && errno == ENOENT { return false }
         guard fd >= 0 else { throw ArchiveError(.open, path: source, String(cString: strerror(errno))) }
         defer { Glibc.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw ArchiveError(.open, path: source, String(cString: strerror(errno))) }
+        let buffer = readBuffer
         try addFile(name, size: Int64(st.st_size), mtime: mtime ?? Int64(st.st_mtim.tv_sec), mode: mode) { write in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressedStream.blockSize, alignment: 16)
-            defer { buffer.deallocate() }
             while true {
                 let n = read(fd, buffer.baseAddress, buffer.count)
                 if n < 0 && errno == EINTR { continue }
@@ -191,6 +203,7 @@ public final class ArchiveWriter {
                 try write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
             }
         }
+        return true
     }
 
     public func addSymlink(_ name: String, target: String, mtime: Int64) throws {
@@ -260,6 +273,12 @@ public final class CompressedFileWriter {
     /// Appends text (buffered).
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    /// Appends bytes (buffered).
+    public func write(bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 20 { try flush() }
     }
 

@@ -94,6 +94,19 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
     }
 
     /// Lower-case canonical text, as PostgreSQL prints it.
+    /// Appends the 36 characters of the text form.
+    func appendText(to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        func put(_ value: UInt64, _ nibbles: ClosedRange<Int>) {
+            for i in nibbles { out.append(digits.utf8Start[Int((value >> UInt64(60 - 4 * i)) & 0xF)]) }
+        }
+        put(high, 0...7); out.append(0x2D)
+        put(high, 8...11); out.append(0x2D)
+        put(high, 12...15); out.append(0x2D)
+        put(low, 0...3); out.append(0x2D)
+        put(low, 4...15)
+    }
+
     public var description: String {
         String(unsafeUninitializedCapacity: 36) { buffer in
             let digits: StaticString = "0123456789abcdef"

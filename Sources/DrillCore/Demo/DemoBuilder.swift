@@ -173,10 +173,19 @@ public enum DemoBuilder {
 
         let started = Date()
         func say(_ text: String) { options.progress?(String(format: "%@ (%.0fs)", text, Date().timeIntervalSince(started))) }
-        say("writing \(library.assets.count) assets' files")
+        // Each job tells when it is done and how long it took.
+        func timed(_ label: String, _ job: @escaping Parallel.Job) -> Parallel.Job {
+            let progress = options.progress
+            return {
+                let start = Date()
+                try job()
+                progress?(String(format: "%@ in %.0fs (%.0fs)", label, Date().timeIntervalSince(start), Date().timeIntervalSince(started)))
+            }
+        }
+        // The originals' checksums first (CPU only), so the dumps that carry them are written while the files are.
         var writer = DemoWriter(library: library, uploadLocation: upload, nasRoots: shares)
         writer.sizeScale = options.sizeScale
-        try writer.writeFiles(upTo: options.now)
+        writer.hashOriginals(upTo: options.now)
         library = writer.library
 
         // Compose and .env of the era, with the external library's shares.
@@ -193,40 +202,47 @@ public enum DemoBuilder {
                                  assetIds: [], note: "the photos share is mounted without :ro"))
         }
 
-        // The nightly dumps: named now, written below beside the file snapshots from this copy of the library (the
-        // faults that follow happen after the last dump, so no dump knows of them).
+        // The nightly dumps, from this copy of the library (the faults that follow happen after the last dump, so no
+        // dump knows of them), one job per night on a thread of their own while the files are written.
         var dumps: [DemoManifest.Snapshot] = []
         let pgVersion = options.era == .v1 ? "14.17" : "14.20"
+        let names = DateFormatter()
+        names.timeZone = zone
+        names.locale = Locale(identifier: "en_US_POSIX")
+        names.dateFormat = "yyyyMMdd'T'HHmmss"
         for time in dumpTimes {
-            let name: String
-            if options.era == .v1 {
-                name = "immich-db-backup-\(Int64(time * 1000)).sql.gz"
-            } else {
-                let formatter = DateFormatter()
-                formatter.timeZone = zone
-                formatter.locale = Locale(identifier: "en_US_POSIX")
-                formatter.dateFormat = "yyyyMMdd'T'HHmmss"
-                name = "immich-db-backup-\(formatter.string(from: Date(timeIntervalSince1970: time)))-v2.7.5-pg\(pgVersion).sql.gz"
-            }
+            let name = options.era == .v1 ? "immich-db-backup-\(Int64(time * 1000)).sql.gz"
+                : "immich-db-backup-\(names.string(from: Date(timeIntervalSince1970: time)))-v2.7.5-pg\(pgVersion).sql.gz"
             dumps.append(.init(source: "database", kind: "dump", path: upload + "/backups/" + name, time: iso(time), files: 1))
         }
+        try fm.createDirectory(atPath: upload + "/backups", withIntermediateDirectories: true)
         let databaseWriter = writer
         let dumpPaths = dumps.map(\.path)
         let seed = options.seed
         let era = options.era
-        let writeDumps: Parallel.Job = {
-            var counter: UInt64 = seed << 32
-            let uuid = { () -> UUID16 in
-                counter &+= 1
-                return UUID16(high: 0x5EED_0000_0000_4000 | (counter & 0xFFFF_FFFF_0000) << 16 | (counter & 0x0FFF),
-                              low: 0x8000_0000_0000_0000 | counter)
+        let dumpJobs = zip(dumpTimes, dumpPaths).enumerated().map { night, item in
+            timed("dump of \(iso(item.0)) written") {
+                // Ids for columns that default to a new UUID: deterministic, distinct per night.
+                var counter: UInt64 = seed << 32 | UInt64(night) << 24
+                let uuid = { () -> UUID16 in
+                    counter &+= 1
+                    return UUID16(high: 0x5EED_0000_0000_4000 | (counter & 0xFFFF_FFFF_0000) << 16 | (counter & 0x0FFF),
+                                  low: 0x8000_0000_0000_0000 | counter)
+                }
+                let dumpWriter = DumpWriter(template: DumpTemplate.of(era), serverVersion: "\(pgVersion) (Debian \(pgVersion)-1.pgdg120+1)",
+                                            restrictKey: era == .v1 ? nil : "imm1chDr1llDem0Key\(seed)")
+                try dumpWriter.write(to: item.1, compression: .gzip, sources: databaseWriter.sources(at: item.0), now: item.0, uuid: uuid)
+                try DemoWriter.setMtime(item.1, item.0)
             }
-            let dumpWriter = DumpWriter(template: DumpTemplate.of(era), serverVersion: "\(pgVersion) (Debian \(pgVersion)-1.pgdg120+1)",
-                                        restrictKey: era == .v1 ? nil : "imm1chDr1llDem0Key\(seed)")
-            for (time, path) in zip(dumpTimes, dumpPaths) {
-                try dumpWriter.write(to: path, compression: .gzip, sources: databaseWriter.sources(at: time), now: time, uuid: uuid)
-                try DemoWriter.setMtime(path, time)
-            }
+        }
+        let writingDumps = Parallel.start(dumpJobs)
+        do {
+            say("writing \(library.assets.count) assets' files, and \(dumpTimes.count) nightly dumps beside them")
+            try writer.writeFileTree(upTo: options.now)
+            say("the assets' files are written")
+        } catch {
+            try? writingDumps.wait()
+            throw error
         }
 
         // Faults that happen after the last dump, to the live files.
@@ -311,7 +327,7 @@ public enum DemoBuilder {
         let deletedSet = deleted
         var snapshots: [DemoManifest.Snapshot] = []
         var uploadFolders: [(folder: String, time: Double, stamp: Double)] = []
-        var jobs: [Parallel.Job] = [writeDumps]
+        var jobs: [Parallel.Job] = []
         for (n, night) in snapshotNights.enumerated() {
             // The newest snapshot is taken after the late uploads, unless the last nights' snapshots are missing.
             let newest = n == snapshotNights.count - 1
@@ -322,7 +338,7 @@ public enum DemoBuilder {
             let folder = root + "/backups/upload/\(stamp.string(from: Date(timeIntervalSince1970: uploadTime)))"
             uploadFolders.append((folder, contentTime, uploadTime))
             snapshots.append(.init(source: "upload", kind: "directory", path: folder, time: iso(uploadTime), files: 0))
-            jobs.append {
+            jobs.append(timed("UPLOAD_LOCATION snapshot of \(iso(uploadTime)) linked") {
                 let files = try linkUploadSnapshot(snapshotWriter, order: linkOrder, to: folder, at: contentTime, withThumbs: withThumbs,
                                                    corrupt: newest ? corruptSet : [], deleted: newest ? deletedSet : [])
                 // The rsync job backs up the Compose folder (docker-compose.yml, .env, library/), not the database files.
@@ -331,23 +347,33 @@ public enum DemoBuilder {
                     try DemoWriter.setMtime(folder + "/" + config, installedAt)
                 }
                 snapshotCounts.set(folder, files)
-            }
+            })
             let nasTime = night + 5400
             let shareTime = current ? options.now : nasTime
             stamp.dateFormat = "yyyy-MM-dd_HH-mm"
             let photos = root + "/backups/nas/photos-\(stamp.string(from: Date(timeIntervalSince1970: nasTime))).tar.zst"
             snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[0])", kind: "archive", path: photos,
                                    time: iso(nasTime), files: 0))
-            jobs.append { snapshotCounts.set(photos, try archiveShare(snapshotWriter, share: 0, to: photos, format: .tarZstd, at: shareTime)) }
+            jobs.append(timed("photos archive of \(iso(nasTime)) written") {
+                snapshotCounts.set(photos, try archiveShare(snapshotWriter, share: 0, to: photos, format: .tarZstd, at: shareTime))
+            })
             if faults[.dbOnly] == nil {
                 let family = root + "/backups/nas/family-\(Int64(nasTime)).tar.gz"
                 snapshots.append(.init(source: "external:\(DemoLibrary.importPaths[1])", kind: "archive", path: family,
                                        time: iso(nasTime), files: 0))
-                jobs.append { snapshotCounts.set(family, try archiveShare(snapshotWriter, share: 1, to: family, format: .tarGzip, at: shareTime)) }
+                jobs.append(timed("family archive of \(iso(nasTime)) written") {
+                    snapshotCounts.set(family, try archiveShare(snapshotWriter, share: 1, to: family, format: .tarGzip, at: shareTime))
+                })
             }
         }
-        say("writing \(dumpTimes.count) nightly dumps and \(snapshots.count) file snapshots")
-        try Parallel.run(jobs)
+        say("writing \(snapshots.count) file snapshots")
+        do {
+            try Parallel.run(jobs)
+        } catch {
+            try? writingDumps.wait()
+            throw error
+        }
+        try writingDumps.wait()
         if faults[.truncatedDump] != nil, let newest = dumps.last {
             let data = try Data(contentsOf: URL(fileURLWithPath: newest.path))
             try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: newest.path))
@@ -396,7 +422,7 @@ public enum DemoBuilder {
     /// UPLOAD_LOCATION as it stood at `time`, as a snapshot folder holding `library/` the way `rsync --link-dest`
     /// leaves one: unchanged files are hard links to the live ones, so nights of snapshots cost little space. A
     /// corrupt original is written as its own damaged copy, never through the link.
-    /// The assets in the order a snapshot tree is filled, computed once for every night: originals by path, and
+    /// The assets in the order a snapshot tree is filled, computed once for every night: originals by folder, and
     /// derivatives by owner and asset id (their folders), so each folder's files come together.
     struct LinkOrder: Sendable {
         var originals: [Int32]
@@ -404,8 +430,16 @@ public enum DemoBuilder {
 
         init(_ writer: DemoWriter) {
             let assets = writer.library.assets
-            originals = assets.indices.filter { assets[$0].kind != .external }.map(Int32.init)
-                .sorted { assets[Int($0)].relativePath < assets[Int($1)].relativePath }
+            // Each original's folder is library/<owner>/<year>/<day> or upload/<owner>/<ab>/<cd> (the file UUID's first
+            // hex digits): ordering by owner and then by day or by the file UUID keeps each folder's files together,
+            // without making a path per comparison.
+            func key(_ i: Int32) -> (Int, UInt64, UInt64) {
+                let a = assets[Int(i)]
+                if a.kind == .template { return (a.owner, UInt64(Int(a.takenAt / 86_400) + 1_000_000), UInt64(a.number)) }
+                let file = a.fileID
+                return (a.owner + 16, file.high, file.low)
+            }
+            originals = assets.indices.filter { assets[$0].kind != .external }.map(Int32.init).sorted { key($0) < key($1) }
             derived = assets.indices.map(Int32.init).sorted {
                 let a = assets[Int($0)], b = assets[Int($1)]
                 // By the id's bits: the same order as its text, whose first characters name the folders.
@@ -464,31 +498,27 @@ public enum DemoBuilder {
         return Int64(st.st_mtim.tv_sec)
     }
 
-    /// The files of a share that existed at `time` (external assets, sidecars, NAS clutter).
-    static func shareFiles(_ writer: DemoWriter, share: Int, at time: Double) -> [String] {
-        let root = writer.nasRoots[share]
-        var files: [String] = []
-        for asset in writer.library.assets where asset.kind == .external && asset.share == share && asset.createdAt <= time {
-            files.append(asset.relativePath)
-            if let sidecar = asset.sidecar { files.append(sidecar) }
-            let dir = (asset.relativePath as NSString).deletingLastPathComponent
-            let clutter = "\(dir)/@eaDir/\((asset.relativePath as NSString).lastPathComponent)/SYNOPHOTO_THUMB_XL.jpg"
-            if FileManager.default.fileExists(atPath: root + "/" + clutter) { files.append(clutter) }
-        }
-        return files.filter { FileManager.default.fileExists(atPath: root + "/" + $0) }
-    }
-
-    /// A share as it stood at `time`, as an archive whose top folder is the share's name.
+    /// A share as it stood at `time` (its external assets, sidecars and NAS clutter that exist), as an archive whose
+    /// top folder is the share's name, streamed file by file; returns how many files it holds.
     static func archiveShare(_ writer: DemoWriter, share: Int, to path: String, format: ArchiveWriter.Format,
                              at time: Double) throws -> Int {
         let archive = try ArchiveWriter(path: path, format: format)
-        let files = shareFiles(writer, share: share, at: time)
-        for relative in files {
-            try archive.addFile(DemoLibrary.shares[share] + "/" + relative, from: writer.nasRoots[share] + "/" + relative)
+        let root = writer.nasRoots[share] + "/"
+        let top = DemoLibrary.shares[share] + "/"
+        var count = 0
+        func add(_ relative: String) throws {
+            if try archive.addFileIfPresent(top + relative, from: root + relative) { count += 1 }
+        }
+        for asset in writer.library.assets where asset.kind == .external && asset.share == share && asset.createdAt <= time {
+            let relative = asset.relativePath
+            try add(relative)
+            if let sidecar = asset.sidecar { try add(sidecar) }
+            let slash = relative.lastIndex(of: "/")!
+            try add("\(relative[..<slash])/@eaDir/\(relative[relative.index(after: slash)...])/SYNOPHOTO_THUMB_XL.jpg")
         }
         try archive.close()
         try DemoWriter.setMtime(path, time)
-        return files.count
+        return count
     }
 
     static func manifestCounts(_ library: DemoLibrary, at time: Double) -> DemoManifest.Counts {

@@ -38,21 +38,27 @@ public enum DemoAssetKind: String, Sendable, Codable {
     case external
 }
 
-/// One asset of the demo, compactly (no heap storage): its paths and names are derived from these fields, so a
-/// million assets stay in a couple of hundred megabytes.
+/// One asset of the demo, compactly (no heap storage, about a hundred bytes): its paths and names are derived from
+/// these fields, so a million assets take about a hundred megabytes.
 public struct DemoAsset: Sendable {
     public var id: UUID16
-    /// The random upload UUID an upload's file is named by (Immich names uploads by it, not by the asset id).
-    public var fileID: UUID16
-    /// The owner's id, and storage label (`library/<label or id>/…`).
+    /// The owner's id (`upload/<id>/…`, and `library/<id>/…` when the owner has no storage label).
     public var ownerID: UUID16
-    public var ownerLabel: String?
-    public var owner: Int
+    public var size: Int64
+    /// When it was uploaded or first scanned (seconds since 1970); files exist and rows are dumped from then.
+    public var createdAt: Double
+    public var takenAt: Double
+    /// SHA-1 of the bytes (uploads); filled before the files are written.
+    public var contentSHA1 = Digest20.zero
     /// The asset's number in the library, for file names.
     public var number: Int32
+    private var livePhotoVideoIndex: Int32 = -1
+    private var stackIndex: Int32 = -1
+    private var ownerIndex: UInt8
+    private var shareIndex: UInt8 = 0
     public var kind: DemoAssetKind
-    /// Which external import path (index into `DemoLibrary.importPaths`) an external asset is under.
-    public var share = 0
+    /// 0: no XMP sidecar; 1: `IMG_1.jpg.xmp`; 2: `IMG_1.xmp` (Immich reads both).
+    public var sidecarStyle: UInt8 = 0
     public var isVideo: Bool
     /// The video part of a live photo: hidden from the timeline, a `.mov`.
     public var hidden = false
@@ -63,25 +69,65 @@ public struct DemoAsset: Sendable {
     public var archived = false
     /// Moved on the NAS into `Sorted/` (the `moved` fault).
     public var moved = false
-    /// 0: no XMP sidecar; 1: `IMG_1.jpg.xmp`; 2: `IMG_1.xmp` (Immich reads both).
-    public var sidecarStyle: UInt8 = 0
-    public var size: Int64
-    /// When it was uploaded or first scanned (seconds since 1970); files exist and rows are dumped from then.
-    public var createdAt: Double
-    public var takenAt: Double
-    public var livePhotoVideo: UUID16?
-    public var stack: Int?
-    /// SHA-1 of the bytes (uploads); filled when the file is written.
-    public var contentSHA1 = Digest20.zero
+
+    init(id: UUID16, owner: Int, ownerID: UUID16, number: Int32, kind: DemoAssetKind, isVideo: Bool, size: Int64,
+         createdAt: Double, takenAt: Double) {
+        self.id = id
+        self.ownerID = ownerID
+        ownerIndex = UInt8(owner)
+        self.number = number
+        self.kind = kind
+        self.isVideo = isVideo
+        self.size = size
+        self.createdAt = createdAt
+        self.takenAt = takenAt
+    }
+
+    /// The owner (index into `DemoLibrary.users`).
+    public var owner: Int { Int(ownerIndex) }
+    /// Which external import path (index into `DemoLibrary.importPaths`) an external asset is under.
+    public var share: Int {
+        get { Int(shareIndex) }
+        set { shareIndex = UInt8(newValue) }
+    }
+    /// The video part of this live photo (index into `DemoLibrary.assets`).
+    public var livePhotoVideo: Int? {
+        get { livePhotoVideoIndex < 0 ? nil : Int(livePhotoVideoIndex) }
+        set { livePhotoVideoIndex = newValue.map(Int32.init) ?? -1 }
+    }
+    /// Its stack (index into `DemoLibrary.stacks`).
+    public var stack: Int? {
+        get { stackIndex < 0 ? nil : Int(stackIndex) }
+        set { stackIndex = newValue.map(Int32.init) ?? -1 }
+    }
+    /// The owner's storage label (`library/<label>/…`).
+    public var ownerLabel: String? { DemoLibrary.accounts[owner].label }
+
+    /// The random-looking upload UUID an upload's file is named by (Immich names uploads by a fresh UUID, not by the
+    /// asset id), derived from the id.
+    public var fileID: UUID16 {
+        var mix = DemoRandom(seed: id.high ^ (id.low &* 0x9E37_79B9_7F4A_7C15))
+        return mix.uuid()
+    }
+
+    /// The seed of the original's bytes (its derivatives use the next ones).
+    var fileSeed: UInt64 { id.low ^ id.high }
 
     /// The camera's file name.
     public var fileName: String {
-        if isVideo && hidden { return String(format: "IMG_%05d.MOV", number) }
+        if isVideo && hidden { return "IMG_" + DemoAsset.digits(Int(number), 5) + ".MOV" }
         if isVideo {
             let (y, m, d) = CopyValue.civil(Int(takenAt / 86_400))
-            return String(format: "VID_%04d%02d%02d_%06d.mp4", y, m, d, number)
+            return "VID_" + DemoAsset.digits(y, 4) + DemoAsset.digits(m, 2) + DemoAsset.digits(d, 2) + "_"
+                + DemoAsset.digits(Int(number), 6) + ".mp4"
         }
-        return String(format: "IMG_%05d.jpg", number)
+        return "IMG_" + DemoAsset.digits(Int(number), 5) + ".jpg"
+    }
+
+    /// `value` in decimal, zero-padded to at least `width` digits (as `%0*d` writes it, without Foundation).
+    static func digits(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     public var originalFileName: String { fileName }
@@ -95,10 +141,12 @@ public struct DemoAsset: Sendable {
             return "upload/\(ownerID)/\(f.prefix(2))/\(f.dropFirst(2).prefix(2))/\(f).\(ext)"
         case .template:
             let (y, m, d) = CopyValue.civil(Int(takenAt / 86_400))
-            return String(format: "library/%@/%04d/%04d-%02d-%02d/%@", ownerLabel ?? ownerID.description, y, y, m, d, fileName)
+            let year = DemoAsset.digits(y, 4)
+            return "library/" + (ownerLabel ?? ownerID.description) + "/" + year + "/" + year + "-" + DemoAsset.digits(m, 2)
+                + "-" + DemoAsset.digits(d, 2) + "/" + fileName
         case .external:
             let (y, m, _) = CopyValue.civil(Int(takenAt / 86_400))
-            let path = String(format: "%04d/%02d/%@", y, m, fileName)
+            let path = DemoAsset.digits(y, 4) + "/" + DemoAsset.digits(m, 2) + "/" + fileName
             return moved ? "Sorted/" + path : path
         }
     }
@@ -118,9 +166,8 @@ public struct DemoAsset: Sendable {
 
     /// Gives the asset to `user`.
     mutating func setOwner(_ index: Int, _ user: DemoLibrary.User) {
-        owner = index
+        ownerIndex = UInt8(index)
         ownerID = user.id
-        ownerLabel = user.storageLabel
     }
 }
 
@@ -147,6 +194,11 @@ public struct DemoLibrary: Sendable {
     /// The external library's import paths inside the container, and the NAS shares they are on.
     public static let importPaths = ["/mnt/media/photos", "/mnt/media/family"]
     public static let shares = ["photos", "family"]
+    /// The users: e-mail, name, storage label, admin.
+    static let accounts: [(email: String, name: String, label: String?, admin: Bool)] = [
+        ("admin@example.com", "Admin", "admin", true), ("sam@example.com", "Sam", nil, false),
+        ("alex@example.com", "Alex", "alex", false),
+    ]
     public var assets: [DemoAsset] = []
     public var albums: [(id: UUID16, owner: Int, name: String, assets: [Int])] = []
     public var people: [Person] = []
@@ -167,9 +219,7 @@ public struct DemoLibrary: Sendable {
         self.era = era
         self.installedAt = installedAt
         libraryID = rng.uuid()
-        let names = [("admin@example.com", "Admin", "admin", true), ("sam@example.com", "Sam", nil, false),
-                     ("alex@example.com", "Alex", "alex", false)]
-        for (email, name, label, admin) in names {
+        for (email, name, label, admin) in DemoLibrary.accounts {
             let id = rng.uuid()
             users.append(User(id: id, email: email, name: name, storageLabel: label, isAdmin: admin,
                               profileImage: "profile/\(id)/\(rng.uuid()).jpg"))
@@ -186,10 +236,8 @@ public struct DemoLibrary: Sendable {
             let size = max(Int64(Double(base) * sizeScale), 64)
             let createdAt = installedAt + Double(rng.next() % UInt64(span))
             let takenAt = createdAt - Double(rng.next() % (400 * 86_400))
-            let fileID = rng.uuid()
             let ownerIndex = kind == .external ? 0 : owner
-            var asset = DemoAsset(id: id, fileID: fileID, ownerID: users[ownerIndex].id,
-                                  ownerLabel: users[ownerIndex].storageLabel, owner: ownerIndex, number: Int32(n),
+            var asset = DemoAsset(id: id, owner: ownerIndex, ownerID: users[ownerIndex].id, number: Int32(n),
                                   kind: kind, isVideo: isVideo, size: size, createdAt: createdAt, takenAt: takenAt)
             if kind == .external {
                 asset.share = rng.chance(0.7) ? 0 : 1
@@ -218,7 +266,7 @@ public struct DemoLibrary: Sendable {
                 assets[i + 1].hidden = true
                 assets[i + 1].setOwner(assets[i].owner, users[assets[i].owner])
                 assets[i + 1].createdAt = assets[i].createdAt // uploaded together, so every dump has both
-                assets[i].livePhotoVideo = assets[i + 1].id
+                assets[i].livePhotoVideo = i + 1
                 i += 2
                 continue
             }

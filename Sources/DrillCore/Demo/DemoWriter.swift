@@ -57,9 +57,56 @@ public struct DemoWriter: Sendable {
     static let mp4Header: [UInt8] = [0x00, 0x00, 0x00, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6D, 0x70, 0x34, 0x32,
                                      0x00, 0x00, 0x00, 0x00, 0x6D, 0x70, 0x34, 0x32, 0x69, 0x73, 0x6F, 0x6D]
 
-    /// Writes a file of `size` bytes that starts like a JPEG or MP4; returns its SHA-1.
-    @discardableResult
-    static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws -> [UInt8] {
+    /// The bytes of a media file of `size` bytes that starts like a JPEG or MP4 (header, deterministic filler from
+    /// `seed`, a JPEG end marker), handed out in chunks of at most 1 MiB: a small file is one chunk.
+    static func mediaBytes(size: Int64, video: Bool, seed: UInt64,
+                           _ chunk: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        let header = (video ? mp4Header : jpegHeader).prefix(Int(min(max(size, 0), 24)))
+        let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
+        var filler = max(size - Int64(header.count) - Int64(trailer.count), 0)
+        let capacity = Int(min(max(size, 8), 1 << 20))
+        var rng = DemoRandom(seed: seed)
+        try withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
+            var used = 0
+            func flush() throws {
+                if used > 0 { try chunk(UnsafeRawBufferPointer(rebasing: buffer[0..<used])) }
+                used = 0
+            }
+            func put(_ bytes: some Collection<UInt8>) throws {
+                for byte in bytes {
+                    if used == capacity { try flush() }
+                    buffer[used] = byte
+                    used += 1
+                }
+            }
+            try put(header)
+            // The filler is the generator's words, little-endian, the last one cut short.
+            while filler > 0 {
+                let word = rng.next()
+                if filler >= 8 && capacity - used >= 8 {
+                    buffer.storeBytes(of: word.littleEndian, toByteOffset: used, as: UInt64.self)
+                    used += 8
+                    filler -= 8
+                } else {
+                    let take = Int(min(filler, 8))
+                    try withUnsafeBytes(of: word.littleEndian) { try put($0.prefix(take)) }
+                    filler -= Int64(take)
+                }
+            }
+            try put(trailer)
+            try flush()
+        }
+    }
+
+    /// The SHA-1 of the bytes `writeMedia` writes for the same arguments.
+    static func mediaDigest(size: Int64, video: Bool, seed: UInt64) -> Digest20 {
+        var hasher = Insecure.SHA1()
+        mediaBytes(size: size, video: video, seed: seed) { hasher.update(bufferPointer: $0) }
+        return Digest20(Array(hasher.finalize())) ?? .zero
+    }
+
+    /// Writes a media file (see `mediaBytes`), its folder made when missing, with `mtime`.
+    static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws {
         let (fd, code) = try FolderMaker.withParent(of: path) { () -> (Int32, Int32) in
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             return (fd, fd >= 0 ? 0 : errno)
@@ -68,42 +115,21 @@ public struct DemoWriter: Sendable {
             throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(code)))
         }
         defer { close(fd) }
-        var hasher = Insecure.SHA1()
-        var rng = DemoRandom(seed: seed)
         var failure: Int32 = 0
-        // Bytes go out in 1 MiB writes: a small file is one write.
-        var pending: [UInt8] = []
-        pending.reserveCapacity(Int(min(size, 1 << 20)))
-        func flush() {
-            guard !pending.isEmpty, failure == 0 else { return }
-            let written = pending.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written != pending.count { failure = errno == 0 ? EIO : errno }
-            pending.removeAll(keepingCapacity: true)
+        mediaBytes(size: size, video: video, seed: seed) { bytes in
+            guard failure == 0 else { return }
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { failure = written < 0 ? errno : EIO; return }
+                offset += written
+            }
         }
-        func emit(_ bytes: [UInt8]) {
-            guard !bytes.isEmpty else { return }
-            hasher.update(data: bytes)
-            pending += bytes
-            if pending.count >= 1 << 20 { flush() }
-        }
-        let header = Array((video ? mp4Header : jpegHeader).prefix(Int(min(size, 24))))
-        let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
-        emit(header)
-        var filler = size - Int64(header.count) - Int64(trailer.count)
-        var words = [UInt64](repeating: 0, count: 8192)
-        while filler > 0 {
-            let n = Int(min(filler, 65_536))
-            for i in 0..<((n + 7) / 8) { words[i] = rng.next() }
-            emit(words.withUnsafeBytes { Array($0.prefix(n)) })
-            filler -= Int64(n)
-        }
-        emit(trailer)
-        flush()
         guard failure == 0 else {
             throw DrillError(.environment, file: path, "cannot write a demo file", cause: String(cString: strerror(failure)))
         }
         setMtime(fd: fd, mtime)
-        return Array(hasher.finalize())
     }
 
     static func writeText(_ path: String, _ text: String, mtime: Double) throws {
@@ -141,8 +167,37 @@ public struct DemoWriter: Sendable {
         return result
     }
 
-    /// Writes every file of the library as it stands at `time` (assets created by then).
+    /// Writes every file of the library as it stands at `time` (assets created by then) and records each
+    /// original's SHA-1.
     public mutating func writeFiles(upTo time: Double) throws {
+        hashOriginals(upTo: time)
+        try writeFileTree(upTo: time)
+    }
+
+    /// Records the SHA-1 of each original that exists at `time`, from the bytes `writeFileTree` writes, without
+    /// writing anything (so the dumps, which carry them, can be written while the files are).
+    public mutating func hashOriginals(upTo time: Double) {
+        let assets = library.assets
+        let indices = assets.indices.filter { assets[$0].createdAt <= time && assets[$0].kind != .external }
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        var digests = [Digest20](repeating: .zero, count: indices.count)
+        digests.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let out = buffer
+            try? Parallel.run((0..<lanes).map { lane in
+                { @Sendable in
+                    for k in stride(from: lane, to: indices.count, by: lanes) {
+                        let asset = assets[indices[k]]
+                        out[k] = DemoWriter.mediaDigest(size: asset.size, video: asset.isVideo, seed: asset.fileSeed)
+                    }
+                }
+            }, threads: lanes)
+        }
+        for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests[k] }
+    }
+
+    /// Writes every file of the library as it stands at `time`, on a few threads (each file is its own, and folders
+    /// are made race-free).
+    public func writeFileTree(upTo time: Double) throws {
         for folder in Deployment.uploadFolders {
             try DemoWriter.writeText(uploadLocation + "/\(folder)/.immich", String(Int64(library.installedAt * 1000)),
                                      mtime: library.installedAt)
@@ -157,33 +212,22 @@ public struct DemoWriter: Sendable {
             try DemoWriter.writeMedia(uploadLocation + "/thumbs/\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))/\(id).jpeg",
                                       size: 4096, video: false, seed: UInt64(n) &+ 991, mtime: library.installedAt)
         }
-        // The assets' files on both cores: each file is its own, and folders are made race-free.
         let indices = library.assets.indices.filter { library.assets[$0].createdAt <= time }
-        final class Digests: @unchecked Sendable {
-            var values: [Digest20]
-            init(_ n: Int) { values = [Digest20](repeating: .zero, count: n) }
-        }
-        let digests = Digests(indices.count)
         let me = self
         let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
-        try digests.values.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let out = buffer
-            try Parallel.run((0..<lanes).map { lane in
-                { @Sendable in
-                    for k in stride(from: lane, to: indices.count, by: lanes) {
-                        out[k] = try me.writeAssetFiles(me.library.assets[indices[k]], index: indices[k])
-                    }
+        try Parallel.run((0..<lanes).map { lane in
+            { @Sendable in
+                for k in stride(from: lane, to: indices.count, by: lanes) {
+                    try me.writeAssetFiles(me.library.assets[indices[k]], index: indices[k])
                 }
-            }, threads: lanes)
-        }
-        for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests.values[k] }
+            }
+        }, threads: lanes)
     }
 
-    /// One asset's files: the original (returning its SHA-1), its sidecar, derivatives and NAS clutter.
-    func writeAssetFiles(_ asset: DemoAsset, index: Int) throws -> Digest20 {
-        let seed = asset.id.low ^ asset.id.high
-        let digest = try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed,
-                                               mtime: asset.takenAt)
+    /// One asset's files: the original, its sidecar, derivatives and NAS clutter.
+    func writeAssetFiles(_ asset: DemoAsset, index: Int) throws {
+        let seed = asset.fileSeed
+        try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed, mtime: asset.takenAt)
         if let sidecar = asset.sidecar {
             try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
         }
@@ -204,7 +248,6 @@ public struct DemoWriter: Sendable {
             try DemoWriter.writeMedia(nasRoots[asset.share] + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
                                       video: false, seed: seed &+ 2, mtime: asset.createdAt)
         }
-        return Digest20(digest) ?? .zero
     }
 
     static func xmp(_ asset: DemoAsset) -> String {
@@ -266,7 +309,7 @@ extension DemoWriter {
                     "deletedAt": asset.trashed ? .timestamp(max(asset.createdAt, time - 86_400)) : .null,
                     "status": .text(asset.trashed ? "trashed" : "active"),
                     "visibility": .text(asset.hidden ? "hidden" : asset.archived ? "archive" : "timeline"),
-                    "livePhotoVideoId": asset.livePhotoVideo.map(CopyValue.uuid) ?? .null,
+                    "livePhotoVideoId": asset.livePhotoVideo.map { .uuid(library.assets[$0].id) } ?? .null,
                     "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
                 ]
                 if old {

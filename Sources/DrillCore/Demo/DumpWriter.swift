@@ -41,6 +41,32 @@ public enum CopyValue: Sendable, Equatable {
         }
     }
 
+    /// Appends the field as the text COPY format writes it (what `copyText` is, without a String per field).
+    func appendCopyText(to out: inout [UInt8]) {
+        switch self {
+        case .null: out += [0x5C, 0x4E]
+        case .text(let s), .json(let s):
+            if s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+                out += CopyValue.escape(s).utf8
+            } else {
+                out += s.utf8
+            }
+        case .bool(let b): out.append(b ? 0x74 : 0x66)
+        case .int(let i): out += String(i).utf8
+        case .uuid(let u): u.appendText(to: &out)
+        case .bytea(let bytes):
+            out += [0x5C, 0x5C, 0x78]
+            for byte in bytes {
+                out.append(CopyValue.hexDigits[Int(byte >> 4)])
+                out.append(CopyValue.hexDigits[Int(byte & 0xF)])
+            }
+        case .timestamp(let t): CopyValue.appendTimestamp(t, to: &out)
+        case .textArray: out += copyText.utf8
+        }
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Lower-case hex of bytes.
     static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
@@ -72,6 +98,14 @@ public enum CopyValue: Sendable, Equatable {
 
     /// `2024-07-01 12:00:00.123456+00`, as PostgreSQL prints a timestamptz in UTC.
     static func timestampText(_ seconds: Double) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        appendTimestamp(seconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `timestampText(seconds)`.
+    static func appendTimestamp(_ seconds: Double, to bytes: inout [UInt8]) {
         let whole = Int(seconds.rounded(.down))
         var micros = Int(((seconds - Double(whole)) * 1_000_000).rounded())
         var s = whole
@@ -79,16 +113,14 @@ public enum CopyValue: Sendable, Equatable {
         let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
         let rest = s - days * 86_400
         let (y, m, d) = civil(days)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
         func put(_ value: Int, _ width: Int) {
-            var digits = [UInt8](repeating: 0x30, count: width)
+            let start = bytes.count
             var v = value
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(0x30 + v % 10)
+            for _ in 0..<width {
+                bytes.append(UInt8(0x30 + v % 10))
                 v /= 10
             }
-            bytes += digits
+            bytes[start...].reverse()
         }
         put(y, 4); bytes.append(0x2D); put(m, 2); bytes.append(0x2D); put(d, 2); bytes.append(0x20)
         put(rest / 3600, 2); bytes.append(0x3A); put(rest % 3600 / 60, 2); bytes.append(0x3A); put(rest % 60, 2)
@@ -103,7 +135,6 @@ public enum CopyValue: Sendable, Equatable {
             put(fraction, width)
         }
         bytes += [0x2B, 0x30, 0x30]
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's algorithm).
@@ -130,7 +161,7 @@ public typealias RowSource = (_ emit: (DumpRow) throws -> Void) throws -> Void
 public struct DumpWriter {
     /// What a column a row leaves out is written as.
     enum Filler {
-        case constant(String)
+        case constant([UInt8])
         case now
         case freshUUID
         /// No value the declaration allows: an error if a row leaves the column out.
@@ -184,7 +215,7 @@ public struct DumpWriter {
                                 switch try DumpWriter.filler(declared[name], table: table, now: now, uuid: { .zero }) {
                                 case .uuid: return .freshUUID
                                 case .timestamp: return .now
-                                case let value: return .constant(value.copyText)
+                                case let value: return .constant(Array(value.copyText.utf8))
                                 }
                             } catch let error as DrillError {
                                 return .unavailable(error)
@@ -192,25 +223,26 @@ public struct DumpWriter {
                                 return .unavailable(DrillError(.input, "\(error)"))
                             }
                         }
-                        let nowText = CopyValue.timestamp(now).copyText
+                        let nowText = Array(CopyValue.timestamp(now).copyText.utf8)
+                        var line: [UInt8] = []
+                        line.reserveCapacity(1024)
                         try source { row in
-                            var line = ""
-                            line.reserveCapacity(256)
+                            line.removeAll(keepingCapacity: true)
                             for (i, name) in columns.enumerated() {
-                                if i > 0 { line += "\t" }
+                                if i > 0 { line.append(0x09) }
                                 if let value = row[name] {
-                                    line += value.copyText
+                                    value.appendCopyText(to: &line)
                                 } else {
                                     switch fillers[i] {
                                     case .constant(let text): line += text
                                     case .now: line += nowText
-                                    case .freshUUID: line += uuid().description
+                                    case .freshUUID: uuid().appendText(to: &line)
                                     case .unavailable(let error): throw error
                                     }
                                 }
                             }
-                            line += "\n"
-                            try out.write(line)
+                            line.append(0x0A)
+                            try out.write(bytes: line)
                         }
                     } else {
                         for row in templateRows { try out.write(row + "\n") }

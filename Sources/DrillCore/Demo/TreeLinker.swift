@@ -10,7 +10,10 @@ final class TreeLinker {
     private var folder: String?
     private var sourceFd: Int32 = -1
     private var targetFd: Int32 = -1
-    private var made: Set<String> = [""]
+    /// The folders last made or found, root first: paths come sorted, so once the linker leaves a folder it
+    /// rarely comes back, and remembering only this chain keeps memory flat however many folders there are (a
+    /// folder visited again is simply made again, which mkdir answers with EEXIST).
+    private var chain: [String] = [""]
 
     init(from sourceRoot: String, to targetRoot: String) throws {
         self.sourceRoot = sourceRoot
@@ -58,15 +61,27 @@ final class TreeLinker {
         }
     }
 
-    /// mkdir -p below the target root, remembering what exists.
+    /// mkdir -p below the target root.
     private func make(_ dir: String) throws {
-        guard !made.contains(dir) else { return }
-        if let slash = dir.lastIndex(of: "/") { try make(String(dir[..<slash])) }
-        if mkdir(targetRoot + "/" + dir, 0o755) != 0 && errno != EEXIST {
-            throw DrillError(.environment, file: targetRoot + "/" + dir, "cannot make a demo snapshot folder",
-                             cause: String(cString: strerror(errno)))
+        if chain.last == dir { return }
+        if let known = chain.lastIndex(where: { $0.isEmpty || dir.hasPrefix($0 + "/") }) {
+            chain.removeSubrange((known + 1)...)
         }
-        made.insert(dir)
+        // The folders between the deepest known one and `dir`, outermost first.
+        var missing: [String] = []
+        var current = dir
+        while current != chain.last! {
+            missing.append(current)
+            guard let slash = current.lastIndex(of: "/") else { break }
+            current = String(current[..<slash])
+        }
+        for folder in missing.reversed() {
+            if mkdir(targetRoot + "/" + folder, 0o755) != 0 && errno != EEXIST {
+                throw DrillError(.environment, file: targetRoot + "/" + folder, "cannot make a demo snapshot folder",
+                                 cause: String(cString: strerror(errno)))
+            }
+            chain.append(folder)
+        }
     }
 
     private func closeFolder() {

@@ -40,3 +40,31 @@ enum Parallel {
         if let error = shared.error { throw error }
     }
 }
+
+extension Parallel {
+    /// Jobs started on their own threads while the caller goes on; `wait()` joins them and throws the first error.
+    final class Started: @unchecked Sendable {
+        private let group = DispatchGroup()
+        private let lock = NSLock()
+        private var error: Error?
+
+        fileprivate init(_ jobs: [Job], threads: Int) {
+            group.enter()
+            let thread = Thread { [self] in
+                defer { group.leave() }
+                do { try Parallel.run(jobs, threads: threads) } catch { lock.withLock { self.error = error } }
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+
+        /// Waits for every job; throws the first error one of them threw.
+        func wait() throws {
+            group.wait()
+            if let error = lock.withLock({ error }) { throw error }
+        }
+    }
+
+    /// Starts `jobs` on `threads` threads of their own and returns at once.
+    static func start(_ jobs: [Job], threads: Int = 1) -> Started { Started(jobs, threads: threads) }
+}

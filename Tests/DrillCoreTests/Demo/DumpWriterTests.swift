@@ -83,6 +83,15 @@ struct SmallDataset {
         let array: [String?] = ["/mnt/{x}", "b,c", nil, "back\\slash"]
         let encoded = Array(CopyValue.textArray(array).copyText.utf8)
         #expect(encoded.withUnsafeBytes { CopyText.textArray($0) } == array)
+        // The dump writer's byte path writes exactly the text.
+        let values: [CopyValue] = [.null, .text("a\tb"), .text("plain"), .json("{\"a\": 1}"), .bool(true), .bool(false),
+                                   .int(-42), .uuid(UUID16(high: 0x0123_4567_89AB_4CDE, low: 0x8F01_2345_6789_ABCD)), .timestamp(1_719_835_200.25),
+                                   .timestamp(-86_400.5), .bytea([0, 1, 254, 255]), .textArray(array)]
+        for value in values {
+            var bytes: [UInt8] = [0x41]
+            value.appendCopyText(to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "A" + value.copyText, "\(value)")
+        }
     }
 
     @Test func templatesKnowTheirTables() {
