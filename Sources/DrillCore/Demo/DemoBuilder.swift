@@ -185,6 +185,7 @@ public enum DemoBuilder {
         // The originals' checksums first (CPU only), so the dumps that carry them are written while the files are.
         var writer = DemoWriter(library: library, uploadLocation: upload, nasRoots: shares)
         writer.sizeScale = options.sizeScale
+        library.assets = []  // the writer's copy is then the only one, and records the checksums in place
         writer.hashOriginals(upTo: options.now)
         library = writer.library
 

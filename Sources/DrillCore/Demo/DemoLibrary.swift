@@ -225,6 +225,7 @@ public struct DemoLibrary: Sendable {
                               profileImage: "profile/\(id)/\(rng.uuid()).jpg"))
         }
         let span = max(lastDay - installedAt, 3600)
+        assets.reserveCapacity(count)
         for n in 0..<count {
             let id = rng.uuid()
             let owner = Int(rng.next() % UInt64(users.count))

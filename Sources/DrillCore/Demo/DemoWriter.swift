@@ -177,7 +177,13 @@ public struct DemoWriter: Sendable {
     /// Records the SHA-1 of each original that exists at `time`, from the bytes `writeFileTree` writes, without
     /// writing anything (so the dumps, which carry them, can be written while the files are).
     public mutating func hashOriginals(upTo time: Double) {
-        let assets = library.assets
+        let (indices, digests) = DemoWriter.originalDigests(library.assets, upTo: time)
+        // Written once the helper let go of the array, so it changes in place rather than as a copy.
+        for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests[k] }
+    }
+
+    /// The indices of the originals that exist at `time`, and their SHA-1s, on a few threads.
+    static func originalDigests(_ assets: [DemoAsset], upTo time: Double) -> ([Int], [Digest20]) {
         let indices = assets.indices.filter { assets[$0].createdAt <= time && assets[$0].kind != .external }
         let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         var digests = [Digest20](repeating: .zero, count: indices.count)
@@ -192,7 +198,7 @@ public struct DemoWriter: Sendable {
                 }
             }, threads: lanes)
         }
-        for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests[k] }
+        return (indices, digests)
     }
 
     /// Writes every file of the library as it stands at `time`, on a few threads (each file is its own, and folders

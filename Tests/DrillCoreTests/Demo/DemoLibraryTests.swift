@@ -19,6 +19,24 @@ import Testing
         }
     }
 
+    @Test func mediaBytesAreExactAcrossChunks() throws {
+        let dir = Fixtures.tempDir("demo-media")
+        // Sizes around the 1 MiB chunk and the 8-byte filler words, photos and videos, and the smallest files.
+        for (size, video) in [(Int64(1 << 20) + 13, false), (Int64(1 << 20) - 3, true), (Int64(2 << 20) + 8, false),
+                              (64, false), (25, false), (26, false), (7, true)] {
+            let path = dir + "/m-\(size)-\(video)"
+            try DemoWriter.writeMedia(path, size: size, video: video, seed: 99, mtime: 1_700_000_000)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(Int64(bytes.count) == size, "\(size)")
+            #expect(DemoWriter.mediaDigest(size: size, video: video, seed: 99).bytes == Array(Insecure.SHA1.hash(data: bytes)))
+            let header = video ? DemoWriter.mp4Header : DemoWriter.jpegHeader
+            #expect(Array(bytes.prefix(min(Int(size), header.count))) == Array(header.prefix(Int(size))))
+            if !video && size >= 26 { #expect(Array(bytes.suffix(2)) == [0xFF, 0xD9]) }
+        }
+        // Another seed, other bytes.
+        #expect(DemoWriter.mediaDigest(size: 5000, video: false, seed: 1) != DemoWriter.mediaDigest(size: 5000, video: false, seed: 2))
+    }
+
     @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: DumpTemplate.Era.allCases)
     func filesAndDumpAgreeAndRestore(era: DumpTemplate.Era) throws {
         let dir = Fixtures.tempDir("demo-\(era)")
