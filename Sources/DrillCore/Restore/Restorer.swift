@@ -14,6 +14,14 @@ public struct RestoredFile: Sendable {
     public var mtime: Int64
     /// SHA-1 of the content, when the file was extracted and hashed.
     public var sha1: Digest20?
+    /// Whether the database refers to it (set by the verifier, which finds the orphans by it).
+    public var referenced = false
+
+    public init(size: Int64, mtime: Int64, sha1: Digest20?) {
+        self.size = size
+        self.mtime = mtime
+        self.sha1 = sha1
+    }
 }
 
 /// Every file of the restore point's snapshots, by the container path Immich would see it at.
@@ -23,6 +31,20 @@ public final class RestoreIndex: @unchecked Sendable {
     public var roots: [(container: String, source: String, time: Double)] = []
 
     public init() {}
+
+    /// Marks the file at `path` as one the database refers to and returns it; nil when no such file was restored.
+    /// (A flag on the file rather than a set of every referenced path: a million-asset library refers to millions.)
+    @discardableResult
+    public func reference(_ path: String) -> RestoredFile? {
+        guard let i = files.index(forKey: path) else { return nil }
+        files.values[i].referenced = true
+        return files.values[i]
+    }
+
+    /// Forgets every mark `reference` made.
+    public func clearReferences() {
+        for i in files.indices where files.values[i].referenced { files.values[i].referenced = false }
+    }
 
     /// The restored root holding a container path.
     public func root(of path: String) -> (container: String, source: String, time: Double)? {
@@ -179,24 +201,24 @@ public struct Restorer: Sendable {
         guard FileProbe.kind(folder) == .directory else {
             throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
         }
-        // The folder's files first (the listing), then the room check, then the copy.
-        var files: [WalkedFile] = []
+        // The folder's files first (the listing, straight into the index), then the room check, then the copy. Only
+        // the container path is kept per file (it is the index's key too), so millions of files cost one path each.
+        var totalFiles = 0
+        var totalBytes: Int64 = 0
+        var wantedBytes: Int64 = 0
+        var wantedFiles: [(container: String, mtime: Double, size: Int64)] = []
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
         try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            files.append(file)
-        }
-        var totalBytes: Int64 = 0
-        var wantedBytes: Int64 = 0
-        var containers: [String] = []
-        containers.reserveCapacity(files.count)
-        for file in files {
             let container = job.containerRoot + "/" + String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
-            containers.append(container)
+            index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
+            totalFiles += 1
             totalBytes += file.size
-            if wanted(container) { wantedBytes += file.size }
+            if wanted(container) {
+                wantedBytes += file.size
+                wantedFiles.append((container, file.mtime, file.size))
+            }
         }
-        let totalFiles = files.count
         if target != nil { try scratch?.ensureSpace(wantedBytes) }
         var restoredFiles = 0
         var restoredBytes: Int64 = 0
@@ -204,19 +226,16 @@ public struct Restorer: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var folders = Set<String>()
         let hasher = PipelinedHasher()
-        var names: [String] = []
         defer {
-            for (id, digest) in hasher.finish() { index.files[names[id]]?.sha1 = digest }
+            for (id, digest) in hasher.finish() { index.files[wantedFiles[id].container]?.sha1 = digest }
         }
-        for (file, container) in zip(files, containers) {
+        let source = folder == "/" ? "" : folder
+        for (id, file) in wantedFiles.enumerated() {
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
-            guard wanted(container) else { continue }
             let t = Date()
-            hasher.begin(names.count)
-            names.append(container)
-            let relative = String(container.dropFirst(job.containerRoot.count + 1))
-            try copy(file.path, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
+            hasher.begin(id)
+            let relative = String(file.container.dropFirst(job.containerRoot.count + 1))
+            try copy(source + "/" + relative, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
                      hasher: hasher, folders: &folders)
             copySeconds += Date().timeIntervalSince(t)
             restoredFiles += 1

@@ -62,7 +62,7 @@ public struct Verifier {
         var stats = VerificationStats()
         var findings: [Finding] = []
         let media = deployment.mediaLocation.containerPath
-        var referenced = Set<String>()
+        index.clearReferences()
         var pathMismatch: [Int32] = []
         var missing: [(asset: Int32, cause: String)] = []
         var missingCandidates: [Int32] = []
@@ -75,7 +75,7 @@ public struct Verifier {
             let asset = catalog.assets[i]
             stats.assets += 1
             let path = containerPath(catalog.originalPath(asset))
-            referenced.insert(path)
+            let restored = index.reference(path)
             if asset.flags.contains(.offline) {
                 offline += 1
                 continue
@@ -86,7 +86,7 @@ public struct Verifier {
                 continue
             }
             stats.population += 1
-            guard let file = index.files[path] else {
+            guard let file = restored else {
                 missingCandidates.append(Int32(i))
                 continue
             }
@@ -117,9 +117,9 @@ public struct Verifier {
         for i in 0..<catalog.files.count {
             let file = catalog.files[i]
             let path = containerPath(catalog.path(file))
-            referenced.insert(path)
+            let present = index.reference(path) != nil
             let owner = catalog.assets[Int(file.asset)]
-            if owner.flags.contains(.offline) || index.files[path] != nil { continue }
+            if owner.flags.contains(.offline) || present { continue }
             guard Paths.isWithin(path, media) || deployment.mountMap.resolve(containerPath: path).isMounted else { continue }
             if file.kind == .sidecar {
                 missingSidecars.append(path)
@@ -133,14 +133,13 @@ public struct Verifier {
         stats.videosNeedingTranscode = needTranscode.count
         for person in catalog.people where !person.thumbnail.isNone {
             let path = containerPath(catalog.thumbnailPath(person))
-            referenced.insert(path)
-            if index.files[path] == nil {
+            if index.reference(path) == nil {
                 missingDerivatives.append(path)
                 derivativeKinds["face", default: 0] += 1
             }
         }
         for user in catalog.users {
-            if let p = user.profileImagePath, !p.isEmpty { referenced.insert(containerPath(p)) }
+            if let p = user.profileImagePath, !p.isEmpty { index.reference(containerPath(p)) }
         }
 
         // Unreferenced files: in upload/ and library/, and media files in import paths, as a scan would see them.
@@ -149,7 +148,7 @@ public struct Verifier {
             for path in library.importPaths { exclusions.append((Paths.normalize(path), ExclusionSet(library.exclusionPatterns))) }
         }
         var orphans: [(path: String, file: RestoredFile, external: Bool)] = []
-        for (path, file) in index.files where !referenced.contains(path) {
+        for (path, file) in index.files where !file.referenced {
             if path.hasSuffix("/.immich") { continue }
             if Paths.isWithin(path, media + "/upload") || Paths.isWithin(path, media + "/library") {
                 if path.hasSuffix(".xmp") || path.hasSuffix(".XMP") { continue }

@@ -59,6 +59,18 @@ import Testing
         #expect((try? FileManager.default.contentsOfDirectory(atPath: scratch)) == [])
     }
 
+    @Test func referencesAreMarkedOnTheRestoredFilesAndCleared() {
+        let index = RestoreIndex()
+        index.files["/data/upload/a.jpg"] = RestoredFile(size: 10, mtime: 1, sha1: nil)
+        index.files["/data/upload/b.jpg"] = RestoredFile(size: 20, mtime: 2, sha1: nil)
+        #expect(index.reference("/data/upload/a.jpg")?.size == 10)
+        #expect(index.reference("/data/upload/missing.jpg") == nil)
+        #expect(index.files.filter { !$0.value.referenced }.map(\.key) == ["/data/upload/b.jpg"])
+        #expect(index.files["/data/upload/missing.jpg"] == nil, "a reference adds nothing")
+        index.clearReferences()
+        #expect(index.files.values.allSatisfy { !$0.referenced })
+    }
+
     /// The originals a seeded sample of the demo draws, as the runner draws them.
     func drawn(_ m: DemoManifest, _ c: Catalog, depth: VerifyDepth, seed: UInt64) throws -> Set<Int32>? {
         let plan = try DrillPlan.load(m.plan)
