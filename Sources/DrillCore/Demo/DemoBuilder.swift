@@ -237,14 +237,11 @@ public enum DemoBuilder {
             }
         }
         let writingDumps = Parallel.start(dumpJobs)
-        do {
-            say("writing \(library.assets.count) assets' files, and \(dumpTimes.count) nightly dumps beside them")
-            try writer.writeFileTree(upTo: options.now)
-            say("the assets' files are written")
-        } catch {
-            try? writingDumps.wait()
-            throw error
-        }
+        var dumpsJoined = false
+        defer { if !dumpsJoined { try? writingDumps.wait() } }  // whatever fails below, the dump thread is joined
+        say("writing \(library.assets.count) assets' files, and \(dumpTimes.count) nightly dumps beside them")
+        try writer.writeFileTree(upTo: options.now)
+        say("the assets' files are written")
 
         // Faults that happen after the last dump, to the live files.
         if let count = faults[.moved] {
@@ -368,12 +365,8 @@ public enum DemoBuilder {
             }
         }
         say("writing \(snapshots.count) file snapshots")
-        do {
-            try Parallel.run(jobs)
-        } catch {
-            try? writingDumps.wait()
-            throw error
-        }
+        try Parallel.run(jobs)
+        dumpsJoined = true
         try writingDumps.wait()
         if faults[.truncatedDump] != nil, let newest = dumps.last {
             let data = try Data(contentsOf: URL(fileURLWithPath: newest.path))
