@@ -93,36 +93,33 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
         hasher.combine(high &+ low &* 0x9E37_79B9_7F4A_7C15)
     }
 
-    /// Lower-case canonical text, as PostgreSQL prints it.
-    /// Appends the 36 characters of the text form.
-    func appendText(to out: inout [UInt8]) {
+    /// Hands out the 36 bytes of the canonical text, in order.
+    @inline(__always)
+    private func forEachTextByte(_ body: (UInt8) -> Void) {
         let digits: StaticString = "0123456789abcdef"
         func put(_ value: UInt64, _ nibbles: ClosedRange<Int>) {
-            for i in nibbles { out.append(digits.utf8Start[Int((value >> UInt64(60 - 4 * i)) & 0xF)]) }
+            for i in nibbles { body(digits.utf8Start[Int((value >> UInt64(60 - 4 * i)) & 0xF)]) }
         }
-        put(high, 0...7); out.append(0x2D)
-        put(high, 8...11); out.append(0x2D)
-        put(high, 12...15); out.append(0x2D)
-        put(low, 0...3); out.append(0x2D)
+        put(high, 0...7); body(0x2D)
+        put(high, 8...11); body(0x2D)
+        put(high, 12...15); body(0x2D)
+        put(low, 0...3); body(0x2D)
         put(low, 4...15)
     }
 
+    /// Appends the 36 characters of the text form (for writers that build lines as bytes).
+    func appendText(to out: inout [UInt8]) {
+        forEachTextByte { out.append($0) }
+    }
+
+    /// Lower-case canonical text, as PostgreSQL prints it.
     public var description: String {
         String(unsafeUninitializedCapacity: 36) { buffer in
-            let digits: StaticString = "0123456789abcdef"
             var out = 0
-            func put(_ value: UInt64, _ nibbles: ClosedRange<Int>) {
-                for i in nibbles {
-                    let shift = UInt64(60 - 4 * i)
-                    buffer[out] = digits.utf8Start[Int((value >> shift) & 0xF)]
-                    out += 1
-                }
+            forEachTextByte {
+                buffer[out] = $0
+                out += 1
             }
-            put(high, 0...7); buffer[out] = 0x2D; out += 1
-            put(high, 8...11); buffer[out] = 0x2D; out += 1
-            put(high, 12...15); buffer[out] = 0x2D; out += 1
-            put(low, 0...3); buffer[out] = 0x2D; out += 1
-            put(low, 4...15)
             return 36
         }
     }

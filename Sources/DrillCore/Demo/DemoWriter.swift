@@ -185,18 +185,13 @@ public struct DemoWriter: Sendable {
     /// The indices of the originals that exist at `time`, and their SHA-1s, on a few threads.
     static func originalDigests(_ assets: [DemoAsset], upTo time: Double) -> ([Int], [Digest20]) {
         let indices = assets.indices.filter { assets[$0].createdAt <= time && assets[$0].kind != .external }
-        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
         var digests = [Digest20](repeating: .zero, count: indices.count)
         digests.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let out = buffer
-            try? Parallel.run((0..<lanes).map { lane in
-                { @Sendable in
-                    for k in stride(from: lane, to: indices.count, by: lanes) {
-                        let asset = assets[indices[k]]
-                        out[k] = DemoWriter.mediaDigest(size: asset.size, video: asset.isVideo, seed: asset.fileSeed)
-                    }
-                }
-            }, threads: lanes)
+            try? Parallel.forEachIndex(indices.count) { k in
+                let asset = assets[indices[k]]
+                out[k] = DemoWriter.mediaDigest(size: asset.size, video: asset.isVideo, seed: asset.fileSeed)
+            }
         }
         return (indices, digests)
     }
@@ -220,14 +215,7 @@ public struct DemoWriter: Sendable {
         }
         let indices = library.assets.indices.filter { library.assets[$0].createdAt <= time }
         let me = self
-        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
-        try Parallel.run((0..<lanes).map { lane in
-            { @Sendable in
-                for k in stride(from: lane, to: indices.count, by: lanes) {
-                    try me.writeAssetFiles(me.library.assets[indices[k]], index: indices[k])
-                }
-            }
-        }, threads: lanes)
+        try Parallel.forEachIndex(indices.count) { k in try me.writeAssetFiles(me.library.assets[indices[k]], index: indices[k]) }
     }
 
     /// One asset's files: the original, its sidecar, derivatives and NAS clutter.

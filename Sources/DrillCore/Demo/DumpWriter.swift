@@ -45,12 +45,7 @@ public enum CopyValue: Sendable, Equatable {
     func appendCopyText(to out: inout [UInt8]) {
         switch self {
         case .null: out += [0x5C, 0x4E]
-        case .text(let s), .json(let s):
-            if s.utf8.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-                out += CopyValue.escape(s).utf8
-            } else {
-                out += s.utf8
-            }
+        case .text(let s), .json(let s): out += CopyValue.escape(s).utf8  // s itself when nothing needs escaping
         case .bool(let b): out.append(b ? 0x74 : 0x66)
         case .int(let i): out += String(i).utf8
         case .uuid(let u): u.appendText(to: &out)
@@ -69,11 +64,10 @@ public enum CopyValue: Sendable, Equatable {
 
     /// Lower-case hex of bytes.
     static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
             for (i, byte) in bytes.enumerated() {
-                buffer[2 * i] = digits[Int(byte >> 4)]
-                buffer[2 * i + 1] = digits[Int(byte & 0xF)]
+                buffer[2 * i] = hexDigits[Int(byte >> 4)]
+                buffer[2 * i + 1] = hexDigits[Int(byte & 0xF)]
             }
             return bytes.count * 2
         }

@@ -42,6 +42,14 @@ enum Parallel {
 }
 
 extension Parallel {
+    /// Calls `body` for every index below `count`, spread over up to four threads (index k on lane k mod lanes).
+    static func forEachIndex(_ count: Int, _ body: @escaping @Sendable (Int) throws -> Void) throws {
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 4))
+        try run((0..<lanes).map { lane in
+            { for k in stride(from: lane, to: count, by: lanes) { try body(k) } }
+        }, threads: lanes)
+    }
+
     /// Jobs started on their own threads while the caller goes on; `wait()` joins them and throws the first error.
     final class Started: @unchecked Sendable {
         private let group = DispatchGroup()
