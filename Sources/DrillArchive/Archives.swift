@@ -69,24 +69,37 @@ public final class ArchiveLister {
     }
 
     static func describe(_ entry: OpaquePointer) -> ArchiveEntry {
-        let path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        // Names are shown as stored: invalid UTF-8 bytes as `\xNN`, never replaced, so two names never merge.
+        let path = archive_entry_pathname(entry).map { PathText.decode(cString: $0) } ?? ""
         let type: ArchiveEntryType
         var target: String?
         if let hardlink = archive_entry_hardlink(entry) {
             type = .hardlink
-            target = String(cString: hardlink)
+            target = PathText.decode(cString: hardlink)
         } else {
             switch UInt32(archive_entry_filetype(entry)) {
             case CA_AE_IFREG: type = .file
             case CA_AE_IFDIR: type = .directory
             case CA_AE_IFLNK:
                 type = .symlink
-                target = archive_entry_symlink(entry).map { String(cString: $0) }
+                target = archive_entry_symlink(entry).map { PathText.decode(cString: $0) }
             default: type = .other
             }
         }
         return ArchiveEntry(path: path, type: type, size: archive_entry_size(entry),
                             mtime: Int64(archive_entry_mtime(entry)), linkTarget: target)
+    }
+
+    /// The entry's path bytes as stored.
+    static func rawPath(_ entry: OpaquePointer) -> [UInt8] {
+        guard let p = archive_entry_pathname(entry) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: strlen(p)))
+    }
+
+    /// A link's target as a C string (NUL-terminated), as stored: the hard link's target, else the symlink's.
+    static func rawLinkTarget(_ entry: OpaquePointer) -> [CChar] {
+        guard let p = archive_entry_hardlink(entry) ?? archive_entry_symlink(entry) else { return [0] }
+        return Array(UnsafeBufferPointer(start: p, count: strlen(p) + 1))
     }
 }
 

@@ -115,7 +115,8 @@ public final class CompressedStream {
     }
 
     private static func readHead(_ path: String, count: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try requireRegularFile(path)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw ArchiveError(.open, path: path, String(cString: strerror(errno)))
         }
@@ -178,6 +179,7 @@ public final class CompressedStream {
 
     /// A libarchive reader of `path` with every filter and the formats `formats` enables, opened; the caller frees it.
     static func openReader(_ path: String, formats: (OpaquePointer) -> Void) throws -> OpaquePointer {
+        try requireRegularFile(path)
         guard let a = archive_read_new() else {
             throw ArchiveError(.open, path: path, "libarchive could not allocate a reader")
         }
@@ -189,6 +191,26 @@ public final class CompressedStream {
             throw ArchiveError(classify(message), path: path, message)
         }
         return a
+    }
+
+    /// Dumps and archives are regular files: a FIFO would block the read forever, a device (`/dev/zero`) never
+    /// ends, and a folder is not a backup file.
+    public static func requireRegularFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let error = errno
+            throw ArchiveError(.open, path: path, String(cString: strerror(error)))
+        }
+        let kind: String
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: kind = "a folder"
+        case S_IFIFO: kind = "a FIFO (named pipe)"
+        case S_IFCHR, S_IFBLK: kind = "a device"
+        case S_IFSOCK: kind = "a socket"
+        default: kind = "not a regular file"
+        }
+        throw ArchiveError(.open, path: path, "\(kind), not a regular file; a dump or an archive must be a regular file")
     }
 
     static func errorText(_ a: OpaquePointer) -> String {
@@ -307,39 +329,77 @@ final class GzipDecoder {
 }
 
 /// Splits a byte stream into lines (without the `\n`), carrying partial lines across blocks. A line is handed to
-/// the callback as a buffer valid only during the call, so no line is copied unless it spans two blocks.
+/// the callback as a buffer valid only during the call, so no line is copied unless it spans two blocks. A line
+/// carried across blocks may grow to `maxLine` bytes; past that the caller is asked whether it may be dropped (data
+/// the caller skips anyway: the rest of it is then discarded as it streams by, and `dropped` is called at its end),
+/// else `LineTooLong` is thrown. So memory is bounded by `maxLine`, whatever the stream holds.
 public struct LineSplitter {
     private var carry: [UInt8] = []
-    /// Lines delivered so far.
+    private var dropping = false
+    /// The longest line held in memory.
+    public var maxLine: Int
+    /// Lines delivered (or dropped) so far.
     public private(set) var lineCount: Int64 = 0
 
-    public init() {}
+    /// A line longer than `maxLine` that the caller could not drop.
+    public struct LineTooLong: Error, Sendable {
+        /// Its number, counting from 1.
+        public var line: Int64
+        public var limit: Int
+    }
+
+    public init(maxLine: Int = .max) { self.maxLine = maxLine }
 
     /// Feeds one block; calls `body` for each complete line. Returns false when `body` asked to stop.
-    public mutating func feed(_ block: UnsafeRawBufferPointer,
-                              _ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows -> Bool {
+    public mutating func feed(_ block: UnsafeRawBufferPointer, mayDrop: () -> Bool = { false },
+                              dropped: () throws -> Void = {},
+                              _ body: (UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
         guard let base = block.baseAddress else { return true }
         var start = 0
         let count = block.count
         while start < count {
             guard let hit = memchr(base + start, 0x0A, count - start) else {
-                carry.append(contentsOf: UnsafeRawBufferPointer(start: base + start, count: count - start))
+                if dropping { return true }
+                try hold(UnsafeRawBufferPointer(start: base + start, count: count - start), mayDrop: mayDrop)
                 return true
             }
             let end = base.distance(to: UnsafeRawPointer(hit))
             lineCount += 1
+            if dropping {
+                dropping = false
+                try dropped()
+                start = end + 1
+                continue
+            }
             let keepGoing: Bool
             if carry.isEmpty {
                 keepGoing = try body(UnsafeRawBufferPointer(start: base + start, count: end - start))
             } else {
-                carry.append(contentsOf: UnsafeRawBufferPointer(start: base + start, count: end - start))
+                try hold(UnsafeRawBufferPointer(start: base + start, count: end - start), mayDrop: mayDrop)
+                if dropping {
+                    dropping = false
+                    try dropped()
+                    start = end + 1
+                    continue
+                }
                 keepGoing = try carry.withUnsafeBytes { try body($0) }
-                carry.removeAll(keepingCapacity: true)
+                carry.removeAll(keepingCapacity: carry.capacity <= 1 << 20)
             }
             if !keepGoing { return false }
             start = end + 1
         }
         return true
+    }
+
+    /// Appends part of a line to the carry, within `maxLine`.
+    private mutating func hold(_ bytes: UnsafeRawBufferPointer, mayDrop: () -> Bool) throws {
+        if carry.count + bytes.count > maxLine {
+            guard mayDrop() else { throw LineTooLong(line: lineCount + 1, limit: maxLine) }
+            carry.removeAll()
+            dropping = true
+            return
+        }
+        carry.append(contentsOf: bytes)
     }
 
     /// Delivers a last line that had no `\n` after it.
@@ -351,7 +411,7 @@ public struct LineSplitter {
     }
 
     /// True when a partial line is waiting for its end.
-    public var hasPartialLine: Bool { !carry.isEmpty }
+    public var hasPartialLine: Bool { !carry.isEmpty || dropping }
 }
 
 extension CompressedStream {

@@ -89,19 +89,63 @@ public final class HistoryStore: Sendable {
     /// The database file.
     public let path: String
 
-    /// Opens (creating folders and file as needed) and migrates the history at `path`.
+    /// How long a writer waits for another drill's transaction on the same history before it gives up.
+    public static let busySeconds: TimeInterval = 60
+
+    /// Opens (creating folders and file as needed) and migrates the history at `path`. Every plan shares the default
+    /// history, so drills run side by side: the file is in WAL mode (readers never block the writer) and a writer
+    /// waits for another's transaction (a busy timeout, then retries) instead of failing with "database is locked".
     public init(path: String) throws {
         self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(HistoryStore.busySeconds)
+        config.prepareDatabase { db in
+            // Persistent once set; asking again is cheap.
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+            }
+        }
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            queue = try DatabaseQueue(path: path)
-            try HistoryStore.migrator.migrate(queue)
+            queue = try HistoryStore.retrying { try DatabaseQueue(path: path, configuration: config) }
+            try HistoryStore.retrying { try HistoryStore.migrator.migrate(queue) }
         } catch let error as DatabaseError {
             throw DrillError(.environment, file: path, "cannot open the drill history", cause: error.message)
         } catch {
             throw DrillError(.environment, file: path, "cannot open the drill history",
                              cause: error.localizedDescription)
+        }
+    }
+
+    /// Runs `body` again (a few times, with a growing pause) while SQLite says another connection holds the lock.
+    static func retrying<T>(_ body: () throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 8 {
+                attempt += 1
+                usleep(useconds_t(50_000 * attempt))
+            }
+        }
+    }
+
+    /// A write, retried while busy; a database error becomes a `DrillError` naming the history.
+    private func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try HistoryStore.retrying { try queue.write(body) }
+        } catch let error as DatabaseError {
+            throw DrillError(.environment, file: path, "cannot \(what) in the drill history", cause: error.message)
+        }
+    }
+
+    /// A read; a database error becomes a `DrillError` naming the history.
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try HistoryStore.retrying { try queue.read(body) }
+        } catch let error as DatabaseError {
+            throw DrillError(.environment, file: path, "cannot read the drill history", cause: error.message)
         }
     }
 
@@ -140,7 +184,7 @@ public final class HistoryStore: Sendable {
 
     /// The migrations applied, in order.
     public func appliedMigrations() throws -> [String] {
-        try queue.read { try HistoryStore.migrator.appliedMigrations($0) }
+        try read { try HistoryStore.migrator.appliedMigrations($0) }
     }
 
     /// Stores a run and returns it with its id.
@@ -149,7 +193,7 @@ public final class HistoryStore: Sendable {
 
     /// Replaces a stored run (by its id).
     public func update(_ run: RunRecord) throws {
-        try queue.write { db in try run.update(db) }
+        try write("update a run") { db in try run.update(db) }
     }
 
     /// Runs, newest first, optionally of one plan.
@@ -159,7 +203,7 @@ public final class HistoryStore: Sendable {
 
     /// One run by id.
     public func run(id: Int64) throws -> RunRecord? {
-        try queue.read { try RunRecord.fetchOne($0, key: id) }
+        try read { try RunRecord.fetchOne($0, key: id) }
     }
 
     /// Stores a walked-through restore and returns it with its id.
@@ -172,7 +216,7 @@ public final class HistoryStore: Sendable {
     }
 
     private func insert<Record: MutablePersistableRecord>(_ record: Record) throws -> Record {
-        try queue.write { db in
+        try write("record a run") { db in
             var copy = record
             try copy.insert(db)
             return copy
@@ -182,7 +226,7 @@ public final class HistoryStore: Sendable {
     /// Rows of a table with `plan` and `startedAt` columns, newest first.
     private func newest<Record: FetchableRecord & TableRecord>(_ type: Record.Type, plan: String?,
                                                                limit: Int) throws -> [Record] {
-        try queue.read { db in
+        try read { db in
             var request = Record.order(Column("startedAt").desc, Column("id").desc)
             if let plan { request = request.filter(Column("plan") == plan) }
             return try request.limit(limit).fetchAll(db)

@@ -95,7 +95,9 @@ extension ImmichDrill {
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
             guard !noRun else { return }
             let plan = try DrillPlan.load(manifest.plan)
-            var report = try Drill.run(plan: plan, deployment: try plan.readDeployment(), verify: .full, seed: nil,
+            let deployment = try plan.readDeployment()
+            try plan.checkOwnFiles(deployment: deployment)
+            var report = try Drill.run(plan: plan, deployment: deployment, verify: .full, seed: nil,
                                        restorePoint: "latest", inPlace: false, keepScratch: false)
             try Drill.record(&report, plan: plan, in: try HistoryStore(path: plan.history))
             Output.print(report.render(output.format, color: Output.color))

@@ -8,8 +8,10 @@ extension ImmichDrill {
         static let configuration = CommandConfiguration(
             abstract: "Extract an archive safely into an empty folder (restore day), refusing entries that would leave it.",
             discussion: """
-                The same extraction `run` uses: absolute paths, '..' components, symlinks pointing outside, hard \
-                links to files outside and writing through symlinks are refused and listed; mtimes are kept. \
+                The same extraction `run` uses: every entry is reached from DIR one folder at a time without \
+                following any symlink, so nothing can be written outside DIR. Absolute paths, '..' components, \
+                writing through a symlink and hard links to anything this extraction did not write are refused and \
+                listed; symlinks are restored as links (those pointing outside are listed); mtimes are kept. \
                 --inside extracts only one folder of the archive (its contents land at the top of DIR). \
                 --sha1 hashes every file as it is written and prints `sha1  path` lines, as sha1sum does.
                 """
@@ -50,6 +52,14 @@ extension ImmichDrill {
             if !result.refused.isEmpty {
                 summary += "; REFUSED \(result.refused.count) unsafe entr\(result.refused.count == 1 ? "y" : "ies"):"
                 for entry in result.refused.prefix(20) { summary += "\n  \(entry.path): \(entry.reason)" }
+            }
+            if !result.linksOutside.isEmpty {
+                summary += "\n\(result.linksOutside.count) symlink(s) point outside the folder (restored as links, never followed):"
+                for link in result.linksOutside.prefix(20) { summary += "\n  \(link.path) -> \(link.target)" }
+            }
+            if !result.notUTF8.isEmpty {
+                summary += "\n\(result.notUTF8.count) name(s) are not UTF-8 (written as stored; shown with \\xNN):"
+                for name in result.notUTF8.prefix(20) { summary += "\n  \(name)" }
             }
             FileHandle.standardError.write(Data((summary + "\n").utf8))
             if !result.refused.isEmpty { throw ExitCode(ExitStatus.critical.rawValue) }

@@ -21,8 +21,12 @@ struct ImmichDrill: ParsableCommand {
     )
 
     static func main() {
+        // Before anything else (a signal in the first milliseconds still stops a drill cleanly and is recorded).
+        Cancellation.install()
         do {
             var command = try parseAsRoot()
+            // Only these commands check for a signal; the others end on one at once, as by default.
+            if !(command is Run || command is Demo || command is Extract) { Cancellation.notAware() }
             try command.run()
         } catch let error as DrillError {
             FileHandle.standardError.write(Data("immich-drill: error: \(error.description)\n".utf8))

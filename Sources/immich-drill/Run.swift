@@ -73,6 +73,13 @@ extension ImmichDrill {
             var record: RunRecord?
             var loaded: DrillPlan?
             do { loaded = try DrillPlan.load(plan) } catch let error as DrillError { failure = error }
+            // The history, the lock and the metrics file must not lie inside a source or a backup: refused before
+            // any of them is written (exit 3, nothing written, no ping).
+            var deployment: Result<Deployment, DrillError>?
+            if let drillPlan = loaded {
+                do { deployment = .success(try drillPlan.readDeployment()) } catch let error as DrillError { deployment = .failure(error) }
+                try drillPlan.checkOwnFiles(deployment: try? deployment?.get(), metricsFile: metricsFile)
+            }
             // A second run of the plan stops here (exit 3, naming the holder) and leaves metrics and pings to the
             // run that holds the lock.
             let lock = try loaded.map { try RunLock(path: RunLock.path(for: $0), what: "a drill of \(plan)") }
@@ -82,9 +89,13 @@ extension ImmichDrill {
                 if let pid = lock.tookOverFrom {
                     notices.append("took over the lock \(lock.path) left by pid \(pid), which is no longer running")
                 }
+                // Run folders of drills that were killed (SIGKILL, a power cut) and never cleaned up.
+                for folder in Scratch.removeStale(root: drillPlan.scratch) {
+                    notices.append("removed \(folder), left by a drill whose process is gone")
+                }
                 if let warning = pinger?.start() { notices.append(warning) }
                 do {
-                    let deployment = try drillPlan.readDeployment()
+                    guard let deployment = try deployment?.get() else { throw DrillError(.input, file: plan, "no deployment") }
                     var drilled = try Drill.run(plan: drillPlan, deployment: deployment, verify: verify.depth, seed: seed,
                                                 restorePoint: restorePoint, inPlace: inPlace, keepScratch: keepScratch,
                                                 progress: !quiet)

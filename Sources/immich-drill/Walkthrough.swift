@@ -55,6 +55,7 @@ extension ImmichDrill {
             let finished = Date()
             let completed = walked.steps.count == runbook.steps.count && walked.steps.allSatisfy { $0.outcome == .done }
             if !noHistory {
+                try drillPlan.checkOwnFiles(deployment: deployment)
                 let history = try store ?? HistoryStore(path: drillPlan.history)
                 let record = try history.record(WalkthroughRecord(
                     plan: drillPlan.name, planFile: drillPlan.file, startedAt: walked.started, finishedAt: finished,

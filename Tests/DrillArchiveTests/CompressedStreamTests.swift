@@ -129,15 +129,41 @@ func lines(of path: String) throws -> [String] {
         #expect(throws: ArchiveError.self) { _ = try lines(of: dir + "/bad") }
     }
 
-    @Test func lineSplitterAcrossBlocks() {
+    @Test func lineSplitterAcrossBlocks() throws {
         var splitter = LineSplitter()
         var out: [String] = []
         let collect: (UnsafeRawBufferPointer) -> Bool = { out.append(String(decoding: $0, as: UTF8.self)); return true }
         for chunk in ["ab", "c\nde", "f\n\ng", "h"] {
-            _ = Array(chunk.utf8).withUnsafeBytes { splitter.feed($0, collect) }
+            _ = try Array(chunk.utf8).withUnsafeBytes { try splitter.feed($0, collect) }
         }
         splitter.finish(collect)
         #expect(out == ["abc", "def", "", "gh"])
         #expect(splitter.lineCount == 4)
+    }
+
+    @Test func lineSplitterHoldsAtMostMaxLine() throws {
+        // A line that may not be dropped: an error naming it, never more than the limit held.
+        var strict = LineSplitter(maxLine: 8)
+        var seen: [String] = []
+        let collect: (UnsafeRawBufferPointer) -> Bool = { seen.append(String(decoding: $0, as: UTF8.self)); return true }
+        _ = try Array("ok\nabcdef".utf8).withUnsafeBytes { try strict.feed($0, collect) }
+        #expect(throws: LineSplitter.LineTooLong.self) {
+            _ = try Array("ghijkl".utf8).withUnsafeBytes { try strict.feed($0, collect) }
+        }
+        var small = LineSplitter(maxLine: 4)
+        do {
+            _ = try Array("abcdefghij".utf8).withUnsafeBytes { try small.feed($0, collect) }
+            Issue.record("no error")
+        } catch let error as LineSplitter.LineTooLong {
+            #expect(error.line == 1 && error.limit == 4)
+        }
+        // A line that may be dropped streams by: counted, `dropped` called, the next line delivered whole.
+        var lenient = LineSplitter(maxLine: 8)
+        var dropped = 0
+        seen = []
+        for chunk in ["a\n0123", "456789", "0123456789", "xyz\nb\n"] {
+            _ = try Array(chunk.utf8).withUnsafeBytes { try lenient.feed($0, mayDrop: { true }, dropped: { dropped += 1 }, collect) }
+        }
+        #expect(seen == ["a", "b"] && dropped == 1 && lenient.lineCount == 3)
     }
 }

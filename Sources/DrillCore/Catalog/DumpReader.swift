@@ -51,6 +51,9 @@ public struct DumpReader {
     /// The Immich database in a cluster dump (DB_DATABASE_NAME, default `immich`).
     public var databaseName: String
 
+    /// The longest line of SQL held in memory (COPY data of skipped tables is streamed, whatever its length).
+    public static let maxLine = 64 << 20
+
     public init(path: String, databaseName: String = "immich") {
         self.path = path
         self.databaseName = databaseName
@@ -71,7 +74,7 @@ public struct DumpReader {
         }
 
         var state = State(databaseName: databaseName)
-        var splitter = LineSplitter()
+        var splitter = LineSplitter(maxLine: DumpReader.maxLine)
         var truncation: String?
         var firstBlock = true
         do {
@@ -83,11 +86,16 @@ public struct DumpReader {
                                          "this is a pg_dump custom-format archive, not the plain SQL Immich writes; convert it with `pg_restore -f dump.sql \(path)`")
                     }
                 }
-                return try splitter.feed(block) { line in
+                // A row of a table the catalog skips may be any length: it streams by, never held.
+                return try splitter.feed(block, mayDrop: { state.inCopy && state.copySink == nil },
+                                         dropped: { state.lineNumber += 1 }) { line in
                     try state.consume(line, path: path, sink: sink)
                     return true
                 }
             }
+        } catch let error as LineSplitter.LineTooLong {
+            throw DrillError(.input, file: path, line: Int(error.line),
+                             "line \(error.line) is longer than \(ByteText.format(Int64(error.limit))) with no end of line; a dump line the catalog reads may be at most that long. This is not a PostgreSQL dump, or it is damaged")
         } catch let error as ArchiveError {
             if error.kind == .truncated {
                 truncation = "the \(stream.compression) stream ends early (\(error.message)) after \(error.offset ?? stream.bytesRead) bytes"
@@ -171,9 +179,11 @@ public struct DumpReader {
 
         var inTarget: Bool { format == .database || currentDatabase == databaseName }
 
-        mutating func consume(_ line: UnsafeRawBufferPointer, path: String,
+        mutating func consume(_ crlfLine: UnsafeRawBufferPointer, path: String,
                               sink: (String, [String], Int64) throws -> CopySink?) throws {
             lineNumber += 1
+            // A dump saved with Windows line ends: psql (and COPY) read `\r\n` as a line end, and so does this.
+            let line = crlfLine.last == 0x0D ? UnsafeRawBufferPointer(rebasing: crlfLine.dropLast()) : crlfLine
             if inCopy {
                 if line.count == 2, line[0] == 0x5C, line[1] == 0x2E { // `\.`
                     inCopy = false

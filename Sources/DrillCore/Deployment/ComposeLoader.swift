@@ -233,6 +233,7 @@ struct LoadState {
             throw DrillError(.input, file: path, line: parsed.mark?.line, column: parsed.mark?.column,
                              "expected a mapping at the top of the Compose file (services:, volumes:, …)")
         }
+        try YAMLValues.checkExpansion(parsed, file: path, what: "Compose file")
         let lookupVariables = variables
         let interpolator = Interpolator { lookupVariables[$0] }
         let node = try interpolate(YAMLValues.applyMergeKeys(parsed), interpolator, file: path)

@@ -87,6 +87,39 @@ public enum FileWalker {
         return summary
     }
 
+    /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names).
+    /// Folders a restore left without write permission are made writable first, so they can be emptied.
+    public static func removeTree(_ root: String) throws {
+        var st = stat()
+        guard lstat(root, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            unlink(root)
+            return
+        }
+        let argument = strdup(root)
+        defer { free(argument) }
+        var argv: [UnsafeMutablePointer<CChar>?] = [argument, nil]
+        guard let fts = fts_open(&argv, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, nil) else {
+            throw DrillError(.environment, file: root, "cannot remove this folder", cause: String(cString: strerror(errno)))
+        }
+        defer { fts_close(fts) }
+        while let entry = fts_read(fts) {
+            let path = entry.pointee.fts_path!
+            switch Int32(entry.pointee.fts_info) {
+            case FTS_D:
+                let mode = entry.pointee.fts_statp.pointee.st_mode
+                if mode & 0o700 != 0o700 { chmod(path, (mode & 0o7777) | 0o700) }
+            case FTS_DP:
+                rmdir(path)
+            case FTS_DNR:
+                chmod(path, 0o700)
+                rmdir(path)
+            default:
+                unlink(path)
+            }
+        }
+    }
+
     /// Immich's hidden-file rule for library scans (`includeHidden: false`): a name starting with `.` is hidden.
     public static func isHidden(_ path: String) -> Bool {
         guard let slash = path.lastIndex(of: "/") else { return path.hasPrefix(".") }

@@ -92,6 +92,7 @@ public struct DrillPlan: Sendable {
         guard let root else {
             throw DrillError(.input, file: file, "the plan is empty; expected at least a 'deployment' with 'compose'")
         }
+        try YAMLValues.checkExpansion(root, file: file, what: "plan")
         let top = try StrictMapping(root, file: file, path: "", allowed: topKeys)
         let base = Paths.directory(of: Paths.absolute(file))
         let home = environment["HOME"]

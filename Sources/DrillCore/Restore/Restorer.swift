@@ -72,6 +72,8 @@ public struct SourceRestore: Sendable, Codable, Equatable {
     public var refused: [String]
     /// The restore command's last output lines.
     public var output: String?
+    /// Names in the snapshot that are not UTF-8 (shown with `\xNN`): restored as stored, never a database path.
+    public var namesNotUTF8: [String]?
 }
 
 /// How one source is restored.
@@ -182,7 +184,10 @@ public struct Restorer: Sendable {
             source: job.source, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
             totalBytes: observer.totalBytes, restoredFiles: result.files, restoredBytes: result.bytes, seconds: seconds,
             projectedSeconds: nil, projection: nil, inPlace: false,
-            refused: result.refused.map { "\($0.path): \($0.reason)" }, output: nil)
+            refused: result.refused.map { "\($0.path): \($0.reason)" }
+                + result.linksOutside.map { "\($0.path): a symlink to \($0.target), outside the restore (restored as a link, never followed)" },
+            output: nil)
+        restore.namesNotUTF8 = result.notUTF8.isEmpty ? nil : result.notUTF8
         if sample != nil, result.bytes < observer.totalBytes, result.writeSeconds > 0, result.bytes > 0 {
             // The whole archive was read; the unsampled files would add their writing at the measured write rate.
             let rate = Double(result.bytes) / result.writeSeconds
@@ -324,10 +329,12 @@ public struct Restorer: Sendable {
         guard let template = job.restoreCommand else {
             throw DrillError(.input, "the source \(job.source) has no restore command")
         }
-        let command = template.replacingOccurrences(of: "{id}", with: Subprocess.shellQuote(job.snapshot.location))
-            .replacingOccurrences(of: "{target}", with: Subprocess.shellQuote(target))
+        // {id} and {target} reach the shell as its arguments $1 and $2, never as text it parses.
+        let command = ShellTemplate.render(template, values: [("id", job.snapshot.location), ("target", target)],
+                                           mode: .positional)
         let started = Date()
-        let result = try Subprocess.run(shell: command, timeout: commandTimeout, directory: planDirectory,
+        let result = try Subprocess.run(shell: command, arguments: [job.snapshot.location, target],
+                                        timeout: commandTimeout, directory: planDirectory,
                                         isCancelled: { Cancellation.isCancelled })
         if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
         guard result.status == 0, !result.timedOut else {

@@ -5,25 +5,49 @@
 import Foundation
 import Synchronization
 
-/// Set by SIGINT and SIGTERM; long loops check it and stop.
+/// Set by SIGINT, SIGTERM and SIGHUP (a closed ssh session); long loops check it and stop.
 public enum Cancellation {
     static let flag = Atomic<Int32>(0)
+    /// 1 while the running command checks the flag; 0 makes a signal end the process at once, as by default.
+    static let aware = Atomic<Int32>(1)
 
     public static var isCancelled: Bool { flag.load(ordering: .relaxed) != 0 }
 
     /// The signal that asked to stop (0 when none).
     public static var signal: Int32 { flag.load(ordering: .relaxed) }
 
-    /// Installs the handlers: the first signal sets the flag, the work then stops at its next check.
+    /// The signals a drill stops on.
+    public static let signals = [SIGINT, SIGTERM, SIGHUP]
+
+    /// Installs the handlers, first thing in the process: the first signal sets the flag and the work stops at its
+    /// next check (so the run folder is removed and the run recorded). A command that does not check the flag calls
+    /// `notAware()`, after which a signal ends the process as it would by default.
     public static func install() {
         // A parent may have started us with the signals blocked or ignored (both are inherited); a drill must stop.
         var set = sigset_t()
         sigemptyset(&set)
-        for sig in [SIGINT, SIGTERM] {
+        for sig in signals {
             sigaddset(&set, sig)
-            _ = Glibc.signal(sig) { received in Cancellation.flag.store(received, ordering: .relaxed) }
+            _ = Glibc.signal(sig) { received in
+                if Cancellation.aware.load(ordering: .relaxed) == 0 {
+                    _ = Glibc.signal(received, SIG_DFL)
+                    _ = raise(received)
+                    return
+                }
+                Cancellation.flag.store(received, ordering: .relaxed)
+            }
         }
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
+    /// The running command does not check the flag: a signal (or one that already came) ends the process.
+    public static func notAware() {
+        aware.store(0, ordering: .relaxed)
+        let pending = flag.load(ordering: .relaxed)
+        if pending != 0 {
+            _ = Glibc.signal(pending, SIG_DFL)
+            _ = raise(pending)
+        }
     }
 
     /// For tests.
@@ -37,16 +61,16 @@ public struct Scratch: Sendable {
     /// Creates `<root>/run-<stamp>-<pid>`. `protected` are the sources' and backups' paths; `bytesNeeded` what the
     /// restore will write.
     public static func prepare(root: String, protected: [String], bytesNeeded: Int64) throws -> Scratch {
-        let rootPath = Paths.normalize(root)
-        for path in protected.map(Paths.normalize) where Paths.isWithin(rootPath, path) || Paths.isWithin(path, rootPath) {
-            throw DrillError(.usage, file: root,
-                             "the scratch folder overlaps \(path), a source or backup; choose a 'scratch' folder outside every source and backup")
-        }
+        // Judged by real paths and device/inode (WriteGuard), before the folder is made and again on the made folder.
+        let guarded = WriteGuard.protect(protected)
+        try WriteGuard.refuse(root, what: "scratch folder", key: "scratch", protected: guarded)
         do {
-            try FileManager.default.createDirectory(atPath: rootPath, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: Paths.normalize(root), withIntermediateDirectories: true)
         } catch {
             throw DrillError(.environment, file: root, "cannot create the scratch folder", cause: error.localizedDescription)
         }
+        let rootPath = WriteGuard.realPath(root)
+        try WriteGuard.refuse(rootPath, what: "scratch folder", key: "scratch", protected: guarded)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -57,6 +81,12 @@ public struct Scratch: Sendable {
         }
         let scratch = Scratch(path: path)
         do {
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else {
+                throw DrillError(.environment, file: path, "cannot open the run's scratch folder", cause: DrillError.errnoText(errno))
+            }
+            defer { close(fd) }
+            try WriteGuard.refuse(openedFolder: fd, path: path, key: "scratch", protected: guarded)
             try scratch.ensureSpace(bytesNeeded)
         } catch {
             scratch.remove()
@@ -87,6 +117,29 @@ public struct Scratch: Sendable {
 
     /// Removes the run's folder and everything in it (never following symlinks out of it).
     public func remove() {
-        _ = try? FileManager.default.removeItem(atPath: path)
+        Scratch.removeTree(path)
+    }
+
+    /// Removes a folder and everything below it without following any symlink (fts, physical walk, no chdir).
+    static func removeTree(_ path: String) {
+        _ = try? FileWalker.removeTree(path)
+    }
+
+    /// Removes the run folders under `root` left by drills whose process is gone (killed with SIGKILL, a power cut):
+    /// `run-<time>-<pid>` with a pid that no longer runs. Returns what it removed.
+    public static func removeStale(root: String) -> [String] {
+        let rootPath = WriteGuard.realPath(root)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: rootPath) else { return [] }
+        var removed: [String] = []
+        for name in names where name.hasPrefix("run-") {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, parts[1].count == 16, let pid = Int32(parts[2]), pid > 0, pid != getpid() else { continue }
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            var st = stat()
+            guard lstat(rootPath + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else { continue }
+            removeTree(rootPath + "/" + name)
+            removed.append(rootPath + "/" + name)
+        }
+        return removed
     }
 }

@@ -176,6 +176,16 @@ public struct DrillRunner {
                 remedy: "Find out what wrote these entries into the backup; restore with a tool that refuses them (bsdtar without -P, GNU tar's defaults)."))
         }
 
+        let notUTF8 = report.restores.flatMap { r in (r.namesNotUTF8 ?? []).map { "\(r.source): \($0)" } }
+        if !notUTF8.isEmpty {
+            findings.append(Finding(
+                code: "name-not-utf8", severity: .info, count: notUTF8.count,
+                message: "File names in the snapshot that are not UTF-8 (the bytes that are not are shown as \\xNN); they were restored as stored.",
+                examples: Array(notUTF8.prefix(5)),
+                immichWill: "Never refer to them: Immich's paths are UTF-8 text, so such a file is at most an untracked file after a scan.",
+                remedy: "Rename them to UTF-8 (convmv -f latin1 -t utf8) in the live library if Immich should import them."))
+        }
+
         // What Immich still has to do, at stated rates.
         estimate(into: &report, catalog: catalog, stats: stats)
         findings += targets(&report, point: point)
@@ -236,20 +246,8 @@ public struct DrillRunner {
 
     /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.
     func protectedPaths(_ analysis: BackupPlan) -> [String] {
-        var paths = analysis.sources.compactMap(\.drillPath)
-        if let media = deployment.mediaLocation.drillPath { paths.append(media) }
-        paths += deployment.composeFiles.map { Paths.directory(of: $0) }
-        for source in analysis.discovered {
-            switch source.planned.location {
-            case .dumps(let folders): paths += folders
-            case .archive(let pattern, _), .directory(let pattern, _):
-                // The fixed part of the pattern, and every snapshot found.
-                let fixed = pattern.split(separator: "/").prefix { !$0.contains("{") && !$0.contains("*") && !$0.contains("?") }
-                paths.append("/" + fixed.joined(separator: "/"))
-                paths += source.snapshots.map(\.location)
-            case .command: break
-            }
-        }
+        var paths = plan.protectedPaths(deployment) + analysis.sources.compactMap(\.drillPath)
+        for source in analysis.discovered { paths += source.snapshots.filter { $0.kind != .command }.map(\.location) }
         return paths.filter { $0 != "/" }
     }
 

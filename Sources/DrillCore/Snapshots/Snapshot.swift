@@ -146,7 +146,11 @@ public struct SnapshotDiscovery: Sendable {
     func listCommand(_ command: String, source: String) throws -> [Snapshot] {
         let what = "sources.\(source).command.list"
         let result = try Subprocess.run(shell: command, timeout: commandTimeout,
-                                        directory: Paths.directory(of: planFile))
+                                        directory: Paths.directory(of: planFile),
+                                        isCancelled: { Cancellation.isCancelled })
+        if Cancellation.isCancelled {
+            throw DrillError(.environment, file: planFile, "stopped by signal \(Cancellation.signal) while '\(what)' ran")
+        }
         if result.timedOut {
             throw DrillError(.environment, file: planFile,
                              "'\(what)' did not finish within \(Int(commandTimeout)) s and was stopped: \(command)")
@@ -164,6 +168,10 @@ public struct SnapshotDiscovery: Sendable {
             let expected = "expected `<snapshot id> <ISO-8601 time>`, got '\(line.prefix(120))'"
             guard parts.count == 2 else {
                 throw DrillError(.input, file: "\(what) output", line: index + 1, expected)
+            }
+            guard !ShellTemplate.hasControlCharacters(String(parts[0])) else {
+                throw DrillError(.input, file: "\(what) output", line: index + 1,
+                                 "a snapshot id must not hold control characters, got '\(parts[0].unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined().prefix(120))'")
             }
             let timeText = parts[1].trimmingCharacters(in: .whitespaces)
             guard let named = SnapshotTime.parse(timeText, zone: fileZone) else {

@@ -15,12 +15,14 @@ public final class RunLock: @unchecked Sendable {
     /// The lock file for a plan: beside the history, named after the plan file's absolute path.
     public static func path(for plan: DrillPlan) -> String {
         let folder = (plan.history as NSString).deletingLastPathComponent
-        let name = (plan.file as NSString).lastPathComponent
+        let name = (WriteGuard.realPath(plan.file) as NSString).lastPathComponent
             .replacingOccurrences(of: ".yml", with: "").replacingOccurrences(of: ".yaml", with: "")
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
-        // The file's full path decides identity; two plans named alike in different folders get different locks.
+        // The plan file itself decides identity (its device and inode, else its real path): two plans named alike in
+        // different folders get different locks, and `alias.yml -> drill.yml` gets the lock of drill.yml.
+        let key = FileIdentity.of(plan.file).map { "\($0.device):\($0.inode)" } ?? WriteGuard.realPath(plan.file)
         var hash: UInt32 = 2166136261
-        for byte in plan.file.utf8 { hash = (hash ^ UInt32(byte)) &* 16777619 }
+        for byte in key.utf8 { hash = (hash ^ UInt32(byte)) &* 16777619 }
         return folder + "/" + safe + "-" + String(hash, radix: 16) + ".lock"
     }
 

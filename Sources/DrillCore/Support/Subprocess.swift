@@ -22,9 +22,17 @@ public struct SubprocessResult: Sendable {
 }
 
 public enum Subprocess {
-    /// Runs `command` with `/bin/sh -c`. Output beyond `limit` bytes per stream is dropped (and the command still
-    /// runs to its end). Throws only when the command cannot be started.
-    public static func run(shell command: String, timeout: Double, limit: Int = 256 << 20,
+    /// The shell commands run under: bash with `-o pipefail` when it exists (so `restic … | jq …` fails when restic
+    /// does), else /bin/sh.
+    static let shell: [String] = FileManager.default.isExecutableFile(atPath: "/bin/bash")
+        ? ["/bin/bash", "-o", "pipefail", "-c"] : ["/bin/sh", "-c"]
+
+    /// Runs `command` with the shell (`-c`), `arguments` as its positional parameters `$1`, `$2`… (never spliced into
+    /// the text), in `directory` (passed by the environment, never spliced either). Output beyond `limit` bytes per
+    /// stream is dropped (and the command still runs to its end). The whole process group is stopped at the deadline
+    /// and as soon as `isCancelled` says so, whatever the command does with its pipes. Throws only when the command
+    /// cannot be started.
+    public static func run(shell command: String, arguments: [String] = [], timeout: Double, limit: Int = 256 << 20,
                            directory: String? = nil, isCancelled: () -> Bool = { false }) throws -> SubprocessResult {
         let start = Date()
         var outPipe: [Int32] = [0, 0]
@@ -45,18 +53,25 @@ public enum Subprocess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         posix_spawnattr_setpgroup(&attributes, 0)
 
-        let script = directory.map { "cd \(shellQuote($0)) && \(command)" } ?? command
-        let words: [String] = ["/bin/sh", "-c", script]
+        var environment = ProcessInfo.processInfo.environment
+        var script = command
+        if let directory {
+            environment["IMMICH_DRILL_DIR"] = directory
+            script = "cd -- \"$IMMICH_DRILL_DIR\" || exit 125\n" + command
+        }
+        let words: [String] = shell + [script, "immich-drill"] + arguments
         let argv: [UnsafeMutablePointer<CChar>?] = words.map { (word: String) in strdup(word) } + [nil]
         defer { argv.forEach { free($0) } }
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0.key + "=" + $0.value) } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ)
+        let spawned = posix_spawn(&pid, shell[0], &actions, &attributes, argv, envp)
         close(outPipe[1])
         close(errPipe[1])
         guard spawned == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw DrillError(.environment, "cannot start /bin/sh for: \(command)", cause: DrillError.errnoText(spawned))
+            throw DrillError(.environment, "cannot start \(shell[0]) for: \(command)", cause: DrillError.errnoText(spawned))
         }
 
         var out = Data()
@@ -98,8 +113,20 @@ public enum Subprocess {
             }
         }
         for fd in open { close(fd) }
+        // The command may have closed its pipes and still run: wait for it with the same deadline and signals.
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        while true {
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid || (r < 0 && errno != EINTR) { break }
+            if killedAt == nil, isCancelled() || Date().timeIntervalSince(start) > timeout {
+                if !isCancelled() { timedOut = true }
+                killedAt = Date()
+                kill(-pid, SIGTERM)
+            }
+            if let killedAt, Date().timeIntervalSince(killedAt) > 3 { kill(-pid, SIGKILL) }
+            usleep(20_000)
+        }
+        if killedAt != nil { kill(-pid, SIGKILL) }
         let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return SubprocessResult(status: code, stdout: out, stderr: err, timedOut: timedOut,
                                 seconds: Date().timeIntervalSince(start))

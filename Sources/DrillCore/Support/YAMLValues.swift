@@ -25,11 +25,41 @@ enum YAMLValues {
 
     /// Applies `<<` merge keys everywhere in the tree: explicit keys win over merged ones, and earlier merged
     /// mappings win over later ones, as the YAML merge-key spec says.
+    /// The most values a plan or Compose file may expand to through its aliases. Compose files of real
+    /// deployments hold a few hundred; the limit only stops alias bombs (`&a [*b, *b, …]` nested: 9^10 values).
+    static let maxExpandedNodes = 1_000_000
+
+    /// Throws when `node`, with every alias expanded, holds more than `maxExpandedNodes` values. Counting stops at
+    /// the limit, so the check costs at most that many steps whatever the document does.
+    static func checkExpansion(_ node: Node, file: String, what: String) throws {
+        var budget = maxExpandedNodes
+        func visit(_ node: Node) throws {
+            budget -= 1
+            if budget < 0 {
+                throw DrillError(.input, file: file, line: node.mark?.line, column: node.mark?.column,
+                                 "the \(what) expands to more than \(maxExpandedNodes) values through its YAML aliases (*name); refused as an alias bomb")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    try visit(key)
+                    try visit(value)
+                }
+            case .sequence(let sequence):
+                for item in sequence { try visit(item) }
+            default:
+                break
+            }
+        }
+        try visit(node)
+    }
+
     static func applyMergeKeys(_ node: Node) -> Node {
         switch node {
         case .mapping(let mapping):
             var explicit: [(Node, Node)] = []
             var merged: [(Node, Node)] = []
+            var mergedKeys = Set<String>()
             for (key, value) in mapping {
                 if key.tag.rawValue == "tag:yaml.org,2002:merge" || (key.string == "<<" && key.scalar?.style == .plain) {
                     let sources: [Node]
@@ -39,7 +69,8 @@ enum YAMLValues {
                     }
                     for source in sources {
                         if case .mapping(let m) = applyMergeKeys(source) {
-                            for (k, v) in m where !merged.contains(where: { $0.0.string == k.string }) {
+                            // Earlier sources win (YAML's merge rule); a set keeps this linear in the keys.
+                            for (k, v) in m where mergedKeys.insert(k.string ?? "").inserted {
                                 merged.append((k, v))
                             }
                         }
@@ -71,8 +102,8 @@ enum YAMLValues {
             return DrillError(.input, file: file, "malformed YAML: \(problem)",
                               cause: offset.map { "at byte \($0)" })
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return DrillError(.input, file: file,
-                              "malformed YAML: duplicate keys \(duplicates.joined(separator: ", ")) \(context.text)")
+            return DrillError(.input, file: file, line: context.mark.line, column: context.mark.column,
+                              "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here (\(context.text)); each key may appear once")
         default:
             return DrillError(.input, file: file, "malformed YAML: \(error)")
         }

@@ -391,8 +391,9 @@ public struct RunbookBuilder {
         case .command:
             let slug = String(target.map { $0.isLetter || $0.isNumber ? $0 : "-" })
             let staging = inside.isEmpty ? target : "/var/tmp/immich-restore/" + slug
-            let command = (restore ?? "# the plan has no restore command")
-                .replacingOccurrences(of: "{id}", with: q(location)).replacingOccurrences(of: "{target}", with: q(staging))
+            let command = restore.map {
+                ShellTemplate.render($0, values: [("id", location), ("target", staging)], mode: .literal)
+            } ?? "# the plan has no restore command"
             return inside.isEmpty ? command : command + " && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/"))"
         case .dump:
             return "cp \(q(location)) \(q(target))"
