@@ -109,7 +109,11 @@ public final class HistoryStore: Sendable {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
             queue = try HistoryStore.retrying { try DatabaseQueue(path: path, configuration: config) }
-            try HistoryStore.retrying { try HistoryStore.migrator.migrate(queue) }
+            // Two drills opening a new history at once both start its migrations; the one that loses finds the
+            // table made (and the migration recorded) by the other, and sees it applied when it tries again.
+            try HistoryStore.retrying(alsoWhen: { $0.message?.contains("already exists") == true }) {
+                try HistoryStore.migrator.migrate(queue)
+            }
         } catch let error as DatabaseError {
             throw DrillError(.environment, file: path, "cannot open the drill history", cause: error.message)
         } catch {
@@ -119,12 +123,12 @@ public final class HistoryStore: Sendable {
     }
 
     /// Runs `body` again (a few times, with a growing pause) while SQLite says another connection holds the lock.
-    static func retrying<T>(_ body: () throws -> T) throws -> T {
+    static func retrying<T>(alsoWhen retryable: (DatabaseError) -> Bool = { _ in false }, _ body: () throws -> T) throws -> T {
         var attempt = 0
         while true {
             do {
                 return try body()
-            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 8 {
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED || retryable(error)) && attempt < 8 {
                 attempt += 1
                 usleep(useconds_t(50_000 * attempt))
             }

@@ -1,6 +1,7 @@
 import DrillCore
 @testable import DrillHistory
 import Foundation
+import Synchronization
 import Testing
 
 @Suite struct HistoryStoreTests {
@@ -52,5 +53,30 @@ import Testing
         // A regular file where the folder should be.
         FileManager.default.createFile(atPath: dir + "/state", contents: Data("x".utf8))
         #expect(throws: DrillError.self) { try HistoryStore(path: dir + "/state/history.sqlite") }
+    }
+
+    /// Two plans' drills share the default history: 20 runs recorded at once, each through its own connection (as
+    /// separate processes do), then each updated with its report, as `run` does. None may be lost.
+    @Test func parallelDrillsLoseNoRun() throws {
+        let path = NSTemporaryDirectory() + "history-parallel-\(UUID().uuidString)/history.sqlite"
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 20) { i in
+            do {
+                let store = try HistoryStore(path: path)
+                var record = try store.record(RunRecord(plan: i % 2 == 0 ? "home" : "nas", planFile: "/d/\(i % 2).yml",
+                                                        startedAt: Date(), finishedAt: Date(), verdict: "ok",
+                                                        exitCode: 0, reportJSON: "{}"))
+                record.reportJSON = "{\"run\": \(i)}"
+                try store.update(record)
+            } catch {
+                failures.withLock { $0.append("\(i): \(error)") }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        let store = try HistoryStore(path: path)
+        let runs = try store.runs(limit: 100)
+        #expect(runs.count == 20)
+        #expect(Set(runs.map(\.reportJSON)) == Set((0..<20).map { "{\"run\": \($0)}" }))
+        #expect(try store.runs(plan: "home", limit: 100).count == 10)
     }
 }

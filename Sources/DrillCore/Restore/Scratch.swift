@@ -133,7 +133,7 @@ public struct Scratch: Sendable {
         var removed: [String] = []
         for name in names where name.hasPrefix("run-") {
             let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[1].count == 16, let pid = Int32(parts[2]), pid > 0, pid != getpid() else { continue }
+            guard parts.count == 3, parts[1].count == 15, let pid = Int32(parts[2]), pid > 0, pid != getpid() else { continue }
             guard kill(pid, 0) != 0, errno == ESRCH else { continue }
             var st = stat()
             guard lstat(rootPath + "/" + name, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_uid == geteuid() else { continue }

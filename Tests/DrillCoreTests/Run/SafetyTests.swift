@@ -1,0 +1,219 @@
+@testable import DrillCore
+import Crypto
+import DrillArchive
+import Foundation
+import Testing
+
+/// The drill tried as an attacker would: hostile archives planned as snapshots, scratch and history through
+/// symlinks into a source, command ids that try to run shell code, hung and pipe-closing tools.
+extension DrillRunnerTests {
+    /// Every path below `root` (except `skip`) with its type, and for files their content hash: files, folders and
+    /// links that appear, vanish or change all show.
+    func tree(_ root: String, skip: [String]) -> [String: String] {
+        var out: [String: String] = [:]
+        let walker = FileManager.default.enumerator(atPath: root)
+        while let rel = walker?.nextObject() as? String {
+            let path = root + "/" + rel
+            if skip.contains(where: { path.hasPrefix($0) }) { continue }
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFREG:
+                let data = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
+                out[rel] = "file \(st.st_nlink) " + Digest20(Array(Insecure.SHA1.hash(data: data)))!.hex
+            case S_IFLNK: out[rel] = "link " + ((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?")
+            case S_IFDIR: out[rel] = "dir"
+            default: out[rel] = "other"
+            }
+        }
+        return out
+    }
+
+    /// Replaces the newest photos archive with its own entries plus `extra`.
+    func poisonPhotos(_ m: DemoManifest, extra: (ArchiveWriter) throws -> Void) throws {
+        let newest = m.snapshots.last { $0.source == "external:/mnt/media/photos" }!.path
+        var entries: [ArchiveEntry] = []
+        try ArchiveLister(path: newest).forEachEntry { entries.append($0); return true }
+        let unpacked = Fixtures.tempDir("orig")
+        _ = try Shell.run("/usr/bin/bsdtar", ["-xf", newest, "-C", unpacked])
+        let rebuilt = newest + ".new"
+        let w = try ArchiveWriter(path: rebuilt, format: .tarZstd)
+        for e in entries where e.type == .file { try w.addFile(e.path, from: unpacked + "/" + e.path, mtime: e.mtime) }
+        try extra(w)
+        try w.close()
+        try FileManager.default.removeItem(atPath: newest)
+        try FileManager.default.moveItem(atPath: rebuilt, toPath: newest)
+    }
+
+    /// A chain of symlinks inside the archive, each harmless by its text, leading from the restore folder up to the
+    /// demo folder (4 levels: the source's restore folder, the run folder, scratch, the demo): then a live photo
+    /// overwritten, a folder made, a live file hard-linked into scratch, all through the chain.
+    @Test(arguments: [false, true])
+    func aSymlinkChainInAPlannedArchiveTouchesNothingLive(sampled: Bool) throws {
+        let m = try demo()
+        let live = try #require(FileManager.default.subpaths(atPath: m.directory + "/nas/photos")?
+            .first { $0.hasSuffix(".jpg") })
+        var links = [("photos/zz/b/s", "../..")]
+        for k in 2...4 { links.append(("photos/y\(k)/c/t", "../../" + links.last!.0.dropFirst("photos/".count) + "/..")) }
+        let up = String(links.last!.0.dropFirst("photos/".count))
+        try poisonPhotos(m) { w in
+            for (name, target) in links { try w.addSymlink(name, target: target, mtime: 1) }
+            try w.addFile("photos/\(up)/nas/photos/\(live)", data: Data("EVIL".utf8), mtime: 1)
+            try w.addDirectory("photos/\(up)/nas/photos/planted", mtime: 1)
+            try w.addSymlink("photos/\(up)/nas/photos/etc", target: "/etc", mtime: 1)
+            try w.addHardlink("photos/stolen.jpg", target: "photos/\(up)/nas/photos/\(live)", mtime: 1)
+            try w.addFile("photos/\(up)/nas/photos/\(live)", data: Data("EVIL AGAIN".utf8), mtime: 1)
+        }
+        let skip = [m.directory + "/scratch", m.directory + "/history.sqlite"]
+        let before = tree(m.directory, skip: skip)
+        let report = try drill(m, verify: sampled ? .count(5) : .full)
+        #expect(tree(m.directory, skip: skip) == before, "nothing outside scratch changed, the live share included")
+        // A sample writes neither links nor unsampled files, so there is nothing to refuse; a full restore refuses
+        // every entry through the chain and the hard link to the live file.
+        guard !sampled else { return }
+        let unsafe = try #require(report.findings.first { $0.code == "unsafe-archive-entry" })
+        #expect(unsafe.severity == .critical)
+        let restore = try #require(report.restores.first { $0.source == "external:/mnt/media/photos" })
+        #expect(restore.refused.filter { $0.hasPrefix("photos/\(up)/") }.count == 4, "\(restore.refused)")
+        #expect(restore.refused.contains { $0.hasPrefix("photos/stolen.jpg") })
+    }
+
+    @Test func scratchThroughASymlinkIntoASourceIsRefused() throws {
+        let m = try demo()
+        // scratch is a symlink into the share; and, separately, a path below a symlinked parent.
+        try FileManager.default.createSymbolicLink(atPath: m.directory + "/innocent", withDestinationPath: m.directory + "/nas/photos")
+        for scratch in ["innocent", "innocent/sub/tmp"] {
+            var text = try String(contentsOfFile: m.plan, encoding: .utf8)
+            text = text.replacingOccurrences(of: "scratch: scratch", with: "scratch: \(scratch)")
+            let plan = m.directory + "/plan-\(scratch.count).yml"
+            try text.write(toFile: plan, atomically: true, encoding: .utf8)
+            let loaded = try DrillPlan.load(plan)
+            #expect { try DrillRunner(plan: loaded, deployment: try loaded.readDeployment(), options: RunOptions()).run() } throws: {
+                let message = ($0 as? DrillError)?.message ?? ""
+                return message.contains("overlaps") && message.contains("really")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: m.directory + "/nas/photos/sub"))
+        #expect((try FileManager.default.contentsOfDirectory(atPath: m.directory + "/nas/photos")).allSatisfy { !$0.hasPrefix("run-") })
+    }
+
+    @Test func historyLockAndMetricsInsideASourceAreRefused() throws {
+        let m = try demo()
+        try FileManager.default.createSymbolicLink(atPath: m.directory + "/state", withDestinationPath: m.directory + "/nas/photos")
+        for history in ["nas/photos/history.sqlite", "state/history.sqlite", "backups/upload/h.sqlite", "immich/history.sqlite"] {
+            var text = try String(contentsOfFile: m.plan, encoding: .utf8)
+            text = text.replacingOccurrences(of: "history: history.sqlite", with: "history: \(history)")
+            try text.write(toFile: m.directory + "/h.yml", atomically: true, encoding: .utf8)
+            let plan = try DrillPlan.load(m.directory + "/h.yml")
+            #expect(throws: DrillError.self, "\(history)") { try plan.checkOwnFiles(deployment: try plan.readDeployment()) }
+        }
+        let plan = try DrillPlan.load(m.plan)
+        try plan.checkOwnFiles(deployment: try plan.readDeployment(), metricsFile: m.directory + "/metrics.prom")
+        #expect(throws: DrillError.self) {
+            try plan.checkOwnFiles(deployment: try plan.readDeployment(), metricsFile: m.directory + "/state/metrics.prom")
+        }
+        #expect(!FileManager.default.fileExists(atPath: m.directory + "/nas/photos/history.sqlite"))
+    }
+
+    @Test func theLockIsKeyedByThePlanFileNotItsSpelling() throws {
+        let m = try demo()
+        try FileManager.default.createSymbolicLink(atPath: m.directory + "/alias.yml", withDestinationPath: m.plan)
+        let plan = try DrillPlan.load(m.plan)
+        let alias = try DrillPlan.load(m.directory + "/alias.yml")
+        #expect(RunLock.path(for: plan) == RunLock.path(for: alias))
+        let held = try RunLock(path: RunLock.path(for: plan), what: "a drill")
+        defer { held.release() }
+        #expect(throws: DrillError.self) { try RunLock(path: RunLock.path(for: alias), what: "a drill") }
+    }
+
+    @Test func runFoldersOfDeadDrillsAreRemovedWithoutFollowingLinks() throws {
+        let root = Fixtures.tempDir("stale")
+        let canary = Fixtures.tempDir("canary")
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: canary + "/keep.jpg"))
+        // A pid that is not running: a child that has exited.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        let dead = child.processIdentifier
+        let stale = root + "/run-20260101T000000-\(dead)"
+        let alive = root + "/run-20260101T000000-\(getppid())"
+        for folder in [stale, alive] {
+            Fixtures.mkdir(folder + "/1-upload")
+            try FileManager.default.createSymbolicLink(atPath: folder + "/1-upload/link", withDestinationPath: canary)
+        }
+        Fixtures.mkdir(root + "/not-a-run")
+        let removed = Scratch.removeStale(root: root)
+        #expect(removed == [WriteGuard.realPath(stale)])
+        #expect(!FileManager.default.fileExists(atPath: stale))
+        #expect(FileManager.default.fileExists(atPath: alive) && FileManager.default.fileExists(atPath: root + "/not-a-run"))
+        #expect(try String(contentsOfFile: canary + "/keep.jpg", encoding: .utf8) == "keep")
+    }
+}
+
+/// Command templates and the commands they run.
+@Suite struct CommandSafetyTests {
+    static let hostile = [
+        "snap{target}",
+        "it's",
+        "a\"b",
+        "$(touch PWNED-subshell)",
+        "`touch PWNED-backtick`",
+        "x'; touch PWNED-quote; echo '",
+        "{id}{target}$HOME",
+        "-rf",
+    ]
+
+    @Test(arguments: hostile)
+    func placeholdersNeverBecomeShellText(id: String) throws {
+        let dir = Fixtures.tempDir("plan folder with it's apostrophe")
+        let target = dir + "/target {id} 'q' $(x)"
+        Fixtures.mkdir(target)
+        for template in ["printf '%s' {id} > {target}/id.txt",
+                         "printf '%s' \"{id}\" > \"{target}/id.txt\"",
+                         "printf '%s' '{id}' > '{target}'/id.txt"] {
+            try? FileManager.default.removeItem(atPath: target + "/id.txt")
+            let command = ShellTemplate.render(template, values: [("id", id), ("target", target)], mode: .positional)
+            let result = try Subprocess.run(shell: command, arguments: [id, target], timeout: 20, directory: dir)
+            #expect(result.status == 0, "\(template): \(result.tail)")
+            #expect(try String(contentsOfFile: target + "/id.txt", encoding: .utf8) == id, "\(template)")
+            // The printed form runs the same way.
+            try? FileManager.default.removeItem(atPath: target + "/id.txt")
+            let printed = ShellTemplate.render(template, values: [("id", id), ("target", target)], mode: .literal)
+            let shown = try Subprocess.run(shell: printed, timeout: 20, directory: dir)
+            #expect(shown.status == 0 && (try? String(contentsOfFile: target + "/id.txt", encoding: .utf8)) == id, "\(printed)")
+        }
+        let everything = FileManager.default.subpaths(atPath: dir) ?? []
+        #expect(everything.filter { $0.contains("PWNED") } == [])
+    }
+
+    @Test func aPipelineFailsWhenItsFirstCommandDoes() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/bash") else { return }
+        let result = try Subprocess.run(shell: "false | cat", timeout: 10)
+        #expect(result.status != 0)
+    }
+
+    @Test func aToolThatClosesItsPipesIsStillStoppedOnCancel() throws {
+        let started = Date()
+        let flag = Atomic<Bool>(false)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { flag.store(true, ordering: .relaxed) }
+        let result = try Subprocess.run(shell: "exec >&- 2>&-; sleep 60", timeout: 600,
+                                        isCancelled: { flag.load(ordering: .relaxed) })
+        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(result.status != 0)
+        // And at the deadline.
+        let timed = try Subprocess.run(shell: "exec >&- 2>&-; sleep 60", timeout: 0.5)
+        #expect(timed.timedOut && Date().timeIntervalSince(started) < 40)
+    }
+
+    @Test func snapshotIdsWithControlCharactersAreRefused() throws {
+        let dir = Fixtures.tempDir("ids")
+        Fixtures.write(["list.sh": "printf 'abc\\tdef 2026-11-30T02:00:00Z\\n'\n"], in: dir)
+        let discovery = SnapshotDiscovery(planFile: dir + "/drill.yml", fileZone: TimeZone(identifier: "UTC"), dumpZone: nil)
+        #expect { _ = try discovery.listCommand("sh list.sh", source: "upload") } throws: {
+            ($0 as? DrillError)?.message.contains("control characters") == true
+        }
+    }
+}
+
+import Synchronization
