@@ -60,7 +60,7 @@ let package = Package(
         // Helpers the test targets share (a loopback HTTP server for the monitoring pings).
         .target(name: "DrillTestSupport", path: "Tests/DrillTestSupport"),
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
-        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
         .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillCore", "DrillHistory", "DrillTestSupport"]),
     ],

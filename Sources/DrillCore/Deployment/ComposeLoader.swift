@@ -56,11 +56,16 @@ public struct ComposeLoader: Sendable {
         var variables: [String: String] = [:]
         if let envFile {
             envPath = Paths.absolute(envFile)
-            guard FileProbe.kind(envPath!) == .file else {
-                throw DrillError(.input, file: envFile, "env file not found")
+            if let reason = FileProbe.problem(readingFile: envPath!) {
+                throw DrillError(.input, file: envFile, "cannot read the env file", cause: reason)
             }
-        } else if FileProbe.kind(directory + "/.env") == .file {
+        } else if FileProbe.exists(directory + "/.env") || (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/.env")) != nil {
+            // Compose reads .env beside the Compose file; one that is there but not a readable file is an error
+            // here, not silently skipped (UPLOAD_LOCATION would then be empty and the volumes wrong).
             envPath = directory + "/.env"
+            if let reason = FileProbe.problem(readingFile: envPath!) {
+                throw DrillError(.input, file: envPath!, "cannot read the env file beside the Compose file (Compose reads UPLOAD_LOCATION and the DB_* variables from it)", cause: reason)
+            }
         }
         if let envPath {
             variables = try DotEnv.load(path: envPath, environment: environment).values
@@ -224,7 +229,7 @@ struct LoadState {
         do {
             parsed = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw YAMLValues.drillError(error, file: path)
+            throw YAMLValues.drillError(error, file: path, text: text)
         }
         guard let parsed else {
             throw DrillError(.input, file: path, "the Compose file is empty; expected a mapping with a 'services' key")

@@ -87,7 +87,7 @@ public struct DrillPlan: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw YAMLValues.drillError(error, file: file)
+            throw YAMLValues.drillError(error, file: file, text: text)
         }
         guard let root else {
             throw DrillError(.input, file: file, "the plan is empty; expected at least a 'deployment' with 'compose'")

@@ -116,12 +116,45 @@ public enum FileProbe {
     /// True when something exists at `path`.
     public static func exists(_ path: String) -> Bool { kind(path) != .missing }
 
-    /// Reads a whole small text file, or throws a `DrillError` naming it.
+    /// Why `path` is not a regular file that can be read, in words (nil when it is one): no such file, a symlink
+    /// loop, permission denied, a folder, a FIFO, a device.
+    public static func problem(readingFile path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            switch errno {
+            case ENOENT: return lstat(path, &st) == 0 ? "a symlink to nothing (no such file)" : "no such file"
+            case ELOOP: return "a symlink loop (too many levels of symbolic links)"
+            case EACCES: return "permission denied (on the file or a folder above it)"
+            case ENOTDIR: return "a part of the path is not a folder"
+            default: return DrillError.errnoText(errno)
+            }
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            return access(path, R_OK) == 0 ? nil : "permission denied"
+        case S_IFDIR: return "a folder, not a file"
+        case S_IFIFO: return "a FIFO (named pipe), not a file"
+        case S_IFCHR, S_IFBLK: return "a device, not a file"
+        case S_IFSOCK: return "a socket, not a file"
+        default: return "not a regular file"
+        }
+    }
+
+    /// The largest text file (a plan, a Compose file, an env file) read whole.
+    public static let maxTextFile = 64 << 20
+
+    /// Reads a whole small text file, or throws a `DrillError` naming it and the real cause.
     public static func readText(_ path: String, what: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let code = errno
-            let reason = kind(path) == .missing ? "no such file" : DrillError.errnoText(code)
+        if let reason = problem(readingFile: path) {
             throw DrillError(.input, file: path, "cannot read \(what)", cause: reason)
+        }
+        var st = stat()
+        if stat(path, &st) == 0, st.st_size > maxTextFile {
+            throw DrillError(.input, file: path, "cannot read \(what)",
+                             cause: "it is \(ByteText.format(Int64(st.st_size))); \(what) of more than \(ByteText.format(Int64(maxTextFile))) is not one")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DrillError(.input, file: path, "cannot read \(what)", cause: DrillError.errnoText(errno))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DrillError(.input, file: path, "\(what) is not UTF-8 text")

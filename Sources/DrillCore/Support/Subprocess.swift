@@ -2,6 +2,7 @@
 // stdin from /dev/null, stdout and stderr captured, a deadline after which the whole group is terminated (then
 // killed), so a hanging backup tool never hangs a drill.
 
+import CPosix
 import Foundation
 
 /// What a command did.
@@ -46,7 +47,8 @@ public enum Subprocess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in [outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Nothing else the drill holds (inherited descriptors included) reaches the command.
+        posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -100,7 +100,8 @@ public enum WriteGuard {
         let real = realPath(path)
         let seen = real == Paths.normalize(Paths.absolute(path)) ? "" : " (really \(real))"
         let other = hit.real == Paths.normalize(Paths.absolute(hit.shown)) ? hit.shown : "\(hit.shown) (really \(hit.real))"
-        throw DrillError(.usage, file: file ?? path,
+        // A plan key is a bad plan (exit 3); a command-line option a usage error (64).
+        throw DrillError(key.hasPrefix("--") ? .usage : .input, file: file ?? path,
                          "the \(what) \(path)\(seen) overlaps \(other), a source or backup; the drill never writes into a source or a backup: set '\(key)' to a folder outside every source and backup")
     }
 
@@ -116,7 +117,7 @@ public enum WriteGuard {
             guard fstat(current, &st) == 0 else { return }
             let id = FileIdentity(st)
             if let hit = ids[id] {
-                throw DrillError(.usage, file: path,
+                throw DrillError(.input, file: path,
                                  "the folder made for the run lies inside \(hit.shown), a source or backup; set '\(key)' to a folder outside every source and backup")
             }
             let parent = openat(current, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

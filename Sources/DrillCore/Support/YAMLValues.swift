@@ -90,7 +90,7 @@ enum YAMLValues {
     }
 
     /// A Yams parse error as a `DrillError` naming the file, line and column.
-    static func drillError(_ error: YamlError, file: String) -> DrillError {
+    static func drillError(_ error: YamlError, file: String, text: String? = nil) -> DrillError {
         switch error {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
@@ -102,8 +102,26 @@ enum YAMLValues {
             return DrillError(.input, file: file, "malformed YAML: \(problem)",
                               cause: offset.map { "at byte \($0)" })
         case .duplicatedKeysInMapping(let duplicates, let context):
-            return DrillError(.input, file: file, line: context.mark.line, column: context.mark.column,
-                              "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")) in the mapping that starts here (\(context.text)); each key may appear once")
+            // The line of the key's second appearance at the mapping's indentation, when the text is at hand.
+            var line = context.mark.line
+            var column = context.mark.column
+            if let text, let key = duplicates.sorted().first {
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                let indent = String(repeating: " ", count: max(0, context.mark.column - 1))
+                var seen = 0
+                for (i, l) in lines.enumerated() where i + 1 >= context.mark.line {
+                    if l.hasPrefix(indent + key + ":") || l.hasPrefix(indent + "\"" + key + "\":") || l.hasPrefix(indent + "'" + key + "':") {
+                        seen += 1
+                        if seen == 2 {
+                            line = i + 1
+                            column = indent.count + 1
+                            break
+                        }
+                    }
+                }
+            }
+            return DrillError(.input, file: file, line: line, column: column,
+                              "duplicate key\(duplicates.count == 1 ? "" : "s") \(duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")); each key may appear once in a mapping")
         default:
             return DrillError(.input, file: file, "malformed YAML: \(error)")
         }

@@ -35,6 +35,48 @@ import Testing
         }
     }
 
+    @Test func aDumpWithWindowsLineEndsIsReadAsPsqlReadsIt() throws {
+        let text = database(Self.minimalAssets).replacingOccurrences(of: "\n", with: "\r\n")
+        let c = try CatalogReader.read(path: write(text))
+        #expect(c.content.complete && c.assets.count == 1)
+        #expect(c.originalPath(c.assets[0]) == "/data/upload/x.jpg")
+    }
+
+    @Test func aLineLongerThanTheCapIsAnErrorNamingIt() throws {
+        // No newline at all after a header line: the reader holds at most DumpReader.maxLine bytes of it.
+        let path = write("-- PostgreSQL database dump\n")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        let chunk = Data(repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<(DumpReader.maxLine >> 20) + 1 { handle.write(chunk) }
+        try handle.close()
+        expectError(path, "longer than 64.0 MiB", line: 2)
+    }
+
+    @Test func longRowsOfSkippedTablesStreamBy() throws {
+        // A skipped table's row longer than the cap (a plugin's WASM bytes, say) is streamed, not held.
+        let long = String(repeating: "ab", count: DumpReader.maxLine / 2 + 10)
+        let body = "COPY public.plugin (id, wasm) FROM stdin;\n1\t\\\\x\(long)\n\\.\n" + Self.minimalAssets
+        let c = try CatalogReader.read(path: write(database(body)))
+        #expect(c.content.complete && c.assets.count == 1)
+    }
+
+    @Test(arguments: ["/dev/zero", "fifo", "folder"])
+    func onlyRegularFilesAreDumps(kind: String) throws {
+        let dir = Fixtures.tempDir("special")
+        var path = kind
+        switch kind {
+        case "fifo":
+            path = dir + "/dump.sql"
+            #expect(mkfifo(path, 0o644) == 0)
+        case "folder":
+            path = dir + "/dump.sql.gz"
+            Fixtures.mkdir(path)
+        default: break
+        }
+        expectError(path, "not a regular file")
+    }
+
     @Test func minimalDump() throws {
         let c = try CatalogReader.read(path: write(database(Self.minimalAssets)))
         #expect(c.content.complete && c.content.format == .database && c.content.postgresVersion == "16.4")

@@ -1,5 +1,6 @@
 @testable import DrillCore
 import Testing
+import Yams
 
 @Suite struct ComposeLoaderTests {
     let loader = ComposeLoader(environment: ["HOME": "/home/op"])
@@ -205,6 +206,36 @@ import Testing
             "docker-compose.yml": "services:\n  a:\n    extends: b\n  b:\n    extends: a\n",
         ], in: Fixtures.tempDir("cycle"))
         #expect(throws: DrillError.self) { try loader.load(files: [dir]) }
+    }
+
+    @Test func aServiceExtendingItselfIsAnError() throws {
+        let dir = Fixtures.write(["docker-compose.yml": "services:\n  a:\n    image: x\n    extends: a\n"],
+                                 in: Fixtures.tempDir("self"))
+        #expect(throws: DrillError.self) { try loader.load(files: [dir]) }
+    }
+
+    /// 9 levels of 9 aliases: 9^10 values if expanded. Refused at once, with the line, whatever the memory limit.
+    @Test func anAliasBombIsRefusedWithItsLine() throws {
+        var lines = ["x-a0: &a0 [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]"]
+        for i in 1...9 { lines.append("x-a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 9).joined(separator: ",") + "]") }
+        lines.append("services:\n  immich-server:\n    image: ghcr.io/immich-app/immich-server:v2.7.5\n")
+        let dir = Fixtures.write(["docker-compose.yml": lines.joined(separator: "\n")], in: Fixtures.tempDir("bomb"))
+        #expect { try loader.load(files: [dir]) } throws: { error in
+            let e = error as? DrillError
+            return e?.message.contains("alias bomb") == true && e?.line != nil
+        }
+    }
+
+    /// A merge key of a 40,000-key anchor: linear, and every key arrives.
+    @Test func aLargeMergeKeyIsLinear() throws {
+        let keys = (0..<40_000).map { "  k\($0): v\($0)" }.joined(separator: "\n")
+        let text = "x-base: &b\n\(keys)\n  image: ghcr.io/immich-app/immich-server:v2.7.5\nservices:\n  immich-server:\n    <<: *b\n    container_name: immich_server\n"
+        let dir = Fixtures.write(["docker-compose.yml": text], in: Fixtures.tempDir("merge"))
+        let merged = YAMLValues.applyMergeKeys(try #require(try Yams.compose(yaml: text)))
+        let server = try #require(merged.mapping?["services"]?.mapping?["immich-server"]?.mapping)
+        #expect(server.count == 40_002)
+        let project = try loader.load(files: [dir])
+        #expect(project.services.first?.image == "ghcr.io/immich-app/immich-server:v2.7.5")
     }
 
     @Test func composeFileVariableSelectsTheFiles() throws {

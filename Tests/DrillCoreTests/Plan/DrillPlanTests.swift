@@ -65,6 +65,24 @@ import Testing
         }
     }
 
+    @Test func duplicateKeysAndAliasBombsNameTheirLine() {
+        expectError("name: a\ndeployment:\n  compose: x.yml\nname: b\n", line: 4, "duplicate key 'name'")
+        expectError("name: a\ndeployment:\n  compose: x.yml\n  compose: y.yml\n", line: 4, "duplicate key 'compose'")
+        var lines = ["name: pb", "mounts:"]
+        for i in 0..<10 {
+            lines.append("  - &m\(i) [" + (i == 0 ? "1,1,1,1,1,1,1,1,1" : Array(repeating: "*m\(i - 1)", count: 9).joined(separator: ",")) + "]")
+        }
+        lines.append("deployment:\n  compose: x.yml")
+        do {
+            _ = try DrillPlan.parse(lines.joined(separator: "\n"), file: "drills/bad.yml", environment: env)
+            Issue.record("no error")
+        } catch let error as DrillError {
+            #expect(error.message.contains("alias bomb") && error.line != nil && error.exitCode == 3)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
     @Test func unknownKeysNameLineColumnAndAllowed() {
         expectError("deployment:\n  compose: a.yml\ntargets:\n  rpp: 26h\n", line: 4, column: 3,
                     "unknown key 'rpp' in 'targets'; allowed: rpo, rto, max-skew")

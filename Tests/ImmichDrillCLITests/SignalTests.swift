@@ -1,0 +1,132 @@
+// Signals whenever they come (during a backup tool's `list`, during a restore, in the first milliseconds), SIGKILL
+// followed by another run, and the drill's own files refused inside a source: the binary as cron and systemd run it.
+
+import DrillCore
+import Foundation
+import Testing
+
+@Suite struct SignalTests {
+    /// A 30-asset demo whose photos share comes back through a "backup tool" (`list` and `restore` as given).
+    func demo(list: String, restore: String) throws -> String {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
+        plan = plan.replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            command:
+              list: \(list)
+              restore: \(restore)
+        """)
+        try plan.write(toFile: dir + "/slow.yml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func start(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits (up to a minute) until `condition` holds.
+    func wait(_ condition: () -> Bool) -> Bool {
+        let started = Date()
+        while Date().timeIntervalSince(started) < 60 {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
+    func runFolders(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) ?? []).filter { $0.hasPrefix("run-") }
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func aSignalDuringListStopsTheToolAtOnce(signal: Int32) throws {
+        let dir = try demo(list: "echo $$ > list.pid; exec sleep 120", restore: "true {id} {target}")
+        let started = Date()
+        let process = try start(["run", dir + "/slow.yml"])
+        #expect(wait { FileManager.default.fileExists(atPath: dir + "/list.pid") })
+        usleep(100_000)
+        let toolPid = Int32((try String(contentsOfFile: dir + "/list.pid", encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines))!
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 3)
+        #expect(Date().timeIntervalSince(started) < 30, "stopped, not waited out")
+        #expect(wait { kill(toolPid, 0) != 0 }, "the backup tool was stopped with the drill")
+        #expect(runFolders(dir) == [])
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func aSignalDuringARestoreIsRecordedAsAborted(signal: Int32) throws {
+        let dir = try demo(list: "echo \"snap1 $(date -u +%Y-%m-%dT%H:%M:%SZ)\"", restore: "sleep 120; echo {id} {target}")
+        let process = try start(["run", dir + "/slow.yml"])
+        #expect(wait { runFolders(dir).contains { run in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch/" + run)) ?? []).contains { $0.contains("external") }
+        } })
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3)
+        #expect(runFolders(dir) == [])
+        let history = try CLI.run(["history", "--history", dir + "/history.sqlite", "--format", "json"])
+        #expect(history.stdout.contains("\"verdict\" : \"aborted\""))
+    }
+
+    /// Signals at moments across a whole quick drill, the first milliseconds included: whatever the moment, no run
+    /// folder is left behind, and the drill either finished or says it was stopped.
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func aSignalAtAnyMomentLeavesNoScratch(signal: Int32) throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        for delay: useconds_t in [0, 2_000, 10_000, 30_000, 60_000, 120_000] {
+            let process = try start(["run", dir + "/drill.yml"])
+            usleep(delay)
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            if process.terminationReason == .exit {
+                #expect([0, 3].contains(process.terminationStatus), "after \(delay) µs: \(process.terminationStatus)")
+            }
+            #expect(runFolders(dir) == [], "after \(delay) µs")
+        }
+    }
+
+    @Test func aRunKilledWithSIGKILLIsCleanedUpByTheNext() throws {
+        let dir = try demo(list: "echo \"snap1 $(date -u +%Y-%m-%dT%H:%M:%SZ)\"", restore: "echo $$ {id} {target} > restore.pid; exec sleep 120")
+        let process = try start(["run", dir + "/slow.yml"])
+        #expect(wait { FileManager.default.fileExists(atPath: dir + "/restore.pid") })
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        if let pid = Int32((try? String(contentsOfFile: dir + "/restore.pid", encoding: .utf8))?.split(separator: " ").first ?? "") {
+            kill(pid, SIGKILL)
+        }
+        let left = runFolders(dir)
+        #expect(left.count == 1, "SIGKILL cannot be handled: the run folder stays")
+        let next = try CLI.run(["run", dir + "/drill.yml", "--format", "json"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.stdout.contains("left by a drill whose process is gone"))
+        #expect(runFolders(dir) == [])
+    }
+
+    @Test func theDrillsOwnFilesAreRefusedInsideASource() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/metrics", withDestinationPath: dir + "/nas/photos")
+        let metrics = try CLI.run(["run", dir + "/drill.yml", "--metrics-file", dir + "/metrics/drill.prom"])
+        #expect(metrics.status == 64 && metrics.stderr.contains("overlaps"), "\(metrics.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nas/photos/drill.prom"))
+        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
+        plan = plan.replacingOccurrences(of: "history: history.sqlite", with: "history: metrics/history.sqlite")
+        try plan.write(toFile: dir + "/bad.yml", atomically: true, encoding: .utf8)
+        let history = try CLI.run(["run", dir + "/bad.yml"])
+        #expect(history.status == 3 && history.stderr.contains("overlaps"), "\(history.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/nas/photos").allSatisfy { !$0.contains("history") && !$0.hasSuffix(".lock") })
+    }
+}
