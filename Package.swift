@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
         .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
-        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillCore", "DrillHistory", "DrillTestSupport"]),
+        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillArchive", "DrillCore", "DrillHistory", "DrillTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

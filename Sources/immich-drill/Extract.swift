@@ -30,8 +30,10 @@ extension ImmichDrill {
         var sha1 = false
 
         func run() throws {
-            let root = Paths.absolute(folder)
-            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: Paths.absolute(folder), withIntermediateDirectories: true)
+            // The folder the operator named, resolved once (it may be a symlink they chose); below it, nothing is
+            // ever followed.
+            let root = WriteGuard.realPath(folder)
             if let contents = try? FileManager.default.contentsOfDirectory(atPath: root), !contents.isEmpty {
                 throw DrillError(.usage, file: folder, "the folder is not empty; extract into a new or empty folder")
             }

@@ -51,13 +51,15 @@ enum CLI {
 
     static let shared = URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/fixtures"
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil) throws -> RunResult {
+    /// Runs the binary with `arguments`, or (with `shell`) `/bin/sh -c shell` instead.
+    static func run(_ arguments: [String], environment: [String: String] = [:], cwd: String? = nil,
+                    shell: String? = nil) throws -> RunResult {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw DrillError(.environment, file: binary, "immich-drill is not built; run `swift build` before `swift test`")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: shell == nil ? binary : "/bin/sh")
+        process.arguments = shell.map { ["-c", $0] } ?? arguments
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }

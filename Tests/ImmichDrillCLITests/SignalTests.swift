@@ -1,6 +1,7 @@
 // Signals whenever they come (during a backup tool's `list`, during a restore, in the first milliseconds), SIGKILL
 // followed by another run, and the drill's own files refused inside a source: the binary as cron and systemd run it.
 
+import DrillArchive
 import DrillCore
 import Foundation
 import Testing
@@ -128,5 +129,29 @@ import Testing
         let history = try CLI.run(["run", dir + "/bad.yml"])
         #expect(history.status == 3 && history.stderr.contains("overlaps"), "\(history.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/nas/photos").allSatisfy { !$0.contains("history") && !$0.hasSuffix(".lock") })
+    }
+}
+
+/// Hostile inputs under a memory limit, as a NAS box has one: an error with a message, never an abort.
+@Suite struct BoundedMemoryTests {
+    /// Runs the binary under `ulimit -v` (KiB).
+    func limited(_ arguments: [String], kib: Int) throws -> RunResult {
+        let quoted = ([CLI.binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        return try CLI.run(["__never__"], environment: [:], cwd: nil, shell: "ulimit -v \(kib); exec " + quoted.joined(separator: " "))
+    }
+
+    @Test func aGzipBombAndDevZeroAreRefusedWithinAMemoryLimit() throws {
+        let dir = CLI.tempDir()
+        // 128 MiB of zeros with no newline, gzip-compressed (a few hundred KiB).
+        let bomb = dir + "/immich-db-backup-20261130T020000-v2.7.5-pg14.17.sql.gz"
+        let w = try CompressedFileWriter(path: bomb, compression: .gzip)
+        let zeros = [UInt8](repeating: 0, count: 1 << 20)
+        for _ in 0..<128 { try w.write(bytes: zeros) }
+        try w.close()
+        for input in [bomb, "/dev/zero"] {
+            let result = try limited(["catalog", input], kib: 1_500_000)
+            #expect(result.status == 3, "\(input): \(result.status) \(result.stderr)")
+            #expect(result.stderr.contains(input == bomb ? "longer than 64.0 MiB" : "not a regular file"), "\(result.stderr)")
+        }
     }
 }

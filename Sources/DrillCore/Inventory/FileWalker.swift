@@ -3,6 +3,7 @@
 // followed), with whole subtrees pruned when a predicate says so. Unreadable folders are reported, not fatal.
 
 import CPosix
+import DrillArchive
 import Foundation
 
 /// A regular file found by a walk.
@@ -15,6 +16,8 @@ public struct WalkedFile: Sendable {
     public var mtime: Double
     /// The inode change time (set by writes, renames and copies), seconds since 1970.
     public var ctime: Double = 0
+    /// The path's bytes when they are not UTF-8 (`path` then shows them as `\xNN`); nil for UTF-8 paths.
+    public var rawPath: [UInt8]?
 }
 
 /// What a walk met besides files.
@@ -56,7 +59,11 @@ public enum FileWalker {
         defer { fts_close(fts) }
         while let entry = fts_read(fts) {
             let info = Int32(entry.pointee.fts_info)
-            let path = String(cString: entry.pointee.fts_path)
+            // Names are bytes: shown as UTF-8 where they are, `\xNN` where not (never merged by U+FFFD).
+            let cPath = entry.pointee.fts_path!
+            let bytes = UnsafeRawBufferPointer(start: cPath, count: strlen(cPath))
+            let path = PathText.decode(bytes)
+            let raw: [UInt8]? = PathText.isNotUTF8(bytes) ? Array(bytes) : nil
             switch info {
             case FTS_D:
                 if entry.pointee.fts_level > 0, decide(path, true) == .skip {
@@ -71,7 +78,8 @@ public enum FileWalker {
                 let st = entry.pointee.fts_statp.pointee
                 let file = WalkedFile(path: path, size: Int64(st.st_size),
                                       mtime: Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9,
-                                      ctime: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9)
+                                      ctime: Double(st.st_ctim.tv_sec) + Double(st.st_ctim.tv_nsec) / 1e9,
+                                      rawPath: raw)
                 summary.files += 1
                 summary.bytes += file.size
                 summary.newestMtime = max(summary.newestMtime ?? file.mtime, file.mtime)

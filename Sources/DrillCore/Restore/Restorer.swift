@@ -211,7 +211,8 @@ public struct Restorer: Sendable {
         var totalFiles = 0
         var totalBytes: Int64 = 0
         var wantedBytes: Int64 = 0
-        var wantedFiles: [(container: String, mtime: Double, size: Int64)] = []
+        var wantedFiles: [(container: String, mtime: Double, size: Int64, raw: [UInt8]?)] = []
+        var notUTF8: [String] = []
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
         try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
@@ -219,9 +220,11 @@ public struct Restorer: Sendable {
             index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
             totalFiles += 1
             totalBytes += file.size
+            if file.rawPath != nil { notUTF8.append(String(file.path.utf8.dropFirst(cut)) ?? file.path) }
             if wanted(container) {
                 wantedBytes += file.size
-                wantedFiles.append((container, file.mtime, file.size))
+                // A name that is not UTF-8 is copied by its bytes (the part below the folder).
+                wantedFiles.append((container, file.mtime, file.size, file.rawPath.map { Array($0.dropFirst(cut)) }))
             }
         }
         if target != nil { try scratch?.ensureSpace(wantedBytes) }
@@ -239,9 +242,14 @@ public struct Restorer: Sendable {
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
             let t = Date()
             hasher.begin(id)
-            let relative = String(file.container.dropFirst(job.containerRoot.count + 1))
-            try copy(source + "/" + relative, to: target.map { $0 + "/" + relative }, mtime: file.mtime, buffer: &buffer,
-                     hasher: hasher, folders: &folders)
+            let relative = String(file.container.utf8.dropFirst(job.containerRoot.utf8.count + 1)) ?? ""
+            if let raw = file.raw {
+                try copy(Array(source.utf8) + [UInt8(ascii: "/")] + raw,
+                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + raw }, mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+            } else {
+                try copy(Array((source + "/" + relative).utf8), to: target.map { Array(($0 + "/" + relative).utf8) },
+                         mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+            }
             copySeconds += Date().timeIntervalSince(t)
             restoredFiles += 1
             restoredBytes += file.size
@@ -250,7 +258,8 @@ public struct Restorer: Sendable {
         var restore = SourceRestore(
             source: job.source, kind: kind, location: job.snapshot.location, totalFiles: totalFiles,
             totalBytes: totalBytes, restoredFiles: restoredFiles, restoredBytes: restoredBytes, seconds: seconds,
-            projectedSeconds: nil, projection: nil, inPlace: target == nil, refused: [], output: output)
+            projectedSeconds: nil, projection: nil, inPlace: target == nil, refused: [], output: output,
+            namesNotUTF8: notUTF8.isEmpty ? nil : notUTF8)
         if sample != nil, kind == "directory", restoredBytes < totalBytes, restoredBytes > 0, copySeconds > 0 {
             let rate = Double(restoredBytes) / copySeconds
             restore.projectedSeconds = seconds - copySeconds + Double(totalBytes) / rate
@@ -259,18 +268,23 @@ public struct Restorer: Sendable {
         return restore
     }
 
-    /// Copies `source` to `destination` (or only reads it when nil), keeping the mtime; its bytes go to `hasher`.
-    func copy(_ source: String, to destination: String?, mtime: Double, buffer: inout [UInt8],
+    /// Copies `source` to `destination` (paths as bytes; or only reads it when nil), keeping the mtime; its bytes go
+    /// to `hasher`.
+    func copy(_ sourceBytes: [UInt8], to destinationBytes: [UInt8]?, mtime: Double, buffer: inout [UInt8],
               hasher: PipelinedHasher, folders: inout Set<String>) throws {
-        let input = open(source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let source = PathText.decode(sourceBytes)
+        let input = Restorer.withCString(sourceBytes) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard input >= 0 else {
             throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
         }
         defer { close(input) }
         var output: Int32 = -1
-        if let destination {
-            try Restorer.makeFolders(of: destination, made: &folders)
-            output = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let destination = destinationBytes.map { PathText.decode($0) }
+        if let destinationBytes, let destination {
+            try Restorer.makeFolders(ofBytes: destinationBytes, made: &folders)
+            output = Restorer.withCString(destinationBytes) {
+                open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
             guard output >= 0 else {
                 throw DrillError(.environment, file: destination, "cannot create", cause: DrillError.errnoText(errno))
             }
@@ -305,22 +319,35 @@ public struct Restorer: Sendable {
         }
     }
 
+    /// Calls `body` with `bytes` as a NUL-terminated C string.
+    static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
     /// Creates the folders above `path` (its parent and up), remembering what exists so each is made once.
     static func makeFolders(of path: String, made: inout Set<String>) throws {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
-        let parent = String(path[..<slash])
-        if made.contains(parent) { return }
-        if mkdir(parent, 0o755) != 0 {
+        try makeFolders(ofBytes: Array(path.utf8), made: &made)
+    }
+
+    /// The same for a path given as bytes (names that are not UTF-8 are made as they are).
+    static func makeFolders(ofBytes path: [UInt8], made: inout Set<String>) throws {
+        guard let slash = path.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return }
+        let parent = Array(path[..<slash])
+        let key = PathText.decode(parent)
+        if made.contains(key) { return }
+        if withCString(parent, { mkdir($0, 0o755) }) != 0 {
             if errno == ENOENT {
-                try makeFolders(of: parent, made: &made)
-                if mkdir(parent, 0o755) != 0, errno != EEXIST {
-                    throw DrillError(.environment, file: parent, "cannot create", cause: DrillError.errnoText(errno))
+                try makeFolders(ofBytes: parent, made: &made)
+                if withCString(parent, { mkdir($0, 0o755) }) != 0, errno != EEXIST {
+                    throw DrillError(.environment, file: key, "cannot create", cause: DrillError.errnoText(errno))
                 }
             } else if errno != EEXIST {
-                throw DrillError(.environment, file: parent, "cannot create", cause: DrillError.errnoText(errno))
+                throw DrillError(.environment, file: key, "cannot create", cause: DrillError.errnoText(errno))
             }
         }
-        made.insert(parent)
+        made.insert(key)
     }
 
     // MARK: Commands

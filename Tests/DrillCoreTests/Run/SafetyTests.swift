@@ -78,6 +78,34 @@ extension DrillRunnerTests {
         #expect(restore.refused.contains { $0.hasPrefix("photos/stolen.jpg") })
     }
 
+    /// `M\xfcnchen.jpg` and `M\xfdnchen.jpg` in a snapshot folder: both restored under their own bytes, named.
+    @Test func namesThatAreNotUTF8AreRestoredAsTheyAre() throws {
+        let m = try demo()
+        let newest = m.snapshots.last { $0.source == "upload" }!.path
+        let folder = newest + "/library/upload"
+        for byte: UInt8 in [0xFC, 0xFD] {
+            let name = Array(folder.utf8) + Array("/M".utf8) + [byte] + Array("nchen.jpg".utf8) + [0]
+            let fd = name.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_WRONLY | O_CREAT, 0o644) } }
+            #expect(fd >= 0)
+            _ = write(fd, [byte], 1)
+            close(fd)
+        }
+        var options = RunOptions()
+        options.now = Self.now
+        options.keepScratch = true
+        let plan = try DrillPlan.load(m.plan)
+        let report = try DrillRunner(plan: plan, deployment: try plan.readDeployment(), options: options).run()
+        let named = try #require(report.findings.first { $0.code == "name-not-utf8" })
+        #expect(named.count == 2 && named.examples.allSatisfy { $0.contains("\\xF") })
+        let restore = try #require(report.restores.first { $0.source == "upload" })
+        #expect(restore.restoredFiles == restore.totalFiles)
+        let restored = try #require(report.scratch?.components(separatedBy: " (").first)
+        var names: Set<String> = []
+        try FileWalker.walk(restored) { file in if file.path.hasSuffix("nchen.jpg") { names.insert(file.path) } }
+        #expect(names.count == 2 && names.allSatisfy { $0.contains("/M\\xF") }, "\(names)")
+        Scratch.removeTree(restored)
+    }
+
     @Test func scratchThroughASymlinkIntoASourceIsRefused() throws {
         let m = try demo()
         // scratch is a symlink into the share; and, separately, a path below a symlinked parent.
