@@ -408,48 +408,6 @@ enum CLI {
         #expect(try CLI.run(["run", dir + "/drill.yml", "--verify", "0%"]).status == 64)
     }
 
-    @Test func sigintStopsTheDrillAndLeavesNoScratch() throws {
-        let dir = CLI.tempDir() + "/demo"
-        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
-        // The photos share comes back through a "backup tool" that takes its time.
-        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: echo "snap1 $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-              restore: sleep 60; echo {id} {target}
-        """)
-        try plan.write(toFile: dir + "/drill.yml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", dir + "/drill.yml"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        let started = Date()
-        try process.run()
-        // Wait until the slow restore has begun, then interrupt.
-        var waiting = true
-        while waiting, Date().timeIntervalSince(started) < 60 {
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) ?? []
-            waiting = !runs.contains { run in
-                ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch/" + run)) ?? []).contains { $0.contains("external") }
-            }
-            usleep(50_000)
-        }
-        #expect(!waiting, "the restore began")
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 3)
-        #expect(Date().timeIntervalSince(started) < 40, "stopped, not waited out")
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch")) == [])
-        let history = try CLI.run(["history", "--history", dir + "/history.sqlite", "--format", "json"])
-        #expect(history.stdout.contains("\"verdict\" : \"aborted\""))
-    }
-
     @Test func scheduledRunsMetricsPingsQuietAndTheLock() throws {
         let dir = CLI.tempDir() + "/demo"
         #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
