@@ -146,7 +146,7 @@ public struct LiveInventory: Sendable {
             walkedRoots.append(uploadRoot)
             let cut = uploadRoot.utf8.count + 1
             let summary = try? FileWalker.walk(uploadRoot) { file in
-                let rel = Substring(file.path).dropFirst(cut)
+                let rel = Substring(file.path.utf8.dropFirst(cut))  // `cut` counts UTF-8 bytes, not Characters
                 guard let slash = rel.firstIndex(of: "/") else { return }
                 let folder = String(rel[..<slash])
                 guard var live = uploads[folder] else { return }
@@ -180,7 +180,7 @@ public struct LiveInventory: Sendable {
                     }
                     return external.exclusions.excluding(inContainer) == nil ? .include : .skip
                 }) { file in
-                    let rel = Substring(file.path).dropFirst(cut)
+                    let rel = Substring(file.path.utf8.dropFirst(cut))  // `cut` counts UTF-8 bytes, not Characters
                     note(file, &live, baseline: baselines[external.source], rel: rel)
                     guard let index, external.imported else { return }
                     if let asset = index.originals[file.path] {

@@ -206,3 +206,28 @@ import Testing
         #expect(p.findings.first { $0.code == "planned-source-unknown" }?.examples == ["external:/mnt/typo"])
     }
 }
+
+/// Paths as people name them: spaces, quotes, umlauts, combining letters and emoji in the plan folder, in
+/// UPLOAD_LOCATION and in every snapshot name. `plan` (with the live walk) and `run` must be as clean as under ASCII.
+@Suite struct NonASCIIPathTests {
+    @Test(arguments: ["Fotos Müller/ünï cødé 'q'", "photos-📷 \"x\"", "e\u{301}te\u{301} $HOME"])
+    func aDemoUnderANonASCIIFolderPlansAndDrillsClean(folder: String) throws {
+        var options = DemoOptions(directory: Fixtures.tempDir("utf") + "/" + folder)
+        options.assets = 60
+        options.seed = 5
+        options.sizeScale = 0.001
+        options.now = BackupPlannerTests.now
+        let m = try DemoBuilder.build(options)
+        let plan = try DrillPlan.load(m.plan)
+        var planOptions = PlanOptions()
+        planOptions.now = BackupPlannerTests.now
+        let analysis = try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: planOptions).run()
+        #expect(analysis.findings.isEmpty, "\(analysis.findings.map { "\($0.code) \($0.count)" })")
+        #expect(analysis.live?.sources.first { $0.source == "upload/upload" }?.files ?? 0 > 0)
+        var runOptions = RunOptions()
+        runOptions.now = BackupPlannerTests.now
+        let report = try DrillRunner(plan: plan, deployment: try plan.readDeployment(), options: runOptions).run()
+        #expect(report.findings.filter { $0.severity != .info }.isEmpty, "\(report.findings.map { "\($0.code) \($0.count)" })")
+        #expect(report.exitCode == 0)
+    }
+}
