@@ -131,7 +131,7 @@ public struct RunReport: Sendable, Codable {
                 rate = "-"
             }
             return [p.name + (p.source.map { " " + $0 } ?? ""), DurationText.short(p.seconds), p.files.map(String.init) ?? "-",
-                    p.bytes.map(ByteText.format) ?? "-", rate, p.measured ? "measured" : "NOT MEASURED: " + (p.assumption ?? "")]
+                    p.bytes.map(ByteText.format) ?? "-", rate, p.measured ? (p.assumption.map { "measured, " + $0 } ?? "measured") : "NOT MEASURED: " + (p.assumption ?? "")]
         }
     }
 

@@ -74,6 +74,9 @@ public struct SourceRestore: Sendable, Codable, Equatable {
     public var output: String?
     /// Names in the snapshot that are not UTF-8 (shown with `\xNN`): restored as stored, never a database path.
     public var namesNotUTF8: [String]?
+    /// Why the restore failed part-way (the tool's exit status, the damaged archive, the unreadable folder); what
+    /// came back before it is verified like any restore.
+    public var failed: String?
 }
 
 /// How one source is restored.

@@ -127,11 +127,29 @@ public struct DrillRunner {
         let index = RestoreIndex()
         var restorer = Restorer(sample: samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
         restorer.scratch = scratch
+        // A restore that fails is what a drill exists to find: a finding, and the drill goes on with the other sources
+        // and verifies what came back. Only a signal stops it.
+        var failures: [String] = []
         do {
             for (n, job) in jobs.enumerated() {
                 say("restoring \(job.source) from \(job.snapshot.name)")
                 let target = try scratch.folder("\(n + 1)-\(job.source)")
-                let restored = try restorer.restore(job, into: target, index: index)
+                let began = Date()
+                let restored: SourceRestore
+                do {
+                    restored = try restorer.restore(job, into: target, index: index)
+                } catch let error as DrillError where !Cancellation.isCancelled {
+                    let seconds = Date().timeIntervalSince(began)
+                    failures.append("\(job.source) from \(job.snapshot.name): \(error.description)")
+                    report.restores.append(SourceRestore(
+                        source: job.source, kind: job.snapshot.kind.rawValue, location: job.snapshot.location,
+                        totalFiles: 0, totalBytes: 0, restoredFiles: 0, restoredBytes: 0, seconds: seconds,
+                        projectedSeconds: nil, projection: nil, inPlace: options.inPlace && job.snapshot.kind == .directory,
+                        refused: [], output: error.cause, failed: error.description))
+                    report.phases.append(Phase(name: "restore", source: job.source, seconds: seconds, bytes: nil,
+                                               files: nil, measured: true, assumption: "failed after \(DurationText.short(seconds))"))
+                    continue
+                }
                 report.restores.append(restored)
                 report.phases.append(Phase(name: "restore", source: job.source, seconds: restored.seconds,
                                            bytes: restored.restoredBytes, files: restored.restoredFiles, measured: true,
@@ -164,6 +182,15 @@ public struct DrillRunner {
         report.verify.stats = stats
         report.phases.append(Phase(name: "verify", source: nil, seconds: stats.seconds, bytes: nil, files: stats.assets,
                                    measured: true, assumption: nil))
+
+        if !failures.isEmpty {
+            findings.append(Finding(
+                code: "restore-failed", severity: .critical, count: failures.count,
+                message: "A restore of this restore point failed part-way; what came back was verified, the rest is reported missing.",
+                examples: failures,
+                immichWill: "Not get these files back on restore day: every original, thumbnail and marker they hold is missing.",
+                remedy: "Run the restore by hand (see `walkthrough`) and fix what the error says: the backup tool's repository and password, a damaged archive (take the next snapshot), or an unreadable snapshot folder."))
+        }
 
         // Unsafe entries.
         let refused = report.restores.flatMap { r in r.refused.map { "\(r.source): \($0)" } }

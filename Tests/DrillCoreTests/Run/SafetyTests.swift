@@ -245,3 +245,45 @@ extension DrillRunnerTests {
 }
 
 import Synchronization
+
+/// A restore that fails is what a drill exists to find: a finding, the other sources still restored and verified.
+extension DrillRunnerTests {
+    @Test func aFailingRestoreCommandIsAFindingNotAnAbort() throws {
+        let m = try demo()
+        var text = try String(contentsOfFile: m.plan, encoding: .utf8)
+        text = text.replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            command:
+              list: echo "snap1 2026-05-28T03:30:00Z"
+              restore: 'echo "repository does not exist: {id}" >&2; echo {target} > /dev/null; exit 1'
+        """)
+        try text.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        let report = try drill(m)
+        let failed = try #require(report.findings.first { $0.code == "restore-failed" })
+        #expect(failed.severity == .critical && failed.count == 1)
+        #expect(failed.examples.first?.contains("exit status 1") == true)
+        #expect(failed.examples.first?.contains("repository does not exist: snap1") == true)
+        #expect(report.exitCode == 2 && report.verdict == "critical")
+        // The other sources came back and were verified; the failed one's originals are missing.
+        #expect(report.restores.count == 3 && report.restores.filter { $0.failed == nil }.allSatisfy { $0.restoredFiles > 0 })
+        #expect(report.findings.contains { $0.code == "missing-original" })
+        #expect(report.phases.contains { $0.name == "verify" })
+    }
+
+    @Test func anArchiveDamagedHalfWayIsAFinding() throws {
+        let m = try demo()
+        let newest = m.snapshots.last { $0.source == "external:/mnt/media/family" }!.path
+        let size = try FileManager.default.attributesOfItem(atPath: newest)[.size] as! Int
+        #expect(truncate(newest, off_t(size / 2)) == 0)
+        let report = try drill(m)
+        let failed = try #require(report.findings.first { $0.code == "restore-failed" }, "\(report.findings.map(\.code))")
+        #expect(failed.examples.first?.contains("family") == true)
+        #expect(report.exitCode == 2)
+        let restore = try #require(report.restores.first { $0.source == "external:/mnt/media/family" })
+        #expect(restore.failed != nil)
+    }
+}
