@@ -110,7 +110,7 @@ public struct DrillRunner {
         var needed: Int64 = 0
         // Snapshot folders are measured by their own walk, just before they are copied (Scratch.ensureSpace).
         for job in jobs where job.snapshot.kind != .directory {
-            let total = analysis.listings[job.snapshot.location]?.bytes ?? 0
+            let total = analysis.listings[job.snapshot.listingKey]?.bytes ?? 0
             if let sample, !population.isEmpty {
                 needed += Int64(Double(total) * Double(sample.count) / Double(population.count)) + (1 << 20)
             } else {
@@ -255,7 +255,7 @@ public struct DrillRunner {
             case .dumps: continue
             }
             // The plan step listed (archives) or probed (folders) every member of the selected point.
-            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.location]?.root ?? "")
+            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.listingKey]?.root ?? "")
             jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
                                    containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
         }

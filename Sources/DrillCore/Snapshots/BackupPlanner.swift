@@ -142,33 +142,50 @@ public struct BackupPlanner {
         let selected = points.isEmpty ? nil : try RestorePlanner.select(options.restorePoint, from: points, zone: fileZone)
         if let selected, let i = points.firstIndex(of: selected) { points[i] = selected }
 
-        // List the newest snapshot of each file source, and the selected point's members.
+        // List the newest snapshot of each file source, and the selected point's members. One snapshot may serve
+        // several sources (a whole-install archive for UPLOAD_LOCATION and a share): each (snapshot, source) gets its
+        // own view, with its own root, and an archive's headers are read once for all of them.
         var listings: [String: SnapshotListing] = [:]
         var toList: [Snapshot] = fileSources.compactMap { $0.usable.first }
-        for member in selected?.members.dropFirst() ?? [] where !toList.contains(where: { $0.location == member.location }) {
-            if let snapshot = fileSources.flatMap(\.snapshots).first(where: { $0.location == member.location }) {
+        for member in selected?.members.dropFirst() ?? [] where !toList.contains(where: { $0.location == member.location && $0.source == member.source }) {
+            if let snapshot = fileSources.flatMap(\.snapshots).first(where: { $0.location == member.location && $0.source == member.source }) {
                 toList.append(snapshot)
             }
         }
         let probes = configFiles()
-        for snapshot in toList where snapshot.kind == .archive || snapshot.kind == .directory {
-            guard let planned = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned else { continue }
+        func request(for snapshot: Snapshot) -> ListingRequest? {
+            guard let planned = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned else { return nil }
             var request = listingRequest(for: planned)
             request.probes = probes.map(\.host)
             request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
-            if snapshot.kind == .directory, !options.listFolders {
-                listings[snapshot.location] = SnapshotLister.probeDirectory(snapshot.location, request)
+            return request
+        }
+        var archives: [String: [(Snapshot, ListingRequest)]] = [:]
+        var archiveOrder: [String] = []
+        for snapshot in toList where snapshot.kind == .archive || snapshot.kind == .directory {
+            guard let request = request(for: snapshot) else { continue }
+            if snapshot.kind == .archive {
+                if archives[snapshot.location] == nil { archiveOrder.append(snapshot.location) }
+                archives[snapshot.location, default: []].append((snapshot, request))
+                continue
+            }
+            if !options.listFolders {
+                listings[snapshot.listingKey] = SnapshotLister.probeDirectory(snapshot.location, request)
                 continue
             }
             do {
-                listings[snapshot.location] = try SnapshotLister.list(snapshot, request)
+                listings[snapshot.listingKey] = try SnapshotLister.list(snapshot, request)
             } catch let error as DrillError {
-                findings.append(Finding(
-                    code: "snapshot-unreadable", severity: .critical, count: 1,
-                    message: "A snapshot of \(snapshot.source) cannot be listed: \(error.description)",
-                    examples: [snapshot.location],
-                    immichWill: "Come back without these files if this snapshot is restored.",
-                    remedy: "Check the backup job that writes it (a cut upload, a full disk) and make a new snapshot."))
+                findings.append(BackupPlanner.unreadable(snapshot, error))
+            }
+        }
+        for location in archiveOrder {
+            let users = archives[location]!
+            do {
+                let views = try SnapshotLister.listArchive(location, users.map(\.1))
+                for ((snapshot, _), view) in zip(users, views) { listings[snapshot.listingKey] = view }
+            } catch let error as DrillError {
+                for (snapshot, _) in users { findings.append(BackupPlanner.unreadable(snapshot, error)) }
             }
         }
 
@@ -225,6 +242,16 @@ public struct BackupPlanner {
     }
 
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
+    /// A snapshot that cannot be listed.
+    static func unreadable(_ snapshot: Snapshot, _ error: DrillError) -> Finding {
+        Finding(
+            code: "snapshot-unreadable", severity: .critical, count: 1,
+            message: "A snapshot of \(snapshot.source) cannot be listed: \(error.description)",
+            examples: [snapshot.location],
+            immichWill: "Come back without these files if this snapshot is restored.",
+            remedy: "Check the backup job that writes it (a cut upload, a full disk) and make a new snapshot.")
+    }
+
     static func covering(_ source: String, in planned: [DiscoveredSource]) -> (DiscoveredSource, String)? {
         if source.hasPrefix("upload/") {
             if let exact = planned.first(where: { $0.planned.id == source }) { return (exact, "") }
@@ -251,7 +278,7 @@ public struct BackupPlanner {
         for source in sources where source.kind != .database {
             guard let (planned, prefix) = BackupPlanner.covering(source.id, in: fileSources),
                   let newest = planned.usable.first, let time = newest.time else { continue }
-            baselines[source.id] = LiveBaseline(name: newest.name, time: time, table: listings[newest.location]?.table,
+            baselines[source.id] = LiveBaseline(name: newest.name, time: time, table: listings[newest.listingKey]?.table,
                                                 prefix: prefix)
         }
         var externals: [LiveExternal] = []

@@ -100,7 +100,7 @@ struct CoverageBuilder {
                 row.newestTime = newest.time
                 row.newestAgeSeconds = newest.time.map { Int((now - $0).rounded()) }
                 row.newestBytes = newest.bytes
-                if let listing = listings[newest.location] {
+                if let listing = listings[newest.listingKey] {
                     let key = prefix.hasSuffix("/") && source.kind == .upload ? String(prefix.dropLast()) : ""
                     if source.kind == .upload {
                         let stats = listing.folders[key] ?? FolderStats()
@@ -141,11 +141,11 @@ struct CoverageBuilder {
                 row.newest = configPlanned.usable[0].name
                 row.newestTime = configPlanned.usable[0].time
                 row.newestAgeSeconds = row.newestTime.map { Int((now - $0).rounded()) }
-                row.inNewest = listings[configPlanned.usable[0].location].map { $0.probesFound.contains(file.host) } ?? true
+                row.inNewest = listings[configPlanned.usable[0].listingKey].map { $0.probesFound.contains(file.host) } ?? true
                 row.note = row.inNewest == true ? "in the config snapshots" : "not inside the newest config snapshot"
             } else {
                 for planned in discovered {
-                    guard let newest = planned.usable.first, let listing = listings[newest.location],
+                    guard let newest = planned.usable.first, let listing = listings[newest.listingKey],
                           listing.probesFound.contains(file.host) else { continue }
                     row.plannedAs = planned.planned.id
                     row.kind = planned.planned.location.kindName

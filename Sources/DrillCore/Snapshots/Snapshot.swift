@@ -183,3 +183,9 @@ public struct SnapshotDiscovery: Sendable {
         return snapshots
     }
 }
+
+extension Snapshot {
+    /// A listing is of one snapshot for one source: the same archive can hold UPLOAD_LOCATION and a share, each with
+    /// its own root inside it.
+    public var listingKey: String { source + "\u{1F}" + location }
+}

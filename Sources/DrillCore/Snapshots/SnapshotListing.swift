@@ -116,38 +116,50 @@ public enum SnapshotLister {
     // MARK: Archives
 
     static func listArchive(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
-        var listing = SnapshotListing()
+        try listArchive(path, [request])[0]
+    }
+
+    /// Lists an archive for several sources at once (a whole-install archive): one pass over the headers, one view
+    /// per request, each with its own root.
+    public static func listArchive(_ path: String, _ requests: [ListingRequest]) throws -> [SnapshotListing] {
+        var listings = [SnapshotListing](repeating: SnapshotListing(), count: requests.count)
         var window: [ArchiveEntry] = []
-        var accumulator: Accumulator?
+        var accumulators: [Accumulator] = []
         var top = Set<String>()
+        var entries = 0
+        func start() {
+            let names = window.map { clean($0.path) }
+            for (i, request) in requests.enumerated() {
+                let accumulator = Accumulator(request, root: detectRoot(request, names), listing: &listings[i])
+                for e in window { accumulator.add(clean(e.path), e) }
+                accumulators.append(accumulator)
+            }
+            window = []
+        }
         do {
             let lister = try ArchiveLister(path: path)
             try lister.forEachEntry { entry in
-                listing.entries += 1
+                entries += 1
                 let name = clean(entry.path)
                 if let first = name.split(separator: "/", maxSplits: 1).first, top.count < 200 { top.insert(String(first)) }
-                if let acc = accumulator {
-                    acc.add(name, entry)
+                if !accumulators.isEmpty {
+                    for accumulator in accumulators { accumulator.add(name, entry) }
                     return true
                 }
                 window.append(entry)
-                if window.count >= detectionWindow {
-                    accumulator = Accumulator(request, root: detectRoot(request, window.map { clean($0.path) }), listing: &listing)
-                    for e in window { accumulator!.add(clean(e.path), e) }
-                    window = []
-                }
+                if window.count >= detectionWindow { start() }
                 return true
             }
         } catch let error as ArchiveError {
             throw DrillError(.input, file: path, "cannot list this archive", cause: error.message)
         }
-        if accumulator == nil {
-            accumulator = Accumulator(request, root: detectRoot(request, window.map { clean($0.path) }), listing: &listing)
-            for e in window { accumulator!.add(clean(e.path), e) }
+        if accumulators.isEmpty { start() }
+        for (i, accumulator) in accumulators.enumerated() {
+            accumulator.finish(into: &listings[i])
+            listings[i].entries = entries
+            listings[i].topLevel = Array(top.sorted().prefix(12))
         }
-        accumulator!.finish(into: &listing)
-        listing.topLevel = Array(top.sorted().prefix(12))
-        return listing
+        return listings
     }
 
     /// Decides where the source is inside from the first entries' paths.

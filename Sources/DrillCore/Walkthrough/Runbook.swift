@@ -237,7 +237,7 @@ public struct RunbookBuilder {
                     !mine.contains { job in
                         if job.source == "upload/" + f { return true }
                         guard job.source == "upload" else { return false }
-                        guard let listing = analysis.listings[job.snapshot.location], !listing.folders.isEmpty else { return true }
+                        guard let listing = analysis.listings[job.snapshot.listingKey], !listing.folders.isEmpty else { return true }
                         return listing.folders[f]?.present == true
                     }
                 }
@@ -371,7 +371,7 @@ public struct RunbookBuilder {
 
     /// Files the snapshot holds below the source's root, when its listing says.
     func snapshotFiles(_ job: RestoreJob) -> Int? {
-        guard let listing = analysis.listings[job.snapshot.location], !listing.probedOnly else { return nil }
+        guard let listing = analysis.listings[job.snapshot.listingKey], !listing.probedOnly else { return nil }
         if job.source == "upload" {
             let counted = listing.folders.values.map(\.files).reduce(0, +)
             return counted > 0 ? counted : nil

@@ -287,3 +287,50 @@ extension DrillRunnerTests {
         #expect(restore.failed != nil)
     }
 }
+
+/// One whole-install archive serving two sources, each with its own `path:`, as drills/nightly.yml suggests.
+extension DrillRunnerTests {
+    @Test func oneArchiveForTwoSourcesGivesEachItsOwnRoot() throws {
+        let m = try demo()
+        // The newest night: UPLOAD_LOCATION's snapshot folder and the photos share, in one archive under host/.
+        let upload = m.snapshots.last { $0.source == "upload" }!.path
+        let photos = m.snapshots.last { $0.source == "external:/mnt/media/photos" }!
+        let stage = Fixtures.tempDir("whole")
+        Fixtures.mkdir(stage + "/host/external")
+        _ = try Shell.run("/bin/cp", ["-a", upload + "/library", stage + "/host/library"])
+        _ = try Shell.run("/usr/bin/bsdtar", ["-xf", photos.path, "-C", stage + "/host/external"])
+        let stamp = (photos.path as NSString).lastPathComponent.replacingOccurrences(of: "photos-", with: "").replacingOccurrences(of: ".tar.zst", with: "")
+        let archive = m.directory + "/backups/whole-\(stamp).tar.zst"
+        _ = try Shell.run("/usr/bin/bsdtar", ["--zstd", "-cf", archive, "-C", stage, "host"])
+        var text = try String(contentsOfFile: m.plan, encoding: .utf8)
+        text = text.replacingOccurrences(of: """
+          upload:
+            directory: backups/upload/{time}
+            path: library
+        """, with: """
+          upload:
+            archive: backups/whole-{time}.tar.zst
+            path: host/library
+        """).replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            archive: backups/whole-{time}.tar.zst
+            path: host/external/photos
+        """)
+        try text.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        let plan = try DrillPlan.load(m.plan)
+        var planOptions = PlanOptions()
+        planOptions.now = Self.now
+        planOptions.live = false
+        let analysis = try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: planOptions).run()
+        #expect(analysis.findings.filter { $0.severity != .info && $0.code != "compose-not-backed-up" }.isEmpty,
+                "\(analysis.findings.map { "\($0.code) \($0.count)" })")
+        let report = try drill(m)
+        #expect(report.restores.filter { $0.location == archive }.count == 2)
+        #expect(report.findings.filter { ["missing-marker-in-snapshot", "missing-original", "orphan-original"].contains($0.code) }.isEmpty,
+                "\(report.findings.map { "\($0.code) \($0.count)" })")
+    }
+}
