@@ -77,6 +77,8 @@ public struct SourceRestore: Sendable, Codable, Equatable {
     /// Why the restore failed part-way (the tool's exit status, the damaged archive, the unreadable folder); what
     /// came back before it is verified like any restore.
     public var failed: String?
+    /// What was at the top of the snapshot when the source's root could not be found in it.
+    public var rootNotFound: [String]?
 }
 
 /// How one source is restored.
@@ -90,6 +92,11 @@ public struct RestoreJob: Sendable {
     public var containerRoot: String
     /// The plan's restore command for `command` snapshots.
     public var restoreCommand: String?
+    /// For a restored tree whose layout is not known beforehand (a `command` source without `path:`): how to find
+    /// the source's root in it, with the same recogniser as archives and folders.
+    public var detect: ListingRequest?
+    /// Set when the source's root could not be found (what is at the snapshot's top): nothing is verified for it.
+    public var rootNotFound: [String]?
 
     public init(snapshot: Snapshot, source: String, inside: String, containerRoot: String, restoreCommand: String?) {
         self.snapshot = snapshot
@@ -371,9 +378,20 @@ public struct Restorer: Sendable {
             throw DrillError(.environment, "the restore command for \(job.source) failed with exit status \(result.status)\(result.timedOut ? " (stopped after \(Int(commandTimeout)) s)" : ""): \(command)",
                              cause: result.tail)
         }
-        // Everything was restored by the tool; the wanted files are read back from scratch and hashed.
-        var restore = try restoreFolder(job, from: Paths.append(job.inside, to: target), into: nil, index: index,
+        // Everything was restored by the tool; where the source is in what came back is recognised as for any
+        // listing (unless the plan says `path:`), then the wanted files are read back from scratch and hashed.
+        var inside = job.inside
+        var rootNotFound: [String]?
+        if let detect = job.detect {
+            let root = SnapshotLister.detectDirectoryRoot(target, detect)
+            inside = root.0
+            if root.1 == SnapshotLister.notFound {
+                rootNotFound = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted()
+            }
+        }
+        var restore = try restoreFolder(job, from: Paths.append(inside, to: target), into: nil, index: index,
                                         started: started, kind: "command", output: result.tail)
+        restore.rootNotFound = rootNotFound
         restore.inPlace = false
         restore.restoredFiles = restore.totalFiles
         restore.restoredBytes = restore.totalBytes

@@ -65,7 +65,8 @@ public struct DrillRunner {
         let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
         var report = RunReport(plan: plan, startedAt: started.timeIntervalSince1970, analysis: analysis)
         report.verify.depth = options.verify.description
-        var findings = analysis.findings.filter { !$0.code.hasSuffix("-live") }
+        // The live findings are plan's; a root not found is judged again on what is restored.
+        var findings = analysis.findings.filter { !$0.code.hasSuffix("-live") && $0.code != "source-root-not-found" }
 
         guard let point = analysis.selected else {
             findings.append(Finding(
@@ -130,8 +131,13 @@ public struct DrillRunner {
         // A restore that fails is what a drill exists to find: a finding, and the drill goes on with the other sources
         // and verifies what came back. Only a signal stops it.
         var failures: [String] = []
+        var rootless: [(source: String, example: String, root: String)] = []
         do {
             for (n, job) in jobs.enumerated() {
+                if let top = job.rootNotFound {
+                    rootless.append((job.source, "\(job.source) in \(job.snapshot.name): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", ")), job.containerRoot))
+                    continue
+                }
                 say("restoring \(job.source) from \(job.snapshot.name)")
                 let target = try scratch.folder("\(n + 1)-\(job.source)")
                 let began = Date()
@@ -149,6 +155,13 @@ public struct DrillRunner {
                     report.phases.append(Phase(name: "restore", source: job.source, seconds: seconds, bytes: nil,
                                                files: nil, measured: true, assumption: "failed after \(DurationText.short(seconds))"))
                     continue
+                }
+                if let top = restored.rootNotFound {
+                    // What the tool restored does not hold the source where it was looked for: its files say
+                    // nothing about the restore point, so they are not verified (the finding says what to set).
+                    rootless.append((job.source, "\(job.source) restored by \(job.snapshot.name): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", ")), job.containerRoot))
+                    index.roots.removeAll { $0.source == job.source }
+                    index.files = index.files.filter { !Paths.isWithin($0.key, job.containerRoot) }
                 }
                 report.restores.append(restored)
                 report.phases.append(Phase(name: "restore", source: job.source, seconds: restored.seconds,
@@ -170,13 +183,15 @@ public struct DrillRunner {
         say("checking \(catalog.assets.count) assets against the restored files")
         let absent = point.missing
         let live = liveTranslator(catalog)
-        let verifier = Verifier(catalog: catalog, deployment: deployment, index: index, sample: sample,
+        var verifier = Verifier(catalog: catalog, deployment: deployment, index: index, sample: sample,
                                 absentSources: absent, liveStat: { path in
                                     guard let local = live.local(path) else { return nil }
                                     var st = stat()
                                     guard stat(local, &st) == 0 else { return nil }
                                     return (Double(st.st_mtim.tv_sec), Double(st.st_ctim.tv_sec))
                                 })
+        verifier.unverifiedRoots = rootless.map(\.root)
+        if !rootless.isEmpty { findings.append(SnapshotLister.rootNotFound(rootless.map(\.example))) }
         let (verifyFindings, stats) = verifier.run()
         findings += verifyFindings
         report.verify.stats = stats
@@ -254,10 +269,17 @@ public struct DrillRunner {
                 restoreCommand = restore
             case .dumps: continue
             }
-            // The plan step listed (archives) or probed (folders) every member of the selected point.
-            let inside = SnapshotLister.clean(plannedPath ?? analysis.listings[snapshot.listingKey]?.root ?? "")
-            jobs.append(RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
-                                   containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand))
+            // The plan step listed (archives) or probed (folders) every member of the selected point; what a backup
+            // tool restores is recognised once it is restored.
+            let listing = analysis.listings[snapshot.listingKey]
+            let inside = SnapshotLister.clean(plannedPath ?? listing?.root ?? "")
+            var job = RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
+                                 containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand)
+            if snapshot.kind == .command, plannedPath == nil {
+                job.detect = BackupPlanner(plan: plan, deployment: deployment, options: PlanOptions()).listingRequest(for: planned.planned)
+            }
+            if let listing, !listing.rootFound { job.rootNotFound = listing.topLevel }
+            jobs.append(job)
         }
 
         return jobs

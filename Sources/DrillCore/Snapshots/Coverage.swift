@@ -258,8 +258,20 @@ struct CoverageBuilder {
                 remedy: "Take the file snapshots right after Immich's dump (02:00 by default), on the same nights."))
         }
 
+        // A snapshot in which UPLOAD_LOCATION's root cannot be found: say that, not six findings about its folders.
+        var rootless: [String] = []
+        var rootlessSources = Set<String>()
+        for source in discovered where source.planned.id == "upload" || source.planned.id.hasPrefix("upload/") {
+            guard let newest = source.usable.first, let listing = listings[newest.listingKey], !listing.rootFound else { continue }
+            rootlessSources.insert(source.planned.id)
+            rootless.append("\(source.planned.id) in \(newest.name): at its top " + (listing.topLevel.isEmpty ? "nothing" : listing.topLevel.joined(separator: ", ")))
+        }
+        if !rootless.isEmpty {
+            findings.append(SnapshotLister.rootNotFound(rootless))
+        }
+
         var markers: [String] = []
-        for row in rows where row.source.hasPrefix("upload/") && row.markerInNewest == false {
+        for row in rows where row.source.hasPrefix("upload/") && row.markerInNewest == false && !rootlessSources.contains(row.plannedAs ?? "") {
             let folder = String(row.source.dropFirst(7))
             markers.append("\(folder)/.immich not in \(row.newest ?? "the newest snapshot")\(row.inNewest == false ? " (the folder is not in it at all)" : "")")
         }

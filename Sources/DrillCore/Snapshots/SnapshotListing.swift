@@ -76,6 +76,9 @@ public struct SnapshotListing: Sendable {
     public var symlinks = 0
     /// Only probed (folders, markers and probes by stat; no walk): counts are unknown.
     public var probedOnly = false
+    /// False when the source's root could not be found (none of UPLOAD_LOCATION's six folders under any prefix):
+    /// findings about its files would only describe the wrong folder.
+    public var rootFound = true
 }
 
 public enum SnapshotLister {
@@ -101,16 +104,20 @@ public enum SnapshotLister {
     }
 
     /// The inside path that a host path has when `root` holds the source at `hostPath` (nil when it cannot be).
+    /// The two are related through their common folder on the host: the Compose file beside UPLOAD_LOCATION
+    /// (`/srv/immich/docker-compose.yml` beside `/srv/immich/library`) is looked for beside the root
+    /// (`x/docker-compose.yml` when the root is `x/library`), whatever prefix the snapshot put above them.
     static func insidePath(ofHost probe: String, root: String, hostPath: String?) -> String? {
         guard let hostPath else { return nil }
-        // The top of the snapshot is the host folder that `root` is inside of.
-        var top = Paths.normalize(hostPath)
-        if !root.isEmpty {
-            guard top.hasSuffix("/" + root) else { return nil }
-            top = String(top.dropLast(root.count + 1))
-            if top.isEmpty { top = "/" }
-        }
-        return Paths.remainder(of: probe, under: top)
+        let host = Paths.normalize(hostPath).split(separator: "/").map(String.init)
+        let target = Paths.normalize(probe).split(separator: "/").map(String.init)
+        var common = 0
+        while common < host.count, common < target.count, host[common] == target[common] { common += 1 }
+        let up = host.count - common
+        let rootParts = root.split(separator: "/").map(String.init)
+        guard up <= rootParts.count else { return nil }
+        let parts = Array(rootParts.dropLast(up)) + target.dropFirst(common)
+        return parts.joined(separator: "/")
     }
 
     // MARK: Archives
@@ -130,7 +137,9 @@ public enum SnapshotLister {
         func start() {
             let names = window.map { clean($0.path) }
             for (i, request) in requests.enumerated() {
-                let accumulator = Accumulator(request, root: detectRoot(request, names), listing: &listings[i])
+                let root = detectRoot(request, names)
+                let accumulator = Accumulator(request, root: root, listing: &listings[i])
+                listings[i].rootFound = root.1 != notFound
                 for e in window { accumulator.add(clean(e.path), e) }
                 accumulators.append(accumulator)
             }
@@ -178,7 +187,7 @@ public enum SnapshotLister {
             let best = seen.max { a, b in
                 a.value.count != b.value.count ? a.value.count < b.value.count : a.key.count > b.key.count
             }
-            return best.map { ($0.key, $0.key.isEmpty ? "top" : "recognised") } ?? ("", "top")
+            return best.map { ($0.key, $0.key.isEmpty ? "top" : "recognised") } ?? ("", SnapshotLister.notFound)
         case .folder:
             for candidate in folderCandidates(request) {
                 if names.contains(where: { $0 == candidate || $0.hasPrefix(candidate + "/") }) {
@@ -187,6 +196,49 @@ public enum SnapshotLister {
             }
             return ("", "top")
         }
+    }
+
+    /// The finding for snapshots whose source root was not found (`examples`: the source, the snapshot, its top).
+    public static func rootNotFound(_ examples: [String]) -> Finding {
+        Finding(
+            code: "source-root-not-found", severity: .critical, count: examples.count,
+            message: "A snapshot holds none of UPLOAD_LOCATION's six folders (library, upload, thumbs, encoded-video, profile, backups) at its top or under any prefix, so where UPLOAD_LOCATION is inside it cannot be told.",
+            examples: examples,
+            immichWill: "Find nothing where it looks if this snapshot is restored as it is: every original, thumbnail and marker missing.",
+            remedy: "Set the source's 'path:' in the plan to the folder inside the snapshot that holds library/, upload/, thumbs/… (e.g. path: volume1/docker/immich/library), or fix the backup job if it did not back up UPLOAD_LOCATION.")
+    }
+
+    /// The root source of a listing whose root was not found.
+    public static let notFound = "not found"
+
+    /// The folders below `path`, relative, breadth first: at most `depth` levels and `limit` folders. Inside a
+    /// folder that holds two or more of UPLOAD_LOCATION's six, those six are not descended into (their insides say
+    /// nothing about the layout, and hold most of the folders). What the recogniser reads for a folder tree, as it
+    /// reads an archive's first entries.
+    static func folderNames(_ path: String, depth: Int = 8, limit: Int = 20_000) -> [String] {
+        var names: [String] = []
+        var level = [""]
+        for _ in 0..<depth {
+            var next: [String] = []
+            for rel in level {
+                let dir = rel.isEmpty ? path : path + "/" + rel
+                guard let entries = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+                let folders = entries.sorted().filter { name in
+                    var st = stat()
+                    return lstat(dir + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+                }
+                let isUploadLocation = folders.filter { Deployment.uploadFolders.contains($0) }.count >= 2
+                for name in folders {
+                    let child = rel.isEmpty ? name : rel + "/" + name
+                    names.append(child)
+                    if names.count >= limit { return names }
+                    if !(isUploadLocation && Deployment.uploadFolders.contains(name)) { next.append(child) }
+                }
+            }
+            if next.isEmpty { break }
+            level = next
+        }
+        return names
     }
 
     /// Inside names a single folder may have: its full host path, its own name, its container name.
@@ -308,6 +360,7 @@ public enum SnapshotLister {
         }
         let accumulator = Accumulator(request, root: ("", root.1), listing: &listing)
         listing.root = root.0
+        listing.rootFound = root.1 != notFound
         accumulator.probes = [:]
         for probe in request.probes {
             if let inside = insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath),
@@ -342,6 +395,7 @@ public enum SnapshotLister {
         listing.probedOnly = true
         let root = detectDirectoryRoot(path, request)
         (listing.root, listing.rootSource) = root
+        listing.rootFound = root.1 != notFound
         listing.topLevel = Array(((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().prefix(12))
         let base = Paths.append(root.0, to: path)
         switch request.layout {
@@ -363,26 +417,14 @@ public enum SnapshotLister {
         return listing
     }
 
-    static func detectDirectoryRoot(_ path: String, _ request: ListingRequest) -> (String, String) {
+    /// Where the source is in a folder tree (a snapshot folder, or what a backup tool restored): the plan's `path`,
+    /// else the same recogniser archives get, over the tree's folder names.
+    public static func detectDirectoryRoot(_ path: String, _ request: ListingRequest) -> (String, String) {
         if let planned = request.path { return (clean(planned), "plan") }
-        switch request.layout {
-        case .uploadLocation:
-            func score(_ candidate: String) -> Int {
-                let base = Paths.append(candidate, to: path)
-                return Deployment.uploadFolders.filter { FileProbe.kind(base + "/" + $0) == .directory }.count
-            }
-            if score("") >= 2 { return ("", "top") }
-            var candidates = request.hostPath.map { [clean($0), (Paths.normalize($0) as NSString).lastPathComponent] } ?? []
-            candidates += ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-            for candidate in candidates where !candidate.isEmpty && score(candidate) >= 2 {
-                return (candidate, "recognised")
-            }
-            return ("", "top")
-        case .folder:
-            for candidate in folderCandidates(request) where FileProbe.kind(Paths.append(candidate, to: path)) == .directory {
-                return (candidate, "recognised")
-            }
+        if request.layout == .uploadLocation,
+           Deployment.uploadFolders.filter({ FileProbe.kind(path + "/" + $0) == .directory }).count >= 2 {
             return ("", "top")
         }
+        return detectRoot(request, folderNames(path))
     }
 }

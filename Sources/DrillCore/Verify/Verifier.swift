@@ -28,6 +28,13 @@ public struct Verifier {
     public var sample: Set<Int32>?
     /// Planned sources with no member in the restore point.
     public var absentSources: [String]
+    /// Container roots whose snapshot's layout was not recognised (`source-root-not-found`): their files are not
+    /// checked, since every finding about them would only describe the wrong folder.
+    public var unverifiedRoots: [String] = []
+
+    func unverified(_ path: String) -> Bool {
+        !unverifiedRoots.isEmpty && unverifiedRoots.contains { Paths.isWithin(path, $0) }
+    }
     /// A live file's (mtime, ctime) by container path, to tell why an original is missing.
     public var liveStat: (String) -> (mtime: Double, ctime: Double)?
 
@@ -75,6 +82,7 @@ public struct Verifier {
             let asset = catalog.assets[i]
             stats.assets += 1
             let path = containerPath(catalog.originalPath(asset))
+            if unverified(path) { continue }
             let restored = index.reference(path)
             if asset.flags.contains(.offline) {
                 offline += 1
@@ -117,6 +125,7 @@ public struct Verifier {
         for i in 0..<catalog.files.count {
             let file = catalog.files[i]
             let path = containerPath(catalog.path(file))
+            if unverified(path) { continue }
             let present = index.reference(path) != nil
             let owner = catalog.assets[Int(file.asset)]
             if owner.flags.contains(.offline) || present { continue }
@@ -133,7 +142,7 @@ public struct Verifier {
         stats.videosNeedingTranscode = needTranscode.count
         for person in catalog.people where !person.thumbnail.isNone {
             let path = containerPath(catalog.thumbnailPath(person))
-            if index.reference(path) == nil {
+            if !unverified(path), index.reference(path) == nil {
                 missingDerivatives.append(path)
                 derivativeKinds["face", default: 0] += 1
             }
@@ -259,7 +268,7 @@ public struct Verifier {
         }
         var markers: [String] = []
         var requiredMarker = false
-        for folder in Deployment.uploadFolders where index.files[media + "/" + folder + "/.immich"] == nil {
+        for folder in Deployment.uploadFolders where index.files[media + "/" + folder + "/.immich"] == nil && !unverified(media + "/" + folder) {
             markers.append("\(folder)/.immich")
             if catalog.mountChecks[folder] == true { requiredMarker = true }
         }

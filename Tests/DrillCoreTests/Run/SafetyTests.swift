@@ -334,3 +334,94 @@ extension DrillRunnerTests {
                 "\(report.findings.map { "\($0.code) \($0.count)" })")
     }
 }
+
+/// One layout recogniser for archives, snapshot folders and what a backup tool restores.
+extension DrillRunnerTests {
+    /// Rewrites the plan's `upload:` source.
+    func replaceUpload(_ m: DemoManifest, with text: String) throws {
+        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
+        plan = plan.replacingOccurrences(of: """
+          upload:
+            directory: backups/upload/{time}
+            path: library
+        """, with: text)
+        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+    }
+
+    func planFindings(_ m: DemoManifest) throws -> [String] {
+        let plan = try DrillPlan.load(m.plan)
+        var options = PlanOptions()
+        options.now = Self.now
+        options.live = false
+        return try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: options).run()
+            .findings.filter { $0.severity != .info }.map { "\($0.severity.rawValue) \($0.code) \($0.count)" }.sorted()
+    }
+
+    @Test(arguments: ["x/library", "immich/library", "volume1/docker/immich/library"])
+    func snapshotFoldersAreRecognisedUnderAnyPrefix(prefix: String) throws {
+        let m = try demo()
+        for snapshot in m.snapshots where snapshot.source == "upload" {
+            let parent = Paths.directory(of: prefix)
+            Fixtures.mkdir(snapshot.path + "/" + parent)
+            #expect(rename(snapshot.path + "/library", snapshot.path + "/" + prefix) == 0)
+            // The Compose folder's files move with UPLOAD_LOCATION, beside it.
+            for file in ["docker-compose.yml", ".env"] { _ = rename(snapshot.path + "/" + file, snapshot.path + "/" + parent + "/" + file) }
+        }
+        try replaceUpload(m, with: "  upload:\n    directory: backups/upload/{time}\n")
+        #expect(try planFindings(m) == [])
+        let report = try drill(m)
+        #expect(serious(report) == [], "\(report.findings.map { "\($0.code) \($0.count) \($0.examples.prefix(2))" })")
+    }
+
+    @Test func whatACommandRestoresIsRecognisedWithoutPath() throws {
+        let m = try demo()
+        let newest = m.snapshots.last { $0.source == "upload" }!
+        let photos = m.snapshots.last { $0.source == "external:/mnt/media/photos" }!
+        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
+        // A "backup tool" that puts back UPLOAD_LOCATION as library/ and the share as photos/ at the top of {target}.
+        plan = plan.replacingOccurrences(of: """
+          upload:
+            directory: backups/upload/{time}
+            path: library
+        """, with: """
+          upload:
+            command:
+              list: echo "u1 \(newest.time)"
+              restore: echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library
+        """).replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            command:
+              list: echo "p1 \(photos.time)"
+              restore: echo {id} >/dev/null; bsdtar -xf '\(photos.path)' -C {target}
+        """)
+        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        let report = try drill(m)
+        // The tool restored library/ alone, so the Compose folder is rightly not found.
+        #expect(serious(report) == ["warning compose-not-backed-up 2"], "\(report.findings.map { "\($0.code) \($0.count) \($0.examples.prefix(2))" })")
+        #expect(report.findings.allSatisfy { $0.code != "moved-original" && $0.code != "orphan-original" })
+    }
+
+    @Test func aSnapshotWithoutUploadLocationSaysSoInsteadOfFileFindings() throws {
+        let m = try demo()
+        for snapshot in m.snapshots where snapshot.source == "upload" {
+            #expect(rename(snapshot.path + "/library", snapshot.path + "/something-else") == 0)
+            for folder in Deployment.uploadFolders {
+                _ = rename(snapshot.path + "/something-else/" + folder, snapshot.path + "/something-else/x-" + folder)
+            }
+        }
+        try replaceUpload(m, with: "  upload:\n    directory: backups/upload/{time}\n")
+        let planned = try planFindings(m)
+        #expect(planned.contains("critical source-root-not-found 1"), "\(planned)")
+        #expect(!planned.contains { $0.contains("missing-marker-in-snapshot") })
+        let report = try drill(m)
+        let found = try #require(report.findings.first { $0.code == "source-root-not-found" })
+        #expect(found.count == 1 && found.examples[0].contains("something-else"))
+        #expect(!report.findings.contains { ["missing-original", "orphan-original", "missing-marker", "moved-original"].contains($0.code) },
+                "\(report.findings.map { "\($0.code) \($0.count) \($0.examples.prefix(2))" })")
+        #expect(report.exitCode == 2)
+    }
+}
