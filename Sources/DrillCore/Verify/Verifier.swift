@@ -91,6 +91,9 @@ public struct Verifier {
             if asset.flags.contains(.trashed) { trashed += 1 }
             if !Paths.isWithin(path, media), !deployment.mountMap.resolve(containerPath: path).isMounted {
                 pathMismatch.append(Int32(i))
+                // Its source was restored at the database's path: a file moved or missing there is a fault of its
+                // own, found whatever the mount says (the mount is path-mismatch's to report).
+                if restored == nil, index.root(of: path) != nil { missingCandidates.append(Int32(i)) }
                 continue
             }
             stats.population += 1

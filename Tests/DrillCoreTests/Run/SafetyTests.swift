@@ -425,3 +425,63 @@ extension DrillRunnerTests {
         #expect(report.exitCode == 2)
     }
 }
+
+/// Every pair of demo faults: each found with its own count, whatever the other does.
+@Suite struct FaultPairTests {
+    static let pairs: [(DemoFault, DemoFault)] = {
+        let all = DemoFault.allCases
+        var out: [(DemoFault, DemoFault)] = []
+        for (i, a) in all.enumerated() { for b in all[(i + 1)...] { out.append((a, b)) } }
+        return out
+    }()
+
+    /// Whether `fault` is found with its own count in `report`, judged against the dump that was drilled.
+    static func found(_ fault: DemoFault, in report: RunReport, manifest m: DemoManifest) throws -> String? {
+        let record = try #require(m.faults.first { $0.fault == fault.rawValue })
+        let drilled = try CatalogReader.read(path: try #require(report.catalog?.dump), timeZone: m.timeZone)
+        let known = Set((0..<drilled.assets.count).map { drilled.assets[$0].id.description })
+        let n = record.assetIds.filter(known.contains).count
+        func count(_ code: String) -> Int { report.findings.first { $0.code == code }?.count ?? 0 }
+        let codes = Set(report.findings.map(\.code))
+        switch fault {
+        case .moved: return count("moved-original") == n ? nil : "moved-original \(count("moved-original")), expected \(n)"
+        case .missing: return count("missing-original") >= n && n > 0 ? nil : "missing-original \(count("missing-original")), expected at least \(n)"
+        case .lateUpload:
+            // Late uploads are only in snapshots taken after the newest dump: when the drilled point is an older
+            // night (skew, a cut newest dump) they are truly not there.
+            let dumpTime = ISO8601DateFormatter().date(from: m.dumps.last!.time)!.timeIntervalSince1970
+            let drilledUpload = try #require(report.restores.first { $0.source == "upload" })
+            let snapshot = m.snapshots.first { $0.path == drilledUpload.location }
+            guard let t = snapshot.flatMap({ ISO8601DateFormatter().date(from: $0.time) }), t.timeIntervalSince1970 > dumpTime else { return nil }
+            return count("orphan-original") >= record.count ? nil : "orphan-original \(count("orphan-original")), expected at least \(record.count)"
+        case .pathMismatch:
+            let under = (0..<drilled.assets.count).filter {
+                drilled.originalPath(drilled.assets[$0]).hasPrefix("/mnt/media/photos/") && !drilled.assets[$0].flags.contains(.offline)
+            }.count
+            return count("path-mismatch") == under && count("import-path-not-mounted") == 1 ? nil : "path-mismatch \(count("path-mismatch")), expected \(under)"
+        case .noThumbs: return count("missing-marker") >= 2 && count("missing-derivative") > 0 ? nil : "missing-marker \(count("missing-marker"))"
+        case .skew: return codes.isSuperset(of: ["snapshot-skew", "stale-snapshot"]) ? nil : "no skew findings"
+        case .truncatedDump: return count("dump-incomplete") == 1 ? nil : "no dump-incomplete"
+        case .corrupt:
+            // The bytes are flipped in the newest UPLOAD_LOCATION snapshot only.
+            guard report.restores.contains(where: { $0.location == m.snapshots.last { $0.source == "upload" }?.path }) else { return nil }
+            return count("checksum-mismatch") == n && n > 0 ? nil : "checksum-mismatch \(count("checksum-mismatch")), expected \(n)"
+        case .dbOnly: return count("database-only-backup") == 1 ? nil : "no database-only-backup"
+        case .writableMount: return count("mount-writable") == 1 ? nil : "no mount-writable"
+        }
+    }
+
+    @Test(arguments: FaultPairTests.pairs)
+    func eachFaultOfAPairIsFound(a: DemoFault, b: DemoFault) throws {
+        let m = try Fixtures.demo("pair", assets: 60, seed: 11, faults: [a: a.defaultCount, b: b.defaultCount],
+                                  now: DrillRunnerTests.now)
+        let plan = try DrillPlan.load(m.plan)
+        var options = RunOptions()
+        options.now = DrillRunnerTests.now
+        let report = try DrillRunner(plan: plan, deployment: try plan.readDeployment(), options: options).run()
+        for fault in [a, b] {
+            let problem = try Self.found(fault, in: report, manifest: m)
+            #expect(problem == nil, "\(fault.rawValue) with \((fault == a ? b : a).rawValue): \(problem ?? "") — \(report.findings.map { "\($0.code) \($0.count)" })")
+        }
+    }
+}
