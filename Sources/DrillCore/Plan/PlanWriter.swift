@@ -106,7 +106,7 @@ public enum PlanWriter {
             case .dumps(let folders): out.append("    dumps: [\(folders.map { yaml(rel($0)) }.joined(separator: ", "))]")
             case .archive(let pattern, _): out.append("    archive: \(yaml(rel(pattern)))")
             case .directory(let pattern, _): out.append("    directory: \(yaml(rel(pattern)))")
-            case .command(let list, let restore, _):
+            case .command(let list, let restore, _, _):
                 out += ["    command:", "      list: \(yaml(list))", "      restore: \(yaml(restore))"]
             }
             return out

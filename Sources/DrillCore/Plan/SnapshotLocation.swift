@@ -27,8 +27,10 @@ public enum SnapshotLocation: Sendable, Equatable {
     case archive(pattern: String, path: String?)
     /// Snapshot folders matching a pattern (`/volume1/@snapshots/{time}/photos`, `.zfs/snapshot/{name}`).
     case directory(pattern: String, path: String?)
-    /// A backup tool: `list` prints `<id> <ISO-8601 time>` a line; `restore` has `{id}` and `{target}`.
-    case command(list: String, restore: String, path: String?)
+    /// A backup tool: `list` prints `<id> <ISO-8601 time>` a line; `restore` has `{id}` and `{target}`; the optional
+    /// `files` (with `{id}`) prints what a snapshot holds without restoring it (`restic ls --json {id}`, `borg list
+    /// --json-lines ::{id}`, or a path a line), so plan and preflight can check its layout and markers.
+    case command(list: String, restore: String, path: String?, files: String? = nil)
 }
 
 /// A plan's `sources:` entry.
@@ -40,7 +42,7 @@ public struct PlannedSource: Sendable, Equatable {
 
 extension DrillPlan {
     static let sourceKeys = ["dumps", "archive", "directory", "command", "path"]
-    static let commandKeys = ["list", "restore"]
+    static let commandKeys = ["list", "restore", "files"]
 
     /// Reads the `sources:` section.
     static func parseSources(_ top: StrictMapping, file: String, resolve: (String) -> String) throws -> [PlannedSource] {
@@ -85,7 +87,12 @@ extension DrillPlan {
                     throw StrictMapping.error(command.node, file: file,
                                               "'sources.\(id).command.restore' must contain {id} and {target}")
                 }
-                location = .command(list: try command.requiredString("list"), restore: restore, path: path)
+                let files = try command.string("files")
+                if let files, !files.contains("{id}") {
+                    throw StrictMapping.error(command.node("files") ?? command.node, file: file,
+                                              "'sources.\(id).command.files' must contain {id}")
+                }
+                location = .command(list: try command.requiredString("list"), restore: restore, path: path, files: files)
             }
             if id == "database", !(location.isDumps) {
                 throw StrictMapping.error(value, file: file, "the database source takes 'dumps' (folders of Immich's dumps)")

@@ -122,6 +122,9 @@ public enum Preflight {
         var missingRequired: [String] = []
         var missingMarkers: [String] = []
         var regenerable: [String] = []
+        // Unknown is never PASS: a snapshot that cannot be listed without restoring it (a backup tool's, with no
+        // `files:` command) leaves its folders and markers not checked, and says so.
+        var unchecked: [String] = []
         for row in analysis.coverage where row.source.hasPrefix("upload/") {
             let folder = String(row.source.dropFirst("upload/".count))
             // A folder whose marker the dump's mount checks demand stops Immich's start when it is missing.
@@ -130,6 +133,8 @@ public enum Preflight {
                 if row.required || demanded { missingRequired.append(folder) } else { regenerable.append(folder) }
             } else if row.markerInNewest == false {
                 missingMarkers.append(folder)
+            } else if row.inNewest == nil || row.markerInNewest == nil {
+                unchecked.append(folder + (row.kind.map { " (\($0) snapshot)" } ?? ""))
             }
         }
         let foldersTitle = "Every UPLOAD_LOCATION folder is backed up with its .immich marker"
@@ -139,6 +144,10 @@ public enum Preflight {
             if !missingMarkers.isEmpty { parts.append("without .immich: " + missingMarkers.joined(separator: ", ")) }
             items.append(.init(id: "folders", title: foldersTitle, status: .fail, reason: parts.joined(separator: "; "),
                                remedy: "Back up all of UPLOAD_LOCATION, markers included; Immich refuses to start when a folder's .immich is missing after a restore."))
+        } else if !unchecked.isEmpty {
+            items.append(.init(id: "folders", title: foldersTitle, status: .warn,
+                               reason: "not checked: the newest snapshot cannot be listed without restoring it: " + unchecked.joined(separator: ", "),
+                               remedy: "Add a `files:` command to the source (restic ls --json {id}, borg list --format '{path}{NL}' ::{id}; see drills/) so plan and preflight can see inside it, or run `immich-drill run`, which restores it."))
         } else if !regenerable.isEmpty {
             items.append(.init(id: "folders", title: foldersTitle, status: .warn,
                                reason: "left out (regenerable): " + regenerable.joined(separator: ", "),

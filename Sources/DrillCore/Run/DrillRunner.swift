@@ -264,7 +264,7 @@ public struct DrillRunner {
             var restoreCommand: String?
             switch planned.planned.location {
             case .archive(_, let p), .directory(_, let p): plannedPath = p
-            case .command(_, let restore, let p):
+            case .command(_, let restore, let p, _):
                 plannedPath = p
                 restoreCommand = restore
             case .dumps: continue

@@ -162,6 +162,17 @@ public struct BackupPlanner {
         }
         var archives: [String: [(Snapshot, ListingRequest)]] = [:]
         var archiveOrder: [String] = []
+        for snapshot in toList where snapshot.kind == .command {
+            // A backup tool's snapshot is listed by its `files:` command, when the plan gives one.
+            guard let request = request(for: snapshot),
+                  case .command(_, _, _, let files?) = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned.location
+            else { continue }
+            do {
+                listings[snapshot.listingKey] = try listFiles(files, snapshot: snapshot, request: request)
+            } catch let error as DrillError {
+                findings.append(BackupPlanner.unreadable(snapshot, error))
+            }
+        }
         for snapshot in toList where snapshot.kind == .archive || snapshot.kind == .directory {
             guard let request = request(for: snapshot) else { continue }
             if snapshot.kind == .archive {
@@ -218,7 +229,7 @@ public struct BackupPlanner {
     func listingRequest(for planned: PlannedSource) -> ListingRequest {
         let path: String?
         switch planned.location {
-        case .archive(_, let p), .directory(_, let p), .command(_, _, let p): path = p
+        case .archive(_, let p), .directory(_, let p), .command(_, _, let p, _): path = p
         case .dumps: path = nil
         }
         let media = deployment.mediaLocation
@@ -242,6 +253,22 @@ public struct BackupPlanner {
     }
 
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
+    /// Lists a backup tool's snapshot with the plan's `files:` command ({id} passed as the shell's `$1`).
+    func listFiles(_ template: String, snapshot: Snapshot, request: ListingRequest) throws -> SnapshotListing {
+        let what = "sources.\(snapshot.source).command.files"
+        let command = ShellTemplate.render(template, values: [("id", snapshot.location)], mode: .positional)
+        let result = try Subprocess.run(shell: command, arguments: [snapshot.location], timeout: 3600,
+                                        directory: Paths.directory(of: plan.file), isCancelled: { Cancellation.isCancelled })
+        if Cancellation.isCancelled { throw DrillError(.environment, file: plan.file, "stopped by signal \(Cancellation.signal) while '\(what)' ran") }
+        guard result.status == 0, !result.timedOut else {
+            throw DrillError(.environment, file: plan.file, "'\(what)' failed with exit status \(result.status)\(result.timedOut ? " (stopped after an hour)" : ""): \(template)", cause: result.tail)
+        }
+        let entries = try SnapshotLister.entries(fromFileList: result.stdout, what: what)
+        return try SnapshotLister.listEntries([request]) { body in
+            for entry in entries where try !body(entry) { return }
+        }[0]
+    }
+
     /// A snapshot that cannot be listed.
     static func unreadable(_ snapshot: Snapshot, _ error: DrillError) -> Finding {
         Finding(

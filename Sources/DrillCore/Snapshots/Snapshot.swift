@@ -135,7 +135,7 @@ public struct SnapshotDiscovery: Sendable {
                 result.notes.append("\(unparsed.count) name(s) with no readable time in {time}, mtime used: "
                                     + unparsed.prefix(3).joined(separator: ", "))
             }
-        case .command(let list, _, _):
+        case .command(let list, _, _, _):
             result.snapshots = try listCommand(list, source: planned.id)
         }
         result.snapshots.sort { ($0.time ?? -.infinity, $0.location) > ($1.time ?? -.infinity, $1.location) }

@@ -129,6 +129,18 @@ public enum SnapshotLister {
     /// Lists an archive for several sources at once (a whole-install archive): one pass over the headers, one view
     /// per request, each with its own root.
     public static func listArchive(_ path: String, _ requests: [ListingRequest]) throws -> [SnapshotListing] {
+        do {
+            let lister = try ArchiveLister(path: path)
+            return try listEntries(requests) { body in try lister.forEachEntry(body) }
+        } catch let error as ArchiveError {
+            throw DrillError(.input, file: path, "cannot list this archive", cause: error.message)
+        }
+    }
+
+    /// The views of a stream of entries (an archive's headers, a backup tool's file list), one per request: the first
+    /// `detectionWindow` entries decide each root, then every entry is added up.
+    static func listEntries(_ requests: [ListingRequest],
+                            _ forEach: ((ArchiveEntry) throws -> Bool) throws -> Void) throws -> [SnapshotListing] {
         var listings = [SnapshotListing](repeating: SnapshotListing(), count: requests.count)
         var window: [ArchiveEntry] = []
         var accumulators: [Accumulator] = []
@@ -145,22 +157,17 @@ public enum SnapshotLister {
             }
             window = []
         }
-        do {
-            let lister = try ArchiveLister(path: path)
-            try lister.forEachEntry { entry in
-                entries += 1
-                let name = clean(entry.path)
-                if let first = name.split(separator: "/", maxSplits: 1).first, top.count < 200 { top.insert(String(first)) }
-                if !accumulators.isEmpty {
-                    for accumulator in accumulators { accumulator.add(name, entry) }
-                    return true
-                }
-                window.append(entry)
-                if window.count >= detectionWindow { start() }
+        try forEach { entry in
+            entries += 1
+            let name = clean(entry.path)
+            if let first = name.split(separator: "/", maxSplits: 1).first, top.count < 200 { top.insert(String(first)) }
+            if !accumulators.isEmpty {
+                for accumulator in accumulators { accumulator.add(name, entry) }
                 return true
             }
-        } catch let error as ArchiveError {
-            throw DrillError(.input, file: path, "cannot list this archive", cause: error.message)
+            window.append(entry)
+            if window.count >= detectionWindow { start() }
+            return true
         }
         if accumulators.isEmpty { start() }
         for (i, accumulator) in accumulators.enumerated() {
@@ -169,6 +176,57 @@ public enum SnapshotLister {
             listings[i].topLevel = Array(top.sorted().prefix(12))
         }
         return listings
+    }
+
+    /// What a backup tool's `files:` command printed, as entries: JSON lines (`restic ls --json`: its snapshot line
+    /// skipped, nodes with path, type file/dir/symlink, size, mtime; `borg list --json-lines`: type `-`/`d`/`l`) or a
+    /// path a line (a path that another path lies below is a folder). A line that is neither is an error naming it.
+    public static func entries(fromFileList output: Data, what: String) throws -> [ArchiveEntry] {
+        var out: [ArchiveEntry] = []
+        var plain: [String] = []
+        let isoPlain = ISO8601DateFormatter()
+        for (n, raw) in output.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).enumerated() {
+            let text = PathText.decode(raw)
+            let line = text.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            guard line.hasPrefix("{") else {
+                plain.append(line.hasSuffix("\r") ? String(line.dropLast()) : line)
+                continue
+            }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(raw))) as? [String: Any] else {
+                throw DrillError(.input, file: "\(what) output", line: n + 1, "expected a JSON object with a \"path\" (or a path a line), got '\(line.prefix(120))'")
+            }
+            if object["struct_type"] as? String == "snapshot" { continue }
+            guard let path = object["path"] as? String else {
+                throw DrillError(.input, file: "\(what) output", line: n + 1, "expected a \"path\" in '\(line.prefix(120))'")
+            }
+            let type: ArchiveEntryType
+            switch object["type"] as? String {
+            case "dir", "d": type = .directory
+            case "symlink", "l": type = .symlink
+            case nil, "file", "-": type = .file
+            default: type = .other
+            }
+            let size = (object["size"] as? NSNumber)?.int64Value ?? 0
+            let mtimeText = object["mtime"] as? String
+            // restic writes nanoseconds, borg microseconds and no zone (UTC): the seconds are what a listing keeps.
+            let mtime = mtimeText.flatMap { text -> Date? in
+                var t = text.replacingOccurrences(of: #"\.\d+"#, with: "", options: .regularExpression)
+                if !t.hasSuffix("Z"), t.range(of: #"[+-]\d\d:?\d\d$"#, options: .regularExpression) == nil { t += "Z" }
+                return isoPlain.date(from: t)
+            }.map { Int64($0.timeIntervalSince1970) } ?? 0
+            out.append(ArchiveEntry(path: path, type: type, size: size, mtime: mtime))
+        }
+        if !plain.isEmpty {
+            let folders = Set(plain.flatMap { path -> [String] in
+                let parts = clean(path).split(separator: "/")
+                return parts.indices.dropLast().map { parts[...$0].joined(separator: "/") }
+            })
+            for path in plain {
+                out.append(ArchiveEntry(path: path, type: folders.contains(clean(path)) || path.hasSuffix("/") ? .directory : .file, size: 0, mtime: 0))
+            }
+        }
+        return out
     }
 
     /// Decides where the source is inside from the first entries' paths.

@@ -98,3 +98,61 @@ import Testing
         #expect(Preflight.postgresMajor(image: "ghcr.io/immich-app/postgres:release") == nil)
     }
 }
+
+/// A backup tool's snapshot: unknown is never PASS; with `files:` it is seen without restoring it.
+extension PreflightTests {
+    /// The demo's UPLOAD_LOCATION served by a "backup tool" (its newest snapshot folder), with or without `files:`.
+    func commandDemo(files: String?, removeMarker: Bool = false) throws -> DemoManifest {
+        let m = try demo()
+        let newest = m.snapshots.last { $0.source == "upload" }!
+        if removeMarker { try FileManager.default.removeItem(atPath: newest.path + "/library/thumbs/.immich") }
+        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
+        plan = plan.replacingOccurrences(of: """
+          upload:
+            directory: backups/upload/{time}
+            path: library
+        """, with: """
+          upload:
+            command:
+              list: echo "u1 \(newest.time)"
+              restore: echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library
+        """ + (files.map { "\n      files: \($0)" } ?? ""))
+        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        return m
+    }
+
+    @Test func aBackupToolsSnapshotIsNotCheckedWithoutFiles() throws {
+        let m = try commandDemo(files: nil)
+        let report = try check(m)
+        let folders = try #require(report.items.first { $0.id == "folders" })
+        #expect(folders.status == .warn && folders.reason.hasPrefix("not checked"), "\(folders.reason)")
+    }
+
+    @Test(arguments: [false, true])
+    func withFilesItsLayoutAndMarkersAreChecked(removeMarker: Bool) throws {
+        let m = try commandDemo(files: "echo {id} >/dev/null; cd \"$(ls -d backups/upload/*/ | tail -1)\" && find . -print", removeMarker: removeMarker)
+        let report = try check(m)
+        let folders = try #require(report.items.first { $0.id == "folders" })
+        #expect(folders.status == (removeMarker ? .fail : .pass), "\(folders.reason)")
+        if removeMarker { #expect(folders.reason.contains("thumbs")) }
+    }
+
+    @Test func fileListsOfResticBorgAndPlainPaths() throws {
+        let restic = """
+        {"time":"2026-11-30T03:30:00.1+01:00","tree":"ab","paths":["/volume1/photos"],"id":"f00d","short_id":"f00d","struct_type":"snapshot"}
+        {"name":"photos","type":"dir","path":"/volume1/photos","mtime":"2026-11-30T01:00:00+01:00","struct_type":"node"}
+        {"name":"a.jpg","type":"file","path":"/volume1/photos/a.jpg","size":1234,"mtime":"2026-11-29T10:00:00.123456789+01:00","struct_type":"node"}
+        """
+        let r = try SnapshotLister.entries(fromFileList: Data(restic.utf8), what: "files")
+        #expect(r.map(\.type) == [.directory, .file] && r[1].size == 1234 && r[1].mtime == 1_795_942_800)
+        let borg = """
+        {"type": "d", "mode": "drwxr-xr-x", "path": "volume1/photos", "size": 0, "mtime": "2026-11-30T01:00:00.000000"}
+        {"type": "-", "mode": "-rw-r--r--", "path": "volume1/photos/.immich", "size": 0, "mtime": "2026-11-30T01:00:00.000000"}
+        """
+        let b = try SnapshotLister.entries(fromFileList: Data(borg.utf8), what: "files")
+        #expect(b.map(\.type) == [.directory, .file] && b[1].path == "volume1/photos/.immich" && b[1].mtime == 1_796_000_400)
+        let plain = try SnapshotLister.entries(fromFileList: Data("library\nlibrary/upload\nlibrary/upload/.immich\n".utf8), what: "files")
+        #expect(plain.map(\.type) == [.directory, .directory, .file])
+        #expect(throws: DrillError.self) { try SnapshotLister.entries(fromFileList: Data("{not json\n".utf8), what: "files") }
+    }
+}
