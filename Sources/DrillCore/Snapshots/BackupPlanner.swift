@@ -238,18 +238,23 @@ public struct BackupPlanner {
             return ListingRequest(layout: .folder, path: path, hostPath: host, containerPath: nil)
         }
         if planned.id == "upload" {
-            return ListingRequest(layout: .uploadLocation, path: path, hostPath: media.hostPath,
-                                  containerPath: media.containerPath)
+            var request = ListingRequest(layout: .uploadLocation, path: path, hostPath: media.hostPath,
+                                         containerPath: media.containerPath)
+            request.drillPath = media.drillPath
+            return request
         }
         if planned.id.hasPrefix("upload/") {
             let folder = String(planned.id.dropFirst(7))
-            return ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
-                                  containerPath: media.containerPath + "/" + folder)
+            var request = ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
+                                         containerPath: media.containerPath + "/" + folder)
+            request.drillPath = media.drillPath.map { $0 + "/" + folder }
+            return request
         }
         let container = String(planned.id.dropFirst("external:".count))
-        return ListingRequest(layout: .folder, path: path,
-                              hostPath: deployment.mountMap.resolve(containerPath: container).hostPath,
-                              containerPath: container)
+        let resolved = deployment.mountMap.resolve(containerPath: container)
+        var request = ListingRequest(layout: .folder, path: path, hostPath: resolved.hostPath, containerPath: container)
+        request.drillPath = resolved.drillPath
+        return request
     }
 
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.

@@ -38,6 +38,8 @@ public struct ListingRequest: Sendable {
     public var hostPath: String?
     /// The container path, whose last component is another name the folder may have inside.
     public var containerPath: String?
+    /// Where this machine sees the source (a backup made on the drill machine stores this path).
+    public var drillPath: String?
     /// Host paths to look for inside (the Compose file and .env).
     public var probes: [String] = []
     /// Keep every file's size and mtime (relative to the root), for comparing with the live files.
@@ -252,6 +254,18 @@ public enum SnapshotLister {
                     return (candidate, "recognised")
                 }
             }
+            // A backup tool that stores absolute paths from another machine (`restic backup /srv/share/photos`):
+            // the shallowest folder named as the source is, when the top holds nothing but the way down to it.
+            let own = folderCandidates(request).compactMap { $0.split(separator: "/").last.map(String.init) }
+            let tops = Set(names.compactMap { $0.split(separator: "/").first.map(String.init) })
+            if tops.count == 1, !own.isEmpty {
+                var best: String?
+                for name in names {
+                    guard let last = name.split(separator: "/").last, own.contains(String(last)) else { continue }
+                    if best == nil || name.split(separator: "/").count < best!.split(separator: "/").count { best = name }
+                }
+                if let best { return (best, "recognised") }
+            }
             return ("", "top")
         }
     }
@@ -303,6 +317,7 @@ public enum SnapshotLister {
     static func folderCandidates(_ request: ListingRequest) -> [String] {
         var result: [String] = []
         if let host = request.hostPath { result.append(clean(host)) }
+        if let drill = request.drillPath, !result.contains(clean(drill)) { result.append(clean(drill)) }
         for path in [request.hostPath, request.containerPath].compactMap({ $0 }) {
             let last = (Paths.normalize(path) as NSString).lastPathComponent
             if !last.isEmpty, last != "/", !result.contains(last) { result.append(last) }
