@@ -48,7 +48,7 @@ extension ImmichDrill {
             } catch {
                 throw DrillError(.environment, file: output, "cannot write the plan", cause: "\(error.localizedDescription)")
             }
-            Output.warn("wrote \(output) for the Compose project '\(deployment.project)' (\(deployment.findings.count) finding\(deployment.findings.count == 1 ? "" : "s"); run `immich-drill plan \(output)` to see them)")
+            Output.warn("wrote \(output) for the Compose project '\(deployment.project)' (\(deployment.findings.count) finding\(deployment.findings.count == 1 ? "" : "s"); run `immich-drill plan \(Subprocess.shellQuote(Paths.absolute(output)))` to see them)")
         }
     }
 }

@@ -92,7 +92,7 @@ enum DeploymentChecks {
                 message: "IMMICH_VERSION is '\(d.immichVersion ?? "(no tag)")': a `docker compose pull` can cross Immich versions unnoticed.",
                 examples: d.services.filter { $0.role == .server }.compactMap(\.image),
                 immichWill: "Run whatever release the tag points to on the next pull, migrating the database forward; an older dump then restores into a newer schema.",
-                remedy: "Pin IMMICH_VERSION to an exact release (e.g. v\(d.version.map { "\($0.major).\($0.minor).\($0.patch)" } ?? "2.7.5")) and upgrade deliberately, after a preflight."))
+                remedy: "Pin IMMICH_VERSION to the exact release you run\(d.version.map { " (v\($0.major).\($0.minor).\($0.patch))" } ?? " (the newest dump's name says which)") and upgrade deliberately, after a preflight."))
         }
 
         if !missingEnvFiles.isEmpty {

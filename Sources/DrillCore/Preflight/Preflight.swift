@@ -202,7 +202,7 @@ public enum Preflight {
         } else {
             items.append(.init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .warn,
                                reason: "the server image follows `\(raw)`: `docker compose pull` takes whatever is newest, and the way back is unknown",
-                               remedy: "Set IMMICH_VERSION in .env to the release you run now (e.g. \(deployment.version?.description ?? "v1.135.3")), then to the target when you upgrade."))
+                               remedy: "Set IMMICH_VERSION in .env to the release you run now" + ((analysis.catalog?.immichVersion ?? deployment.version?.description).map { " (\($0.hasPrefix("v") ? $0 : "v" + $0), as the newest dump says)" } ?? "") + ", then to the target when you upgrade."))
         }
 
         // 7. Room for the pre-upgrade dump.

@@ -135,6 +135,13 @@ public struct BackupPlanner {
             }
         }
 
+        // The release to pin, when the image tag does not say: the one that wrote the newest dump.
+        if let version = catalog?.immichVersion {
+            for i in findings.indices where findings[i].code == "version-unpinned" {
+                findings[i].remedy = findings[i].remedy?.replacingOccurrences(
+                    of: "(the newest dump's name says which)", with: "(\(version.hasPrefix("v") ? version : "v" + version), as the newest dump says)")
+            }
+        }
         let sources = CoverageBuilder.sources(deployment: deployment, catalog: catalog)
         var points = RestorePlanner.points(dumps: database?.snapshots ?? [], fileSources: fileSources,
                                            maxSkew: plan.targets.maxSkew.seconds, now: now,

@@ -278,7 +278,15 @@ public struct RunbookBuilder {
 
         // 9. The dump.
         if let point {
-            let dump = host(ofDrill: point.dump.location)
+            // Step 1 moved UPLOAD_LOCATION aside: a dump in its backups/ folder is read from there.
+            var dump = host(ofDrill: point.dump.location)
+            var dumpCheck = point.dump.location
+            if let rest = Paths.remainder(of: dump, under: upload), !rest.isEmpty {
+                dump = Paths.append(rest, to: upload + ".before-restore")
+                if let drillRest = Paths.remainder(of: point.dump.location, under: uploadDrill) {
+                    dumpCheck = Paths.append(drillRest, to: uploadDrill + ".before-restore")
+                }
+            }
             let reader = dump.hasSuffix(".gz") ? "gunzip --stdout \(q(dump))"
                 : dump.hasSuffix(".zst") ? "zstd -dc \(q(dump))" : dump.hasSuffix(".xz") ? "xz -dc \(q(dump))" : "cat \(q(dump))"
             var commands: [String] = []
@@ -302,7 +310,7 @@ public struct RunbookBuilder {
             add("restore-database", "Restore the dump \((dump as NSString).lastPathComponent)",
                 "The database holds albums, faces, descriptions and every file's path; its dump is in restore point \(point.id).",
                 commands: commands, notes: notes, expected: expected { $0.name == "load database" },
-                checks: [.filePresent(path: point.dump.location, what: "dump")])
+                checks: [.filePresent(path: dumpCheck, what: "dump")])
         }
 
         // 10. Immich.
@@ -340,7 +348,8 @@ public struct RunbookBuilder {
             looks.append("People: \(n.namedPeople) named of \(n.people), \(n.faces) faces")
             looks.append("Favorites: \(n.favorites); descriptions: \(n.descriptions); tags: \(n.tags) on \(n.taggedAssets) assets")
             looks.append("Map: photos with GPS show up on it (the map reads the restored exif table)")
-            looks.append("Users: \(n.users), each can log in; external libraries: \(n.libraries) with \(n.external) assets, none offline")
+            looks.append("Users: \(n.users), each can log in; external libraries: \(n.libraries) with \(n.external) assets, "
+                         + (n.offline == 0 ? "none offline" : "\(n.offline) offline, as they already were in the dump"))
             var examples: [String] = []
             for i in 0..<c.assets.count where examples.count < 3 {
                 let a = c.assets[i]
@@ -389,12 +398,18 @@ public struct RunbookBuilder {
             let from = inside.isEmpty ? location : location + "/" + inside
             return "rsync -aHAX --numeric-ids \(q(from + "/")) \(q(target + "/"))"
         case .command:
+            // Run exactly as the drill runs it, from any folder: in the plan's folder (its relative paths), into a
+            // folder that exists; a staging folder is removed once its contents are in place.
             let slug = String(target.map { $0.isLetter || $0.isNumber ? $0 : "-" })
             let staging = inside.isEmpty ? target : "/var/tmp/immich-restore/" + slug
-            let command = restore.map {
-                ShellTemplate.render($0, values: [("id", location), ("target", staging)], mode: .literal)
-            } ?? "# the plan has no restore command"
-            return inside.isEmpty ? command : command + " && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/"))"
+            guard let restore else { return "# the plan has no restore command" }
+            let command = ShellTemplate.render(restore, values: [("id", location), ("target", staging)], mode: .literal)
+            let folder = Paths.directory(of: Paths.absolute(plan.file))
+            var prefix = "cd \(q(folder)) && "
+            if command.contains("IMMICH_DRILL_DIR") { prefix = "export IMMICH_DRILL_DIR=\(q(folder)) && " + prefix }
+            let run = "(\(prefix)mkdir -p \(q(staging)) && \(command))"
+            return inside.isEmpty ? run
+                : run + " && mkdir -p \(q(target)) && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/")) && rm -rf \(q(staging))"
         case .dump:
             return "cp \(q(location)) \(q(target))"
         }
