@@ -3,7 +3,10 @@ import DrillCore
 import DrillHistory
 import Foundation
 
-extension DurationArgument: ExpressibleByArgument {}
+extension DurationArgument: ExpressibleByArgument {
+    /// `--help` shows `24h`, not the wrapper.
+    var defaultValueDescription: String { DurationText.format(seconds: seconds) }
+}
 
 /// A duration on the command line: `24h`, `90m`, `2d`.
 struct DurationArgument {

@@ -3,7 +3,10 @@ import DrillCore
 import DrillHistory
 import Foundation
 
-extension VerifyDepthArgument: ExpressibleByArgument {}
+extension VerifyDepthArgument: ExpressibleByArgument {
+    /// `--help` shows `full`, not the wrapper.
+    var defaultValueDescription: String { depth.description }
+}
 
 /// `--verify full|N%|N`.
 struct VerifyDepthArgument {
@@ -150,7 +153,9 @@ extension ImmichDrill {
     }
 }
 
-extension PingStyleArgument: ExpressibleByArgument {}
+extension PingStyleArgument: ExpressibleByArgument {
+    var defaultValueDescription: String { style.rawValue }
+}
 
 /// `--ping-style healthchecks|uptime-kuma`.
 struct PingStyleArgument {

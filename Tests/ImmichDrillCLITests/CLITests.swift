@@ -520,6 +520,8 @@ enum CLI {
         #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
         // A marker is missing: step 5's file count and step 6's marker check fail, the operator goes on anyway.
         try FileManager.default.removeItem(atPath: dir + "/immich/library/profile/.immich")
+        // Step 1 as printed moves UPLOAD_LOCATION aside; the dump step reads the dump from there.
+        _ = try Shell.run("/bin/cp", ["-a", dir + "/immich/library", dir + "/immich/library.before-restore"])
         let answers = ["", "", "", "", "c", "", "c", "", "", "", "", "", ""].joined(separator: "\n") + "\n"
         let walked = try CLI.runWithInput(["walkthrough", dir + "/drill.yml", "--interactive"], input: answers)
         #expect(walked.status == 1, "\(walked.stdout)")

@@ -155,3 +155,14 @@ import Testing
         }
     }
 }
+
+@Suite struct HelpTests {
+    /// `--help` shows defaults as a person types them (`full`, `24h`), never a wrapper's description.
+    @Test func helpShowsDefaultsAsTyped() throws {
+        for command in ["init", "catalog", "plan", "list", "run", "preflight", "walkthrough", "history", "report", "extract", "demo"] {
+            let help = try CLI.run([command, "--help"])
+            #expect(help.status == 0)
+            #expect(!help.stdout.contains("Argument("), "\(command): \(help.stdout)")
+        }
+    }
+}

@@ -13,15 +13,16 @@ import Testing
     }
     struct Book: Decodable { var steps: [Step] }
 
-    static func bash(_ script: String, cwd: String = "/") throws -> RunResult {
+    static func bash(_ script: String, cwd: String = "/", env: [String: String] = [:]) throws -> RunResult {
         let path = URL(fileURLWithPath: CLI.binary).deletingLastPathComponent().path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-        return try CLI.run([], environment: ["PATH": path], cwd: cwd, shell: "exec /bin/bash -c " + Subprocess.shellQuote(script))
+        return try CLI.run([], environment: env.merging(["PATH": path]) { a, _ in a }, cwd: cwd,
+                           shell: "exec /bin/bash -c " + Subprocess.shellQuote(script))
     }
 
     /// Runs the restore steps' commands with `targets` (printed path → where to put it) and returns nothing; fails
     /// the test when a command fails.
-    func runRestoreSteps(_ plan: String, targets: [(String, String)], staging: String) throws {
-        let out = try CLI.run(["walkthrough", plan, "--format", "json", "--no-history"])
+    func runRestoreSteps(_ plan: String, targets: [(String, String)], staging: String, env: [String: String] = [:]) throws {
+        let out = try CLI.run(["walkthrough", plan, "--format", "json", "--no-history"], environment: env)
         #expect(out.status == 0 || out.status == 1, "\(out.stderr)")
         let book = try JSONDecoder().decode(Book.self, from: Data(out.stdout.utf8))
         let commands = book.steps.filter { $0.id == "restore-external" || $0.id == "restore-upload" }.flatMap(\.commands)
@@ -30,7 +31,7 @@ import Testing
             for (printed, local) in targets + [("/var/tmp/immich-restore", staging)] {
                 command = command.replacingOccurrences(of: "'" + printed, with: "'" + local)
             }
-            let result = try Self.bash(command)
+            let result = try Self.bash(command, env: env)
             #expect(result.status == 0, "\(command): \(result.stderr)")
         }
     }
@@ -90,5 +91,40 @@ import Testing
         ], staging: restored + "/staging")
         try same(restored + "/photos", dir + "/nas/photos")
         #expect(!FileManager.default.fileExists(atPath: restored + "/staging/-volume1-photos"), "the staging folder is removed")
+    }
+
+    @Test func borgsRestoreComesBackAsPrinted() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/borg") else {
+            print("skipped: borg is not installed (scripts/bootstrap installs borgbackup)")
+            return
+        }
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        let env = ["BORG_PASSPHRASE": "pw"]
+        let setup = try Self.bash("""
+            set -e
+            borg init -e repokey borg
+            borg create borg::photos-2026-12-01T03:30:00 "$PWD/nas/photos"
+            """, cwd: dir, env: env)
+        #expect(setup.status == 0, "\(setup.stderr)")
+        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
+        plan = plan.replacingOccurrences(of: """
+          external:/mnt/media/photos:
+            archive: backups/nas/photos-{time}.tar.zst
+            path: photos
+        """, with: """
+          external:/mnt/media/photos:
+            command:
+              list: TZ=UTC borg list --glob-archives 'photos-*' --format '{archive} {time:%Y-%m-%dT%H:%M:%S}Z{NL}' borg
+              restore: cd {target} && borg extract "$IMMICH_DRILL_DIR/borg::{id}"
+              files: borg list --json-lines borg::{id}
+        """)
+        try plan.write(toFile: dir + "/borg.yml", atomically: true, encoding: .utf8)
+        let restored = CLI.tempDir()
+        try runRestoreSteps(dir + "/borg.yml", targets: [
+            ("/volume1/photos", restored + "/photos"), ("/volume1/family", restored + "/family"),
+            (dir + "/immich/library", restored + "/library"),
+        ], staging: restored + "/staging", env: env)
+        try same(restored + "/photos", dir + "/nas/photos")
     }
 }

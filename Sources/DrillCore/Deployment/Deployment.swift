@@ -170,6 +170,20 @@ public struct Deployment: Sendable {
         mounts.filter { $0.kind == .external && $0.role == .server }
     }
 
+    /// The zone an /etc/localtime names: its symlink into `zoneinfo/`, else /etc/timezone beside it.
+    static func zoneName(ofLocaltime path: String) -> String? {
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path),
+           let range = target.range(of: "zoneinfo/") {
+            let zone = String(target[range.upperBound...])
+            if TimeZone(identifier: zone) != nil { return zone }
+        }
+        if path == "/etc/localtime", let text = try? String(contentsOfFile: "/etc/timezone", encoding: .utf8) {
+            let zone = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if TimeZone(identifier: zone) != nil { return zone }
+        }
+        return nil
+    }
+
     /// The Immich version the image tag names exactly, if it does.
     public var version: ImmichVersion? { immichVersion.flatMap { ImmichVersion($0) } }
 }
@@ -305,9 +319,17 @@ public struct DeploymentReader: Sendable {
         if let tz = serverEnv["TZ"], !tz.isEmpty {
             timeZone = tz
             timeZoneSource = "TZ in the server's environment"
-        } else if server.volumes.contains(where: { $0.target == "/etc/localtime" }) {
-            timeZone = nil
-            timeZoneSource = "the Docker host's /etc/localtime is mounted; its zone is not known from here"
+        } else if let localtime = server.volumes.first(where: { $0.target == "/etc/localtime" }) {
+            // When this machine is the Docker host (no mount aliases), the mounted file is this machine's: its zone
+            // is the one its symlink into zoneinfo names (or /etc/timezone says).
+            let source = localtime.source ?? "/etc/localtime"
+            if aliases.isEmpty, let zone = Deployment.zoneName(ofLocaltime: source) {
+                timeZone = zone
+                timeZoneSource = "the Docker host's \(source) is mounted; this machine is that host and its zone is \(zone)"
+            } else {
+                timeZone = nil
+                timeZoneSource = "the Docker host's /etc/localtime is mounted; its zone is not known from here"
+            }
         } else {
             timeZone = "UTC"
             timeZoneSource = "no TZ and no /etc/localtime mount: the container runs in UTC"

@@ -84,11 +84,12 @@ public struct Verifier {
             let path = containerPath(catalog.originalPath(asset))
             if unverified(path) { continue }
             let restored = index.reference(path)
+            // Trashed counts every asset in the trash, offline or not (as `catalog` counts it).
+            if asset.flags.contains(.trashed) { trashed += 1 }
             if asset.flags.contains(.offline) {
                 offline += 1
                 continue
             }
-            if asset.flags.contains(.trashed) { trashed += 1 }
             if !Paths.isWithin(path, media), !deployment.mountMap.resolve(containerPath: path).isMounted {
                 pathMismatch.append(Int32(i))
                 // Its source was restored at the database's path: a file moved or missing there is a fault of its
@@ -346,8 +347,13 @@ public struct Verifier {
                 return "excluded by a pattern"
             }
         }
-        if let live = liveStat(path), max(live.mtime, live.ctime) > root.time {
-            return "newer than the file snapshot"
+        // mtime and ctime together, and which decided: after a `chown -R` every file's ctime is new, so ctime alone
+        // would call every missing file new.
+        if let live = liveStat(path) {
+            if live.mtime > root.time { return "newer than the file snapshot (by its mtime)" }
+            if live.ctime > root.time {
+                return "not in the snapshot; only its ctime is after it (moved or copied in with its old mtime, or its owner or mode changed)"
+            }
         }
         return liveStat(path) == nil ? "gone (not on the live disk either)" : "not in the snapshot, still on the live disk"
     }

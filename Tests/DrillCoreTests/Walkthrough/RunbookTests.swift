@@ -39,8 +39,10 @@ import Testing
                                       "fresh-database", "start-database", "restore-database", "start-immich",
                                       "check-mounts", "sample-checks"])
         let restore = try step(r, "restore-database")
-        let dump = try #require(m.dumps.last?.path)
+        // Step 1 moved UPLOAD_LOCATION aside: the dump is read from there.
+        let dump = try #require(m.dumps.last?.path).replacingOccurrences(of: "/immich/library/", with: "/immich/library.before-restore/")
         #expect(restore.commands[0] == "gunzip --stdout '\(dump)' \\")
+        #expect(restore.checks == [.filePresent(path: dump, what: "dump")])
         #expect(restore.commands[1].contains("'public, pg_catalog', true"))
         #expect(restore.commands[2] == "| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on")
         #expect(restore.notes.contains { $0.contains("no expected noise") })
@@ -115,12 +117,17 @@ import Testing
         options.live = false
         let analysis = try BackupPlanner(plan: plan, deployment: try plan.readDeployment(), options: options).run()
         let builder = RunbookBuilder(plan: plan, analysis: analysis, catalog: nil, last: nil)
+        // Run from the plan's folder (its relative paths), into a folder that exists; staging removed afterwards.
+        let folder = Subprocess.shellQuote(Paths.directory(of: Paths.absolute(plan.file)))
         #expect(builder.restoreCommand(kind: .command, location: "ab12cd", inside: "", target: "/srv/photos",
                                        restore: "restic -r /repo restore {id} --target {target}")
-                == "restic -r /repo restore 'ab12cd' --target '/srv/photos'")
+                == "(cd \(folder) && mkdir -p '/srv/photos' && restic -r /repo restore 'ab12cd' --target '/srv/photos')")
         #expect(builder.restoreCommand(kind: .command, location: "ab12", inside: "volume1/photos", target: "/srv/p",
                                        restore: "restic restore {id} --target {target}")
-                == "restic restore 'ab12' --target '/var/tmp/immich-restore/-srv-p' && rsync -aHAX '/var/tmp/immich-restore/-srv-p/volume1/photos/' '/srv/p/'")
+                == "(cd \(folder) && mkdir -p '/var/tmp/immich-restore/-srv-p' && restic restore 'ab12' --target '/var/tmp/immich-restore/-srv-p') && mkdir -p '/srv/p' && rsync -aHAX '/var/tmp/immich-restore/-srv-p/volume1/photos/' '/srv/p/' && rm -rf '/var/tmp/immich-restore/-srv-p'")
+        #expect(builder.restoreCommand(kind: .command, location: "a'b", inside: "", target: "/srv/x",
+                                       restore: "cd {target} && borg extract \"$IMMICH_DRILL_DIR/repo::{id}\"")
+                == "(export IMMICH_DRILL_DIR=\(folder) && cd \(folder) && mkdir -p '/srv/x' && cd '/srv/x' && borg extract \"$IMMICH_DRILL_DIR/repo::a'b\")")
         #expect(builder.restoreCommand(kind: .archive, location: "/b/u.tar.zst", inside: "", target: "/srv/u", restore: nil)
                 == "immich-drill extract '/b/u.tar.zst' '/srv/u'")
         #expect(builder.restoreCommand(kind: .directory, location: "/snap/1", inside: "photos", target: "/srv/p", restore: nil)
@@ -136,6 +143,8 @@ import Testing
     func thePrintedDumpCommandRestores(era: DumpTemplate.Era) throws {
         let m = try demo(era)
         let restore = try step(try runbook(m, drilled: false), "restore-database")
+        // Step 1, as printed: UPLOAD_LOCATION moved aside (the dump is read from there).
+        _ = try Shell.run("/bin/cp", ["-a", m.directory + "/immich/library", m.directory + "/immich/library.before-restore"])
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
         // What the database container does at its first start: POSTGRES_DB=immich.
