@@ -3,6 +3,7 @@
 // dumps it in that era (IMMICH.md §2), compressed as Immich compresses it, and read back field by field.
 
 @testable import DrillCore
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -253,7 +254,7 @@ struct CatalogIntegrationTests {
         return [sql, sql + ".gz", sql + ".zst", sql + ".xz"]
     }
 
-    @Test(arguments: [EraFixture.Era.v1_135, .v2_7])
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing)), arguments: [EraFixture.Era.v1_135, .v2_7])
     func realDumpsReadFieldByField(era: EraFixture.Era) throws {
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
@@ -280,7 +281,7 @@ struct CatalogIntegrationTests {
         }
     }
 
-    @Test(arguments: [EraFixture.Era.v1_135, .v2_7])
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing)), arguments: [EraFixture.Era.v1_135, .v2_7])
     func everyCutIsIncompleteAndDamageIsAClearError(era: EraFixture.Era) throws {
         let cluster = try PostgresCluster()
         defer { cluster.stop() }

@@ -1,4 +1,5 @@
 @testable import DrillCore
+import DrillTestSupport
 import Testing
 
 @Suite struct DeploymentTests {
@@ -18,7 +19,7 @@ import Testing
 
     func codes(_ d: Deployment) -> [String] { d.findings.map(\.code) }
 
-    @Test(arguments: Fixtures.composeVersions)
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing)), arguments: Fixtures.composeVersions)
     func everyFixtureRelease(version: String) throws {
         let d = try fixture(version)
         let dir = Paths.directory(of: Fixtures.compose(version))
@@ -47,7 +48,7 @@ import Testing
                                         "upload/backups", "upload/thumbs", "upload/encoded-video"])
     }
 
-    @Test(arguments: Fixtures.composeVersions)
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing)), arguments: Fixtures.composeVersions)
     func externalMountTheWayTheDocsShow(version: String) throws {
         let d = try fixture(version, extra: ["docker-compose.override.yml": """
         services:
@@ -295,7 +296,7 @@ import Testing
         #expect(named.services.first { $0.name == "web" }?.role == .server)
     }
 
-    @Test func drillHostSeesTheNASElsewhere() throws {
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing))) func drillHostSeesTheNASElsewhere() throws {
         let nas = Fixtures.tempDir("nas")
         Fixtures.mkdir(nas + "/photos/2024")
         let d = try fixture("v2.7.5", extra: ["docker-compose.override.yml": """

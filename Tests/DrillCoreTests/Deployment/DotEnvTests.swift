@@ -1,4 +1,5 @@
 @testable import DrillCore
+import DrillTestSupport
 import Testing
 
 @Suite struct DotEnvTests {
@@ -6,7 +7,7 @@ import Testing
         try DotEnv.parse(text, file: "test.env", environment: env)
     }
 
-    @Test func immichExampleEnvOfEveryRelease() throws {
+    @Test(.enabled(if: SharedFixtures.available, Comment(rawValue: SharedFixtures.missing))) func immichExampleEnvOfEveryRelease() throws {
         for version in Fixtures.composeVersions {
             let env = try DotEnv.load(path: Fixtures.exampleEnv(version), environment: [:])
             #expect(env["UPLOAD_LOCATION"] == "./library")

@@ -1,4 +1,5 @@
 @testable import DrillCore
+import DrillTestSupport
 import Foundation
 
 /// Paths and scratch folders for tests.
@@ -10,11 +11,8 @@ enum Fixtures {
         return url.path
     }()
 
-    /// ../shared/fixtures beside the repository (read in place, never copied).
-    static let shared: String = {
-        if let env = ProcessInfo.processInfo.environment["IMMICH_DRILL_SHARED"] { return env + "/fixtures" }
-        return URL(fileURLWithPath: repoRoot).deletingLastPathComponent().path + "/shared/fixtures"
-    }()
+    /// Immich's own files, read in place, never copied (SharedFixtures: ../shared/fixtures or IMMICH_FIXTURES).
+    static var shared: String { String(SharedFixtures.path("").dropLast()) }
 
     static let composeVersions = ["v1.105.1", "v1.118.2", "v2.7.5"]
 
