@@ -1,10 +1,10 @@
 // swift-tools-version: 6.0
 // immich-drill: backup drills for self-hosted Immich. See README.md and ../shared/DESIGN.md.
+// Linux only: it uses Glibc, fts(3) and glibc's posix_spawn_file_actions_addclosefrom_np, as Immich's hosts run.
 import PackageDescription
 
 let package = Package(
     name: "immich-drill",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "immich-drill", targets: ["immich-drill"]),
     ],
@@ -19,7 +19,7 @@ let package = Package(
         .systemLibrary(
             name: "CArchive",
             pkgConfig: "libarchive",
-            providers: [.apt(["libarchive-dev"]), .brew(["libarchive"])]
+            providers: [.apt(["libarchive-dev"])]
         ),
         .systemLibrary(name: "CPosix"),
 

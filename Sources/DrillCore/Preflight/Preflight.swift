@@ -72,7 +72,7 @@ public enum Preflight {
     static let typeormGone = ImmichVersion(1, 137, 0)
     static let recommendedStep = "v1.132.3"
 
-    public static func check(plan: DrillPlan, analysis: BackupPlan, options: PreflightOptions) -> PreflightReport {
+    public static func check(plan: DrillPlan, analysis: PlanAnalysis, options: PreflightOptions) -> PreflightReport {
         let deployment = analysis.deployment
         let now = options.now
         var items: [ChecklistItem] = []
@@ -266,7 +266,7 @@ public enum Preflight {
 
     /// PostgreSQL: the dump's server major against the range the target supports for its backups (≥14, <18 before
     /// v2.2.0, <19 from it) and against the database image the deployment runs.
-    static func postgres(analysis: BackupPlan, to: ImmichVersion) -> ChecklistItem {
+    static func postgres(analysis: PlanAnalysis, to: ImmichVersion) -> ChecklistItem {
         let title = "PostgreSQL fits \(to)"
         let dumpPG = analysis.catalog?.content.postgresVersion ?? analysis.catalog?.identity.postgresVersion
         let dumpMajor = dumpPG.flatMap { Int($0.split(separator: ".").first ?? "") }

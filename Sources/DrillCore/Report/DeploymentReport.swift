@@ -3,11 +3,6 @@
 
 import Foundation
 
-/// Output formats every printing command accepts.
-public enum OutputFormat: String, Sendable, CaseIterable, Codable {
-    case text, json, markdown
-}
-
 /// The deployment part of a report, as JSON shows it (no secrets: passwords and the environment are left out).
 public struct DeploymentView: Sendable, Encodable {
     public struct Media: Encodable, Sendable {
@@ -249,17 +244,5 @@ public enum FindingsRenderer {
             if let remedy = f.remedy { out.append("**Fix:** \(remedy)"); out.append("") }
         }
         return out.joined(separator: "\n")
-    }
-}
-
-/// JSON with sorted keys and no escaped slashes, so output is stable and readable.
-public enum ReportJSON {
-    public static func encode<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8) else {
-            return "{}\n"
-        }
-        return text + "\n"
     }
 }

@@ -70,7 +70,7 @@ public struct PlanReport: Sendable, Encodable {
         try c.encode(exitCode, forKey: .exitCode)
     }
 
-    public init(planFile: String, result: BackupPlan) {
+    public init(planFile: String, result: PlanAnalysis) {
         plan = planFile
         now = SnapshotTime.iso(result.now)
         nowTime = result.now

@@ -73,7 +73,7 @@ public struct RunReport: Sendable, Codable {
     /// lock taken over. Absent in reports written before they existed.
     public var notices: [String]?
 
-    public init(plan: DrillPlan, startedAt: Double, analysis: BackupPlan) {
+    public init(plan: DrillPlan, startedAt: Double, analysis: PlanAnalysis) {
         self.plan = plan.name
         planFile = plan.file
         self.startedAt = startedAt

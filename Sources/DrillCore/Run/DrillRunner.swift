@@ -253,7 +253,7 @@ public struct DrillRunner {
     /// The container path a planned source's root is at.
     /// How each file member of a restore point is restored: its snapshot, where the source is inside it, and the
     /// container path its root is at. The Compose folder (`config`) is not a restore job.
-    public func restoreJobs(point: RestorePoint, analysis: BackupPlan) -> [RestoreJob] {
+    public func restoreJobs(point: RestorePoint, analysis: PlanAnalysis) -> [RestoreJob] {
         let discovered = analysis.discovered
         var jobs: [RestoreJob] = []
         for member in point.members.dropFirst() {
@@ -294,7 +294,7 @@ public struct DrillRunner {
     }
 
     /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.
-    func protectedPaths(_ analysis: BackupPlan) -> [String] {
+    func protectedPaths(_ analysis: PlanAnalysis) -> [String] {
         var paths = plan.protectedPaths(deployment) + analysis.sources.compactMap(\.drillPath)
         for source in analysis.discovered { paths += source.snapshots.filter { $0.kind != .command }.map(\.location) }
         return paths.filter { $0 != "/" }

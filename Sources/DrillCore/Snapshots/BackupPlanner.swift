@@ -48,8 +48,8 @@ public struct CoverageRow: Sendable, Codable, Equatable {
     public var note: String
 }
 
-/// Everything `plan` found.
-public struct BackupPlan: Sendable {
+/// Everything `plan` found: what `run`, `preflight` and `walkthrough` call the analysis.
+public struct PlanAnalysis: Sendable {
     public var deployment: Deployment
     public var sources: [SourceDescriptor]
     public var discovered: [DiscoveredSource]
@@ -95,7 +95,7 @@ public struct BackupPlanner {
         return result
     }
 
-    public func run() throws -> BackupPlan {
+    public func run() throws -> PlanAnalysis {
         let now = options.now
         let discovery = SnapshotDiscovery(planFile: plan.file, fileZone: fileZone,
                                           dumpZone: deployment.timeZone ?? plan.timeZone)
@@ -219,7 +219,7 @@ public struct BackupPlanner {
         let rows = coverage.rows()
         findings += coverage.findings(rows: rows, points: points, selected: selected)
         if let live, let catalog { findings += CoverageBuilder.liveFindings(live, catalog: catalog, dumpTime: database?.usable.first?.time) }
-        return BackupPlan(deployment: deployment, sources: sources, discovered: discovered, coverage: rows,
+        return PlanAnalysis(deployment: deployment, sources: sources, discovered: discovered, coverage: rows,
                           restorePoints: points, selected: selected, listings: listings, live: live,
                           catalogDump: catalogDump, catalog: catalog, catalogSeconds: catalogSeconds,
                           findings: findings.sortedForReport(), now: now, zone: fileZone)

@@ -104,12 +104,12 @@ public struct DrillTimings: Sendable {
 
 public struct RunbookBuilder {
     public var plan: DrillPlan
-    public var analysis: BackupPlan
+    public var analysis: PlanAnalysis
     /// The dump of the chosen point, read (nil when it could not be).
     public var catalog: Catalog?
     public var last: DrillTimings?
 
-    public init(plan: DrillPlan, analysis: BackupPlan, catalog: Catalog?, last: DrillTimings?) {
+    public init(plan: DrillPlan, analysis: PlanAnalysis, catalog: Catalog?, last: DrillTimings?) {
         self.plan = plan
         self.analysis = analysis
         self.catalog = catalog

@@ -60,7 +60,7 @@ import Testing
         return plan
     }
 
-    func drill(_ planFile: String) throws -> (plan: BackupPlan, run: RunReport, preflight: PreflightReport) {
+    func drill(_ planFile: String) throws -> (plan: PlanAnalysis, run: RunReport, preflight: PreflightReport) {
         let plan = try DrillPlan.load(planFile)
         let deployment = try plan.readDeployment()
         var planOptions = PlanOptions()

@@ -11,7 +11,7 @@ import Testing
     }
 
     func plan(_ m: DemoManifest, live: Bool = true, at now: Double = BackupPlannerTests.now,
-              point: String = "latest") throws -> BackupPlan {
+              point: String = "latest") throws -> PlanAnalysis {
         let plan = try DrillPlan.load(m.plan)
         var options = PlanOptions()
         options.now = now
@@ -156,7 +156,7 @@ import Testing
         return dir
     }
 
-    func run(_ dir: String, now: Double = 1_795_700_000) throws -> BackupPlan {
+    func run(_ dir: String, now: Double = 1_795_700_000) throws -> PlanAnalysis {
         let plan = try DrillPlan.load(dir + "/plan.yml")
         var options = PlanOptions()
         options.now = now
