@@ -334,7 +334,7 @@ final class CatalogBuilder {
         var findings: [Finding] = []
         if !content.complete {
             findings.append(Finding(
-                code: "dump-incomplete", severity: .critical, count: 1,
+                code: .dumpIncomplete, severity: .critical, count: 1,
                 message: "The dump is cut short: \(content.incompleteReason ?? "it did not end the way pg_dump ends a dump").",
                 examples: [file],
                 immichWill: "Not come back from this file: a restore stops at the cut (or, in one transaction, rolls back), leaving tables missing or empty.",
@@ -342,7 +342,7 @@ final class CatalogBuilder {
         }
         if identity.failed {
             findings.append(Finding(
-                code: "dump-failed", severity: .warning, count: 1,
+                code: .dumpFailed, severity: .warning, count: 1,
                 message: "A .tmp leftover: Immich's backup job failed (or was still running) when this file was written.",
                 examples: [file],
                 immichWill: "Delete .tmp files at the next backup run; it never lists them as restorable.",

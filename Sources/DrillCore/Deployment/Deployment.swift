@@ -440,7 +440,7 @@ public struct DeploymentReader: Sendable {
             }
             if !mismatches.isEmpty {
                 findings.append(Finding(
-                    code: "database-settings-mismatch", severity: .warning, count: mismatches.count,
+                    code: .databaseSettingsMismatch, severity: .warning, count: mismatches.count,
                     message: "The server's database settings differ from what the database container was created with.",
                     examples: mismatches,
                     immichWill: "Fail to connect at startup after a restore into a fresh database container, or connect to an empty database.",

@@ -17,7 +17,7 @@ enum DeploymentChecks {
 
         if !d.mountMap.resolve(containerPath: d.mediaLocation.containerPath).isMounted {
             findings.append(Finding(
-                code: "media-not-mounted", severity: .critical, count: 1,
+                code: .mediaNotMounted, severity: .critical, count: 1,
                 message: "No volume of '\(server)' covers the media location \(d.mediaLocation.containerPath) (\(d.mediaLocation.reason)).",
                 examples: serverMounts.map(describe),
                 immichWill: "Write uploads, thumbnails and database dumps inside the container, where they are lost when the container is recreated.",
@@ -27,7 +27,7 @@ enum DeploymentChecks {
         if let volume = d.mediaLocation.volume,
            d.mediaLocation.hostPath == nil || d.mediaLocation.hostPath!.hasPrefix("/var/lib/docker/volumes/") {
             findings.append(Finding(
-                code: "upload-named-volume", severity: .warning, count: 1,
+                code: .uploadNamedVolume, severity: .warning, count: 1,
                 message: "UPLOAD_LOCATION is the Docker named volume '\(volume)'; its files live under Docker's data root (\(d.mediaLocation.hostPath ?? "a volume driver's storage")).",
                 examples: [d.mediaLocation.hostPath ?? volume],
                 immichWill: "Keep working, but `docker compose down -v` or `docker volume prune` deletes every photo, and file-level backups of the host often skip /var/lib/docker.",
@@ -53,7 +53,7 @@ enum DeploymentChecks {
         }
         if !workerExamples.isEmpty {
             findings.append(Finding(
-                code: "mount-missing-in-worker", severity: .critical, count: workerExamples.count,
+                code: .mountMissingInWorker, severity: .critical, count: workerExamples.count,
                 message: "A library folder is mounted on one Immich container but not on another that reads the same library.",
                 examples: workerExamples,
                 immichWill: "Fail the worker's jobs for those files (thumbnails, metadata, library scans); a scan run where the mount is missing marks every asset under it offline and moves it to the trash.",
@@ -63,7 +63,7 @@ enum DeploymentChecks {
         let writable = d.mounts.filter { $0.role.readsLibrary && $0.kind == .external && !$0.readOnly }
         if !writable.isEmpty {
             findings.append(Finding(
-                code: "mount-writable", severity: .warning, count: writable.count,
+                code: .mountWritable, severity: .warning, count: writable.count,
                 message: "External-library mounts without :ro.",
                 examples: writable.map(describe),
                 immichWill: "Be able to write into these folders (XMP sidecars on metadata edits, and deletions when an external asset is deleted from disk).",
@@ -76,7 +76,7 @@ enum DeploymentChecks {
         }
         if !checked.isEmpty {
             findings.append(Finding(
-                code: "host-path-missing", severity: .warning, count: checked.count,
+                code: .hostPathMissing, severity: .warning, count: checked.count,
                 message: "Bind sources that do not exist on this machine.",
                 examples: checked.map { m in
                     let seen = m.drillPath != m.hostPath ? " (seen here as \(m.drillPath!))" : ""
@@ -88,7 +88,7 @@ enum DeploymentChecks {
 
         if !d.versionPinned {
             findings.append(Finding(
-                code: "version-unpinned", severity: .info, count: 1,
+                code: .versionUnpinned, severity: .info, count: 1,
                 message: "IMMICH_VERSION is '\(d.immichVersion ?? "(no tag)")': a `docker compose pull` can cross Immich versions unnoticed.",
                 examples: d.services.filter { $0.role == .server }.compactMap(\.image),
                 immichWill: "Run whatever release the tag points to on the next pull, migrating the database forward; an older dump then restores into a newer schema.",
@@ -97,7 +97,7 @@ enum DeploymentChecks {
 
         if !missingEnvFiles.isEmpty {
             findings.append(Finding(
-                code: "env-file-missing", severity: .warning, count: missingEnvFiles.count,
+                code: .envFileMissing, severity: .warning, count: missingEnvFiles.count,
                 message: "env_file entries that do not exist.",
                 examples: missingEnvFiles,
                 immichWill: "Not start: `docker compose up` fails when a required env_file is missing.",
@@ -106,7 +106,7 @@ enum DeploymentChecks {
 
         if !composeWarnings.isEmpty {
             findings.append(Finding(
-                code: "compose-warning", severity: .warning, count: composeWarnings.count,
+                code: .composeWarning, severity: .warning, count: composeWarnings.count,
                 message: "Compose would warn about these.",
                 examples: composeWarnings,
                 immichWill: "Run with the blank or default values Compose substitutes.",
@@ -115,7 +115,7 @@ enum DeploymentChecks {
 
         if servers.count > 1 {
             findings.append(Finding(
-                code: "several-servers", severity: .info, count: servers.count,
+                code: .severalServers, severity: .info, count: servers.count,
                 message: "Several services run the Immich server image with the API; the drill reads '\(server)'.",
                 examples: servers,
                 remedy: "Name the one to read with `server-service:` in the plan."))

@@ -66,11 +66,11 @@ public struct DrillRunner {
         var report = RunReport(plan: plan, startedAt: started.timeIntervalSince1970, analysis: analysis)
         report.verify.depth = options.verify.description
         // The live findings are plan's; a root not found is judged again on what is restored.
-        var findings = analysis.findings.filter { !$0.code.hasSuffix("-live") && $0.code != "source-root-not-found" }
+        var findings = analysis.findings.filter { !$0.code.hasSuffix("-live") && $0.code != .sourceRootNotFound }
 
         guard let point = analysis.selected else {
             findings.append(Finding(
-                code: "no-restore-point", severity: .critical, count: 1,
+                code: .noRestorePoint, severity: .critical, count: 1,
                 message: "There is nothing to drill: no usable database dump was found.",
                 immichWill: "Have no database to come back to.",
                 remedy: "Check the dump folders in 'sources.database' and that Immich's automatic backups run."))
@@ -90,7 +90,7 @@ public struct DrillRunner {
                                              timeZone: deployment.timeZone ?? plan.timeZone)
             report.phases.append(Phase(name: "read dump", source: nil, seconds: Date().timeIntervalSince(t),
                                        bytes: catalog.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
-            findings += catalog.findings.filter { $0.code == "dump-incomplete" }
+            findings += catalog.findings.filter { $0.code == .dumpIncomplete }
         }
         report.catalog = RunReport.CatalogSummary(catalog)
 
@@ -200,7 +200,7 @@ public struct DrillRunner {
 
         if !failures.isEmpty {
             findings.append(Finding(
-                code: "restore-failed", severity: .critical, count: failures.count,
+                code: .restoreFailed, severity: .critical, count: failures.count,
                 message: "A restore of this restore point failed part-way; what came back was verified, the rest is reported missing.",
                 examples: failures,
                 immichWill: "Not get these files back on restore day: every original, thumbnail and marker they hold is missing.",
@@ -211,7 +211,7 @@ public struct DrillRunner {
         let refused = report.restores.flatMap { r in r.refused.map { "\(r.source): \($0)" } }
         if !refused.isEmpty {
             findings.append(Finding(
-                code: "unsafe-archive-entry", severity: .critical, count: refused.count,
+                code: .unsafeArchiveEntry, severity: .critical, count: refused.count,
                 message: "Archive entries that would write outside the restore folder (absolute paths, '..', links leaving it) were refused.",
                 examples: refused,
                 immichWill: "Nothing; but a restore with a tool that follows them could overwrite files anywhere on the machine.",
@@ -221,7 +221,7 @@ public struct DrillRunner {
         let notUTF8 = report.restores.flatMap { r in (r.namesNotUTF8 ?? []).map { "\(r.source): \($0)" } }
         if !notUTF8.isEmpty {
             findings.append(Finding(
-                code: "name-not-utf8", severity: .info, count: notUTF8.count,
+                code: .nameNotUtf8, severity: .info, count: notUTF8.count,
                 message: "File names in the snapshot that are not UTF-8 (the bytes that are not are shown as \\xNN); they were restored as stored.",
                 examples: Array(notUTF8.prefix(5)),
                 immichWill: "Never refer to them: Immich's paths are UTF-8 text, so such a file is at most an untracked file after a scan.",
@@ -350,7 +350,7 @@ public struct DrillRunner {
                                    met: point.rpoSeconds <= plan.targets.rpo.seconds)
         if total > Double(plan.targets.rto.seconds) {
             findings.append(Finding(
-                code: "rto-missed", severity: .critical, count: 1,
+                code: .rtoMissed, severity: .critical, count: 1,
                 message: "The restore would take \(DurationText.format(seconds: Int(total))) (measured and estimated), beyond the RTO target \(plan.targets.rto).",
                 examples: report.phases.sorted { $0.seconds > $1.seconds }.prefix(3).map {
                     "\($0.name)\($0.source.map { " \($0)" } ?? ""): \(DurationText.format(seconds: Int($0.seconds)))\($0.measured ? "" : " (not measured)")"
@@ -359,7 +359,7 @@ public struct DrillRunner {
         }
         if point.rpoSeconds > plan.targets.rpo.seconds {
             findings.append(Finding(
-                code: "rpo-missed", severity: .critical, count: 1,
+                code: .rpoMissed, severity: .critical, count: 1,
                 message: "Restore point \(point.id) is \(DurationText.format(seconds: (point.rpoSeconds / 60) * 60)) old at its oldest member, beyond the RPO target \(plan.targets.rpo).",
                 examples: point.members.map { "\($0.source): \(SnapshotTime.iso($0.time))" },
                 immichWill: "Come back without everything uploaded or changed since.",

@@ -117,7 +117,7 @@ public struct BackupPlanner {
                 let c = try CatalogReader.read(path: dump.location, databaseName: deployment.database.name,
                                                timeZone: deployment.timeZone ?? plan.timeZone)
                 read.insert(dump.location)
-                findings += c.findings.filter { $0.code != "dump-failed" }
+                findings += c.findings.filter { $0.code != .dumpFailed }
                 if c.content.complete {
                     catalog = c
                     catalogDump = dump.location
@@ -127,7 +127,7 @@ public struct BackupPlanner {
             } catch let error as DrillError {
                 unreadable.insert(dump.location)
                 findings.append(Finding(
-                    code: "dump-unreadable", severity: .critical, count: 1,
+                    code: .dumpUnreadable, severity: .critical, count: 1,
                     message: "A dump cannot be read: \(error.description)",
                     examples: [dump.location],
                     immichWill: "Not restore from this file.",
@@ -137,7 +137,7 @@ public struct BackupPlanner {
 
         // The release to pin, when the image tag does not say: the one that wrote the newest dump.
         if let version = catalog?.immichVersion {
-            for i in findings.indices where findings[i].code == "version-unpinned" {
+            for i in findings.indices where findings[i].code == .versionUnpinned {
                 findings[i].remedy = findings[i].remedy?.replacingOccurrences(
                     of: "(the newest dump's name says which)", with: "(\(version.hasPrefix("v") ? version : "v" + version), as the newest dump says)")
             }
@@ -284,7 +284,7 @@ public struct BackupPlanner {
     /// A snapshot that cannot be listed.
     static func unreadable(_ snapshot: Snapshot, _ error: DrillError) -> Finding {
         Finding(
-            code: "snapshot-unreadable", severity: .critical, count: 1,
+            code: .snapshotUnreadable, severity: .critical, count: 1,
             message: "A snapshot of \(snapshot.source) cannot be listed: \(error.description)",
             examples: [snapshot.location],
             immichWill: "Come back without these files if this snapshot is restored.",

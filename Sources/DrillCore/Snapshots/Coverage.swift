@@ -175,7 +175,7 @@ struct CoverageBuilder {
 
         if dumps.isEmpty, !fileSnapshots.isEmpty {
             findings.append(Finding(
-                code: "files-only-backup", severity: .critical, count: fileSnapshots.count,
+                code: .filesOnlyBackup, severity: .critical, count: fileSnapshots.count,
                 message: "File snapshots exist but no usable database dump: the files come back without the albums, faces, descriptions, favorites and users that live only in the database.",
                 examples: fileSnapshots.prefix(3).map(\.location) + (database?.notes ?? []),
                 immichWill: "Start empty (or with whatever database it finds) and not know any of the restored files; uploads become untracked files, external files new assets with no metadata.",
@@ -183,7 +183,7 @@ struct CoverageBuilder {
         }
         if dumps.isEmpty, fileSnapshots.isEmpty {
             findings.append(Finding(
-                code: "uncovered-source", severity: .critical, count: 1,
+                code: .uncoveredSource, severity: .critical, count: 1,
                 message: "No database dump and no file snapshot was found at all.",
                 examples: ["database: " + ((database?.notes.first) ?? "no dumps")],
                 immichWill: "Have nothing to come back from.",
@@ -208,7 +208,7 @@ struct CoverageBuilder {
         }
         if !dbOnly.isEmpty {
             findings.append(Finding(
-                code: "database-only-backup", severity: .critical, count: dbOnly.count,
+                code: .databaseOnlyBackup, severity: .critical, count: dbOnly.count,
                 message: "The database is backed up but these sources' files are not: a restore brings back database rows pointing at files that do not come back.",
                 examples: dbOnly,
                 immichWill: "Show the uploads as missing originals; offline and trash the external assets at the next library scan (midnight) and purge them with their albums, faces and descriptions 30 days later.",
@@ -217,7 +217,7 @@ struct CoverageBuilder {
         if !uncoveredRequired.isEmpty || !uncoveredRegenerable.isEmpty {
             let required = !uncoveredRequired.isEmpty
             findings.append(Finding(
-                code: "uncovered-source", severity: required ? .critical : .warning,
+                code: .uncoveredSource, severity: required ? .critical : .warning,
                 count: uncoveredRequired.count + uncoveredRegenerable.count,
                 message: required
                     ? "Sources a restore needs have no backup\(uncoveredRegenerable.isEmpty ? "" : " (and regenerable folders, whose .immich markers are still required)")."
@@ -239,7 +239,7 @@ struct CoverageBuilder {
         }
         if !stale.isEmpty {
             findings.append(Finding(
-                code: "stale-snapshot", severity: .critical, count: stale.count,
+                code: .staleSnapshot, severity: .critical, count: stale.count,
                 message: "The newest backup of these sources is older than the RPO target.",
                 examples: stale,
                 immichWill: "Come back without everything added or changed since (uploads, edits, albums).",
@@ -251,7 +251,7 @@ struct CoverageBuilder {
                 "\($0.source) \($0.offsetSeconds >= 0 ? "+" : "-")\(DurationText.format(seconds: abs($0.offsetSeconds))) from the dump (\(($0.location as NSString).lastPathComponent))"
             }
             findings.append(Finding(
-                code: "snapshot-skew", severity: .warning, count: 1,
+                code: .snapshotSkew, severity: .warning, count: 1,
                 message: "The best pairing for restore point \(selected.id) spreads \(DurationText.format(seconds: selected.skewSeconds)), beyond max-skew \(plan.targets.maxSkew).",
                 examples: members,
                 immichWill: "Reference files the older snapshot does not have (missing originals), or find files the dump does not know (untracked; new assets in external libraries).",
@@ -279,7 +279,7 @@ struct CoverageBuilder {
             let root = deployment.mediaLocation.hostPath ?? "<UPLOAD_LOCATION>"
             let first = markers.first!.split(separator: "/").first.map(String.init) ?? "library"
             findings.append(Finding(
-                code: "missing-marker-in-snapshot", severity: .critical, count: markers.count,
+                code: .missingMarkerInSnapshot, severity: .critical, count: markers.count,
                 message: "The newest UPLOAD_LOCATION snapshot lacks folder markers Immich checks at startup.",
                 examples: markers,
                 immichWill: "Refuse to start after a restore from this snapshot: Failed to read: \"\(root)/\(first)/.immich (\(deployment.mediaLocation.containerPath)/\(first)/.immich) - Please see https://docs.immich.app/administration/system-integrity#folder-checks for more information.\"",
@@ -288,7 +288,7 @@ struct CoverageBuilder {
 
         if let failed = database?.snapshots.filter(\.failed), !failed.isEmpty {
             findings.append(Finding(
-                code: "dump-failed", severity: .warning, count: failed.count,
+                code: .dumpFailed, severity: .warning, count: failed.count,
                 message: "Leftover .tmp dumps: Immich's backup job failed (or was still running) when they were written.",
                 examples: failed.map(\.location),
                 immichWill: "Delete .tmp files at the next backup run; it never lists them as restorable.",
@@ -298,7 +298,7 @@ struct CoverageBuilder {
         let config = rows.filter { $0.source.hasPrefix("config:") && $0.inNewest != true }
         if !config.isEmpty {
             findings.append(Finding(
-                code: "compose-not-backed-up", severity: .warning, count: config.count,
+                code: .composeNotBackedUp, severity: .warning, count: config.count,
                 message: "The Compose file or .env is not inside any snapshot: restore day starts with rewriting them from memory (UPLOAD_LOCATION, DB settings, the external mounts, the pinned version).",
                 examples: config.map { String($0.source.dropFirst(7)) },
                 immichWill: "Start with whatever mounts and version the rewritten files say; a wrong mount offlines every external asset at the next scan.",
@@ -313,7 +313,7 @@ struct CoverageBuilder {
         }
         if !notMounted.isEmpty {
             findings.append(Finding(
-                code: "import-path-not-mounted", severity: .critical, count: notMounted.count,
+                code: .importPathNotMounted, severity: .critical, count: notMounted.count,
                 message: "Library import paths in the dump that no volume of the server container covers.",
                 examples: notMounted,
                 immichWill: "Offline and trash every asset under these paths at the next nightly library scan, and purge them (with albums, faces, tags and descriptions) 30 days later.",
@@ -327,7 +327,7 @@ struct CoverageBuilder {
         }
         if !unmatched.isEmpty {
             findings.append(Finding(
-                code: "planned-source-unknown", severity: .warning, count: unmatched.count,
+                code: .plannedSourceUnknown, severity: .warning, count: unmatched.count,
                 message: "Planned sources that match no UPLOAD_LOCATION folder, mount or library import path.",
                 examples: unmatched,
                 remedy: "Name external sources by their import path as the container sees it (external:/mnt/media/photos)."))
@@ -341,7 +341,7 @@ struct CoverageBuilder {
         if !integrity.missing.isEmpty {
             let external = integrity.missing.filter { catalog.assets[Int($0)].flags.contains(.external) }.count
             findings.append(Finding(
-                code: "missing-original-live", severity: .warning, count: integrity.missing.count,
+                code: .missingOriginalLive, severity: .warning, count: integrity.missing.count,
                 message: "Originals the newest dump references are not on disk now\(external > 0 ? " (\(external) in external libraries)" : "").",
                 examples: integrity.missing.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) },
                 immichWill: external > 0
@@ -353,7 +353,7 @@ struct CoverageBuilder {
             let late = integrity.untrackedNewerThanDump
             let allLate = late == integrity.untracked
             findings.append(Finding(
-                code: "untracked-file-live", severity: allLate ? .info : .warning, count: integrity.untracked,
+                code: .untrackedFileLive, severity: allLate ? .info : .warning, count: integrity.untracked,
                 message: allLate
                     ? "Files on disk that the newest dump does not reference, all newer than the dump: added since it was taken (what a restore from it would not know)."
                     : "Files on disk that no asset references (\(integrity.untracked - late) older than the newest dump, \(late) newer).",

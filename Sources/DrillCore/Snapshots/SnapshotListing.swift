@@ -273,7 +273,7 @@ public enum SnapshotLister {
     /// The finding for snapshots whose source root was not found (`examples`: the source, the snapshot, its top).
     public static func rootNotFound(_ examples: [String]) -> Finding {
         Finding(
-            code: "source-root-not-found", severity: .critical, count: examples.count,
+            code: .sourceRootNotFound, severity: .critical, count: examples.count,
             message: "A snapshot holds none of UPLOAD_LOCATION's six folders (library, upload, thumbs, encoded-video, profile, backups) at its top or under any prefix, so where UPLOAD_LOCATION is inside it cannot be told.",
             examples: examples,
             immichWill: "Find nothing where it looks if this snapshot is restored as it is: every original, thumbnail and marker missing.",

@@ -21,6 +21,7 @@ public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
 /// One failure mode: a stable kebab-case code, a severity, how many things it concerns, a few examples, what Immich
 /// will do about it and how to fix it.
 public struct Finding: Codable, Sendable, Equatable {
+    /// The catalogued code (FindingCode.rawValue), stored as text so JSON, metrics and the history keep their shape.
     public var code: String
     public var severity: Severity
     public var count: Int
@@ -34,9 +35,11 @@ public struct Finding: Codable, Sendable, Equatable {
     /// The most examples a finding carries.
     public static let maxExamples = 5
 
-    public init(code: String, severity: Severity, count: Int, message: String, examples: [String] = [],
+    /// A finding of a catalogued code (FindingCode), with one of the severities the catalogue gives it.
+    public init(code: FindingCode, severity: Severity, count: Int, message: String, examples: [String] = [],
                 immichWill: String? = nil, remedy: String? = nil) {
-        self.code = code
+        assert(code.severities.contains(severity), "\(code) is catalogued as \(code.severities), not \(severity)")
+        self.code = code.rawValue
         self.severity = severity
         self.count = count
         self.message = message

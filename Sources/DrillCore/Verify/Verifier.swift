@@ -209,7 +209,7 @@ public struct Verifier {
                 prefixes[library, default: 0] += 1
             }
             findings.append(Finding(
-                code: "path-mismatch", severity: .critical, count: pathMismatch.count,
+                code: .pathMismatch, severity: .critical, count: pathMismatch.count,
                 message: "Assets whose paths lie under a container path no volume of the server covers: \(prefixes.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")).",
                 examples: examples(pathMismatch),
                 immichWill: "Offline and trash them at the next nightly library scan, and purge them with their albums, faces, tags and descriptions 30 days later.",
@@ -220,7 +220,7 @@ public struct Verifier {
             for m in missing { causes[m.cause, default: 0] += 1 }
             let external = missing.filter { catalog.assets[Int($0.asset)].flags.contains(.external) }.count
             findings.append(Finding(
-                code: "missing-original", severity: .critical, count: missing.count,
+                code: .missingOriginal, severity: .critical, count: missing.count,
                 message: "Originals the database references are not in the restore point's snapshots (\(causes.sorted { $0.value > $1.value }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))).",
                 examples: missing.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0.asset)]) + " (\($0.cause))" },
                 immichWill: external > 0
@@ -230,7 +230,7 @@ public struct Verifier {
         }
         if !moved.isEmpty {
             findings.append(Finding(
-                code: "moved-original", severity: .critical, count: moved.count,
+                code: .movedOriginal, severity: .critical, count: moved.count,
                 message: "External originals missing at their database path, with a file of the same name and size elsewhere in the library: moved or renamed.",
                 examples: moved.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0.asset)]) + " → " + $0.to },
                 immichWill: "Import each moved file as a new asset at the next scan, and offline and trash the old one: its albums, faces, tags and description stay behind and are purged 30 days later.",
@@ -238,7 +238,7 @@ public struct Verifier {
         }
         if !badChecksum.isEmpty {
             findings.append(Finding(
-                code: "checksum-mismatch", severity: .critical, count: badChecksum.count,
+                code: .checksumMismatch, severity: .critical, count: badChecksum.count,
                 message: "Restored originals whose SHA-1 differs from the checksum in the database: damaged in the backup (or changed after upload).",
                 examples: examples(badChecksum),
                 immichWill: "Serve the damaged bytes as if they were the photo; a re-upload of the real file becomes a duplicate.",
@@ -247,7 +247,7 @@ public struct Verifier {
         if !remainingOrphans.isEmpty {
             let external = remainingOrphans.filter(\.external).count
             findings.append(Finding(
-                code: "orphan-original", severity: .warning, count: remainingOrphans.count,
+                code: .orphanOriginal, severity: .warning, count: remainingOrphans.count,
                 message: "Restored files no asset references (\(remainingOrphans.count - external) in upload/ and library/, \(external) in import paths): newer than the dump, or left behind.",
                 examples: remainingOrphans.prefix(Finding.maxExamples).map(\.path),
                 immichWill: "Ignore the ones in upload/ and library/ (untracked files, invisible in the app); import the ones in import paths as new assets, without albums, faces or descriptions, at the next scan.",
@@ -255,7 +255,7 @@ public struct Verifier {
         }
         if !missingSidecars.isEmpty {
             findings.append(Finding(
-                code: "missing-sidecar", severity: .warning, count: missingSidecars.count,
+                code: .missingSidecar, severity: .warning, count: missingSidecars.count,
                 message: "XMP sidecars the database references are not restored.",
                 examples: Array(missingSidecars.prefix(Finding.maxExamples)),
                 immichWill: "Lose the metadata only the sidecars held (ratings, tags, descriptions edited elsewhere) at the next metadata extraction.",
@@ -264,7 +264,7 @@ public struct Verifier {
         if !missingDerivatives.isEmpty {
             let kinds = derivativeKinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             findings.append(Finding(
-                code: "missing-derivative", severity: .warning, count: missingDerivatives.count,
+                code: .missingDerivative, severity: .warning, count: missingDerivatives.count,
                 message: "Generated files the database references are not restored (\(kinds)).",
                 examples: Array(missingDerivatives.prefix(Finding.maxExamples)),
                 immichWill: "Show grey tiles and unplayable videos until Administration → Jobs → Generate Thumbnails / Transcode Videos (missing) has run over them.",
@@ -280,7 +280,7 @@ public struct Verifier {
             let host = deployment.mediaLocation.hostPath ?? "<UPLOAD_LOCATION>"
             let first = String(markers[0].split(separator: "/")[0])
             findings.append(Finding(
-                code: "missing-marker", severity: requiredMarker ? .critical : .info, count: markers.count,
+                code: .missingMarker, severity: requiredMarker ? .critical : .info, count: markers.count,
                 message: requiredMarker
                     ? "UPLOAD_LOCATION folder markers are not restored, and the database says Immich has checked them before."
                     : "UPLOAD_LOCATION folder markers are not restored; the database has no mount check for them yet, so Immich creates them.",
@@ -291,12 +291,12 @@ public struct Verifier {
                 remedy: "Restore every UPLOAD_LOCATION folder with its .immich file, or create each missing folder with an empty .immich file before starting Immich (IMMICH_IGNORE_MOUNT_CHECK_ERRORS=true skips the check)."))
         }
         if offline > 0 {
-            findings.append(Finding(code: "offline-assets", severity: .info, count: offline,
+            findings.append(Finding(code: .offlineAssets, severity: .info, count: offline,
                                     message: "Assets already offline in the dump (their files were missing when Immich last scanned); not checked.",
                                     immichWill: "Keep them offline until their files are back inside an import path."))
         }
         if trashed > 0 {
-            findings.append(Finding(code: "trashed-assets", severity: .info, count: trashed,
+            findings.append(Finding(code: .trashedAssets, severity: .info, count: trashed,
                                     message: "Assets in the trash in the dump; their files were checked like the others.",
                                     immichWill: "Delete them when their trash period ends."))
         }
@@ -317,7 +317,7 @@ public struct Verifier {
         }
         if meta.assets > 0 {
             findings.append(Finding(
-                code: "metadata-at-risk", severity: .warning, count: meta.assets,
+                code: .metadataAtRisk, severity: .warning, count: meta.assets,
                 message: "Database-only metadata on the assets behind the findings above: \(meta.albums) album membership(s), \(meta.favorites) favorite(s), \(meta.descriptions) description(s), \(meta.faces) face(s), \(meta.tags) tag(s), \(meta.links) shared-link membership(s).",
                 examples: Set(atRisk).sorted().filter {
                     let a = catalog.assets[Int($0)]

@@ -31,7 +31,7 @@ import Testing
 
     @Test func thePageIsSelfContainedAndEscaped() throws {
         var (report, trend) = try drills()
-        report.findings.append(Finding(code: "test-escape", severity: .info, count: 1, message: "a <script>alert(1)</script> & \"quote\"",
+        report.findings.append(Finding(code: .nameNotUtf8, severity: .info, count: 1, message: "a <script>alert(1)</script> & \"quote\"",
                                        examples: ["/mnt/<b>odd</b>.jpg"]))
         let html = HTMLReport.render(report, trend: trend)
         #expect(html.hasPrefix("<!DOCTYPE html>"))

@@ -26,13 +26,13 @@ import Testing
     }
 
     @Test func exitStatusFromFindings() {
-        func f(_ s: Severity) -> Finding { Finding(code: "x", severity: s, count: 1, message: "m") }
+        func f(_ s: Severity) -> Finding { Finding(code: s == .info ? .nameNotUtf8 : .uncoveredSource, severity: s, count: 1, message: "m") }
         #expect(ExitStatus.from(findings: []) == .ok)
         #expect(ExitStatus.from(findings: [f(.info)]) == .ok)
         #expect(ExitStatus.from(findings: [f(.info), f(.warning)]) == .warning)
         #expect(ExitStatus.from(findings: [f(.warning), f(.critical)]) == .critical)
         #expect([f(.info), f(.critical), f(.warning)].sortedForReport().map(\.severity) == [.critical, .warning, .info])
-        #expect(Finding(code: "x", severity: .info, count: 9, message: "m", examples: (1...9).map(String.init)).examples.count == 5)
+        #expect(Finding(code: .nameNotUtf8, severity: .info, count: 9, message: "m", examples: (1...9).map(String.init)).examples.count == 5)
     }
 
     @Test func errorDescription() {
@@ -52,5 +52,25 @@ import Testing
         #expect(ImmichVersion("v1.136.0")! < ImmichVersion.dataMediaLocation)
         #expect(ImmichVersion("2.0.0-rc.1") == ImmichVersion(2, 0, 0))
         #expect(ImmichVersion("v2") == nil)
+    }
+}
+
+/// README.md's findings table and the catalogue say the same: every code, with the same severities.
+@Suite struct FindingCatalogueTests {
+    @Test func readmeFindingsTableMatchesTheCatalogue() throws {
+        let readme = try String(contentsOfFile: Fixtures.repoRoot + "/README.md", encoding: .utf8)
+        let start = try #require(readme.range(of: "### Findings"))
+        let end = try #require(readme.range(of: "### JSON", range: start.upperBound..<readme.endIndex))
+        var documented: [String: [String]] = [:]
+        for line in readme[start.upperBound..<end.lowerBound].split(separator: "\n") where line.hasPrefix("| `") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let codes = cells[0].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+            let severities = cells[1].split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) }
+            for code in codes { documented[code] = severities }
+        }
+        let catalogued = Dictionary(uniqueKeysWithValues: FindingCode.all.map { ($0.rawValue, $0.severities.map(\.rawValue)) })
+        #expect(documented == catalogued)
+        #expect(Set(FindingCode.all.map(\.rawValue)).count == FindingCode.all.count, "codes are unique")
+        #expect(FindingCode.all.allSatisfy { FindingCode.named($0.rawValue) == $0 })
     }
 }
