@@ -97,9 +97,12 @@ extension ImmichDrill {
             let plan = try DrillPlan.load(manifest.plan)
             let deployment = try plan.readDeployment()
             try plan.checkOwnFiles(deployment: deployment)
-            var report = try Drill.run(plan: plan, deployment: deployment, verify: .full, seed: nil,
-                                       restorePoint: "latest", inPlace: false, keepScratch: false)
-            try Drill.record(&report, plan: plan, in: try HistoryStore(path: plan.history))
+            var runOptions = RunOptions()
+            runOptions.progress = Drill.terminalProgress
+            var report = try ScheduledDrill.drill(plan: plan, deployment: deployment, options: runOptions)
+            let history: RunHistory = try HistoryStore(path: plan.history)
+            report.runId = try history.record(report, plan: plan)
+            try history.update(report, id: report.runId!)
             Output.print(report.render(output.format, color: Output.color))
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }

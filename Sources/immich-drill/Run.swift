@@ -64,91 +64,23 @@ extension ImmichDrill {
         @OptionGroup var output: FormatOptions
 
         func run() throws {
-            let started = Date()
-            let pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
-            var notices: [String] = []
-            // What the operator must see even under --quiet: the run's own records could not be written.
-            var problems: [String] = []
-            var report: RunReport?
-            var failure: DrillError?
-            var planName = ((plan as NSString).lastPathComponent as NSString).deletingPathExtension
-            var history: HistoryStore?
-            var record: RunRecord?
-            var loaded: DrillPlan?
-            do { loaded = try DrillPlan.load(plan) } catch let error as DrillError { failure = error }
-            // The history, the lock and the metrics file must not lie inside a source or a backup: refused before
-            // any of them is written (exit 3, nothing written, no ping).
-            var deployment: Result<Deployment, DrillError>?
-            if let drillPlan = loaded {
-                do { deployment = .success(try drillPlan.readDeployment()) } catch let error as DrillError { deployment = .failure(error) }
-                try drillPlan.checkOwnFiles(deployment: try? deployment?.get(), metricsFile: metricsFile)
-            }
-            // A second run of the plan stops here (exit 3, naming the holder) and leaves metrics and pings to the
-            // run that holds the lock.
-            let lock = try loaded.map { try RunLock(path: RunLock.path(for: $0), what: "a drill of \(plan)") }
-            defer { lock?.release() }
-            if let drillPlan = loaded, let lock {
-                planName = drillPlan.name
-                if let pid = lock.tookOverFrom {
-                    notices.append("took over the lock \(lock.path) left by pid \(pid), which is no longer running")
-                }
-                // Run folders of drills that were killed (SIGKILL, a power cut) and never cleaned up.
-                for folder in Scratch.removeStale(root: drillPlan.scratch) {
-                    notices.append("removed \(folder), left by a drill whose process is gone")
-                }
-                if let warning = pinger?.start() { notices.append(warning) }
-                do {
-                    guard let deployment = try deployment?.get() else { throw DrillError(.input, file: plan, "no deployment") }
-                    var drilled = try Drill.run(plan: drillPlan, deployment: deployment, verify: verify.depth, seed: seed,
-                                                restorePoint: restorePoint, inPlace: inPlace, keepScratch: keepScratch,
-                                                progress: !quiet)
-                    drilled.notices = notices.isEmpty ? nil : notices
-                    if !noHistory {
-                        // A history that cannot be written loses the record, not the drill's verdict.
-                        do {
-                            let store = try HistoryStore(path: drillPlan.history)
-                            record = try Drill.record(&drilled, plan: drillPlan, in: store)
-                            history = store
-                        } catch let error as DrillError {
-                            problems.append("the run was not recorded: " + error.description)
-                        }
-                    }
-                    report = drilled
-                } catch let error as DrillError {
-                    failure = error
-                }
-            }
-            let exitCode = report?.exitCode ?? failure?.exitCode ?? ExitStatus.unknown.rawValue
-            if let pinger {
-                let summary = report?.summaryLine ?? "\(planName): UNKNOWN; \(failure?.message ?? "the drill did not run")"
-                let body = report?.render(.text) ?? "immich-drill: error: \(failure?.description ?? "unknown")\n"
-                if let warning = pinger.finish(exitCode: exitCode, seconds: Date().timeIntervalSince(started),
-                                               summary: summary, body: body) {
-                    notices.append(warning)
-                    if var changed = report {
-                        changed.notices = notices
-                        report = changed
-                        if var stored = record, let history {
-                            stored.reportJSON = ReportJSON.encode(changed)
-                            try? history.update(stored)
-                        }
-                    }
-                }
-            }
-            if let metricsFile {
-                do {
-                    try PrometheusMetrics.write(.init(plan: planName, finishedAt: Date().timeIntervalSince1970,
-                                                      exitCode: exitCode, report: report), to: Paths.absolute(metricsFile))
-                } catch let error as DrillError {
-                    problems.append(error.description)
-                }
-            }
-            for problem in problems { Output.warn("warning: " + problem) }
-            if quiet && exitCode == 0 { return }
-            if let failure { throw failure }
-            guard let report else { throw ExitCode(exitCode) }
+            var options = ScheduledDrillOptions()
+            options.verify = verify.depth
+            options.seed = seed
+            options.restorePoint = restorePoint
+            options.inPlace = inPlace
+            options.keepScratch = keepScratch
+            options.noHistory = noHistory
+            options.metricsFile = metricsFile
+            options.pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
+            if !quiet { options.progress = Drill.terminalProgress }
+            let outcome = try ScheduledDrill.run(planPath: plan, options: options) { try HistoryStore(path: $0) }
+            for problem in outcome.problems { Output.warn("warning: " + problem) }
+            if quiet && outcome.exitCode == 0 { return }
+            if let failure = outcome.failure { throw failure }
+            guard let report = outcome.report else { throw ExitCode(outcome.exitCode) }
             Output.print(report.render(output.format, color: Output.color))
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
         }
     }
 }
@@ -167,40 +99,11 @@ struct PingStyleArgument {
     static var allValueStrings: [String] { PingStyle.allCases.map(\.rawValue) }
 }
 
-/// Shared by `run` and `demo`: the drill, its progress on a terminal, and its record in the history.
+/// Shared by `run` and `demo`: progress on a terminal.
 enum Drill {
-    static func run(plan: DrillPlan, deployment: Deployment, verify: VerifyDepth, seed: UInt64?, restorePoint: String,
-                    inPlace: Bool, keepScratch: Bool, progress: Bool = true) throws -> RunReport {
-        Cancellation.install()
-        var options = RunOptions()
-        options.verify = verify
-        options.seed = seed
-        options.restorePoint = restorePoint
-        options.inPlace = inPlace
-        options.keepScratch = keepScratch
-        if progress, isatty(STDERR_FILENO) == 1 {
-            options.progress = { line in FileHandle.standardError.write(Data("immich-drill: \(line)…\n".utf8)) }
-        }
-        var report = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
-        if Cancellation.isCancelled, report.aborted == nil {
-            report.aborted = "stopped by signal \(Cancellation.signal)"
-            report.verdict = "aborted"
-            report.exitCode = ExitStatus.unknown.rawValue
-        }
-        return report
-    }
-
-    /// Stores the run in the history and gives the report its run id.
-    @discardableResult
-    static func record(_ report: inout RunReport, plan: DrillPlan, in store: HistoryStore) throws -> RunRecord {
-        var record = try store.record(RunRecord(
-            plan: plan.name, planFile: plan.file, startedAt: Date(timeIntervalSince1970: report.startedAt),
-            finishedAt: report.finishedAt.map { Date(timeIntervalSince1970: $0) }, verdict: report.verdict,
-            exitCode: report.exitCode, restorePoint: report.restorePoint?.id, rtoSeconds: report.rto?.totalSeconds,
-            rpoSeconds: report.rpo.map { Double($0.seconds) }, reportJSON: "{}"))
-        report.runId = record.id
-        record.reportJSON = ReportJSON.encode(report)
-        try store.update(record)
-        return record
+    /// Progress lines on stderr when it is a terminal (nil otherwise).
+    static var terminalProgress: (@Sendable (String) -> Void)? {
+        guard isatty(STDERR_FILENO) == 1 else { return nil }
+        return { line in FileHandle.standardError.write(Data("immich-drill: \(line)…\n".utf8)) }
     }
 }
