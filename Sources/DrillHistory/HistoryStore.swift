@@ -242,7 +242,7 @@ extension HistoryStore: RunHistory {
     public func record(_ report: RunReport, plan: DrillPlan) throws -> Int64 {
         let record = try record(RunRecord(
             plan: plan.name, planFile: plan.file, startedAt: Date(timeIntervalSince1970: report.startedAt),
-            finishedAt: report.finishedAt.map { Date(timeIntervalSince1970: $0) }, verdict: report.verdict,
+            finishedAt: report.finishedAt.map { Date(timeIntervalSince1970: $0) }, verdict: report.verdict.rawValue,
             exitCode: report.exitCode, restorePoint: report.restorePoint?.id, rtoSeconds: report.rto?.totalSeconds,
             rpoSeconds: report.rpo.map { Double($0.seconds) }, reportJSON: "{}"))
         guard let id = record.id else { throw DrillError(.environment, file: path, "the history gave the run no id") }
@@ -251,7 +251,7 @@ extension HistoryStore: RunHistory {
 
     public func update(_ report: RunReport, id: Int64) throws {
         guard var record = try run(id: id) else { throw DrillError(.environment, file: path, "run \(id) is not in the history") }
-        record.verdict = report.verdict
+        record.verdict = report.verdict.rawValue
         record.exitCode = report.exitCode
         record.reportJSON = ReportJSON.encode(report)
         try update(record)

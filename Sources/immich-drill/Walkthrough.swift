@@ -71,7 +71,7 @@ extension ImmichDrill {
 
         /// The phases of the newest drill of the plan that has any.
         static func lastTimings(_ store: HistoryStore, plan: String) throws -> DrillTimings? {
-            for record in try store.runs(plan: plan, limit: 10) where record.verdict != "aborted" {
+            for record in try store.runs(plan: plan, limit: 10) where record.verdict != Verdict.aborted.rawValue {
                 if let report = try? JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8)), !report.phases.isEmpty {
                     return DrillTimings(runId: record.id, phases: report.phases)
                 }

@@ -29,7 +29,7 @@ public enum HTMLReport {
             body.append(section("Notices", "<ul>" + notices.map { "<li>\(esc($0))</li>" }.joined() + "</ul>"))
         }
         body.append("<footer>immich-drill · \(esc(report.schema)) · plan file \(esc(report.planFile))</footer>")
-        let title = "immich-drill: \(report.plan) \(report.verdict.uppercased())"
+        let title = "immich-drill: \(report.plan) \(report.verdict.rawValue.uppercased())"
         return """
         <!DOCTYPE html>
         <html lang="en">
@@ -59,7 +59,7 @@ public enum HTMLReport {
         if let c = r.catalog {
             facts.append("\(c.assets) assets (\(c.external) external), \(c.albums) albums, \(c.people) people, \(c.users) users, Immich \(c.immichVersion ?? "?")")
         }
-        var html = "<header><h1>Drill <code>\(esc(r.plan))</code> <span class=\"badge \(verdictClass(r.verdict))\">\(esc(r.verdict.uppercased()))</span></h1>"
+        var html = "<header><h1>Drill <code>\(esc(r.plan))</code> <span class=\"badge \(verdictClass(r.verdict.rawValue))\">\(esc(r.verdict.rawValue.uppercased()))</span></h1>"
         html += "<p class=\"facts\">" + facts.map(esc).joined(separator: " · ") + "</p>"
         if let aborted = r.aborted { html += "<p class=\"aborted\">Aborted: \(esc(aborted))</p>" }
         return html + "</header>"

@@ -54,7 +54,7 @@ public struct RunReport: Sendable, Codable {
     public var startedAt: Double
     public var finishedAt: Double?
     /// `ok`, `warning`, `critical`, `unknown` or `aborted`.
-    public var verdict = "unknown"
+    public var verdict = Verdict.unknown
     public var exitCode: Int32 = 3
     public var aborted: String?
     public var restorePoint: RestorePoint?
@@ -89,12 +89,12 @@ public struct RunReport: Sendable, Codable {
         copy.finishedAt = Date().timeIntervalSince1970
         copy.findings = findings.sortedForReport()
         if aborted != nil {
-            copy.verdict = "aborted"
+            copy.verdict = .aborted
             copy.exitCode = ExitStatus.unknown.rawValue
         } else {
             let status = ExitStatus.from(findings: findings)
             copy.exitCode = status.rawValue
-            copy.verdict = status == .ok ? "ok" : status == .warning ? "warning" : "critical"
+            copy.verdict = Verdict(status)
         }
         return copy
     }
@@ -111,7 +111,7 @@ public struct RunReport: Sendable, Codable {
 
     /// One line for a monitor's message: verdict, RTO, RPO and the findings that decided the verdict.
     public var summaryLine: String {
-        var parts = ["\(plan): \(verdict.uppercased())"]
+        var parts = ["\(plan): \(verdict.rawValue.uppercased())"]
         if let aborted { parts.append(aborted) }
         if let rto { parts.append("RTO \(DurationText.format(seconds: Int(rto.totalSeconds.rounded()))) \(rto.met ? "met" : "MISSED")") }
         if let rpo { parts.append("RPO \(DurationText.format(seconds: (rpo.seconds / 60) * 60)) \(rpo.met ? "met" : "MISSED")") }
@@ -137,7 +137,7 @@ public struct RunReport: Sendable, Codable {
 
     private var summary: [(String, String)] {
         var lines: [(String, String)] = [("plan", "\(plan) (\(planFile))"),
-                                         ("verdict", verdict.uppercased() + " (exit \(exitCode))")]
+                                         ("verdict", verdict.rawValue.uppercased() + " (exit \(exitCode))")]
         if let aborted { lines.append(("aborted", aborted)) }
         if let p = restorePoint {
             lines.append(("restore point", "\(p.id) (dump \(SnapshotTime.display(p.dumpTime, zone: zone))), one of \(restorePoints)"))
@@ -178,7 +178,7 @@ public struct RunReport: Sendable, Codable {
     }
 
     private func markdown() -> String {
-        var out = ["# Drill `\(plan)`: \(verdict.uppercased())", ""]
+        var out = ["# Drill `\(plan)`: \(verdict.rawValue.uppercased())", ""]
         for (k, v) in summary.dropFirst(2) { out.append("- **\(k):** \(v)") }
         out.append("")
         if !phases.isEmpty {

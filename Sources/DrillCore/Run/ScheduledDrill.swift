@@ -49,7 +49,7 @@ public enum ScheduledDrill {
         var report = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
         if Cancellation.isCancelled, report.aborted == nil {
             report.aborted = "stopped by signal \(Cancellation.signal)"
-            report.verdict = "aborted"
+            report.verdict = .aborted
             report.exitCode = ExitStatus.unknown.rawValue
         }
         return report

@@ -49,6 +49,25 @@ public struct Finding: Codable, Sendable, Equatable {
     }
 }
 
+/// A drill's verdict: what its findings earn (ok, warning, critical), or that it was stopped (aborted) or never
+/// decided (unknown). Stored and printed as these words.
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    case ok, warning, critical, unknown, aborted
+
+    /// The verdict an exit status earns.
+    public init(_ status: ExitStatus) {
+        switch status {
+        case .ok: self = .ok
+        case .warning: self = .warning
+        case .critical: self = .critical
+        case .unknown, .usage: self = .unknown
+        }
+    }
+}
+
+/// `verdict == "ok"` where a stored verdict (text) meets a typed one.
+public func == (lhs: Verdict, rhs: String) -> Bool { lhs.rawValue == rhs }
+
 /// The exit codes, in the Nagios convention so monitoring understands them as they are (DESIGN.md).
 public enum ExitStatus: Int32, Sendable, Codable {
     case ok = 0

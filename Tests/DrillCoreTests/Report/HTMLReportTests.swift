@@ -21,7 +21,7 @@ import Testing
             var report = try DrillRunner(plan: plan, deployment: try plan.readDeployment(), options: run).run()
             report.runId = Int64(i + 1)
             report.startedAt = run.now
-            trend.append(HistoryView.Run(id: Int64(i + 1), plan: report.plan, startedAt: run.now, verdict: report.verdict,
+            trend.append(HistoryView.Run(id: Int64(i + 1), plan: report.plan, startedAt: run.now, verdict: report.verdict.rawValue,
                                          exitCode: report.exitCode, restorePoint: report.restorePoint?.id,
                                          rtoSeconds: report.rto?.totalSeconds, rpoSeconds: report.rpo.map { Double($0.seconds) }))
             last = report
