@@ -41,7 +41,10 @@ public final class RunLock: @unchecked Sendable {
         let previous = RunLock.readPid(fd)
         if result != 0 {
             let error = errno
+            // Closed here and forgotten: a throwing class init still runs deinit (all properties are set), which
+            // must not close the same number again (by then it may be another thread's file).
             close(fd)
+            fd = -1
             if error == EWOULDBLOCK {
                 let holder = previous.map { "pid \($0)" } ?? "another process"
                 throw DrillError(.environment, file: path, "\(what) is already running (\(holder) holds the lock)",
