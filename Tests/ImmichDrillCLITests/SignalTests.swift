@@ -3,6 +3,7 @@
 
 import DrillArchive
 import DrillCore
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -11,18 +12,8 @@ import Testing
     func demo(list: String, restore: String) throws -> String {
         let dir = CLI.tempDir() + "/demo"
         #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
-        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: \(list)
-              restore: \(restore)
-        """)
-        try plan.write(toFile: dir + "/slow.yml", atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.photos, with: DemoPlanText.command("external:/mnt/media/photos", list: list, restore: restore),
+                                 in: dir + "/drill.yml", writingTo: dir + "/slow.yml")
         return dir
     }
 

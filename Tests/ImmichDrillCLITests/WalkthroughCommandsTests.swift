@@ -3,6 +3,7 @@
 // snapshot folders (rsync) and a backup tool (restic), with and without a staging folder.
 
 import DrillCore
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -71,19 +72,12 @@ import Testing
             restic -q -r restic --password-file restic-pw backup --tag photos "$PWD/nas/photos"
             """, cwd: dir)
         #expect(setup.status == 0, "\(setup.stderr)")
-        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: restic -r restic --password-file restic-pw snapshots --json | jq -r '.[] | .short_id + " " + .time'
-              restore: restic -r restic --password-file restic-pw restore {id} --target {target}
-              files: restic -r restic --password-file restic-pw ls --json {id}
-        """ + (path ? "\n    path: \(String(dir.dropFirst()))/nas/photos" : ""))
-        try plan.write(toFile: dir + "/restic.yml", atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.photos, with: DemoPlanText.command(
+            "external:/mnt/media/photos",
+            list: "restic -r restic --password-file restic-pw snapshots --json | jq -r '.[] | .short_id + \" \" + .time'",
+            restore: "restic -r restic --password-file restic-pw restore {id} --target {target}",
+            files: "restic -r restic --password-file restic-pw ls --json {id}",
+            path: path ? String(dir.dropFirst()) + "/nas/photos" : nil), in: dir + "/drill.yml", writingTo: dir + "/restic.yml")
         let restored = CLI.tempDir()
         try runRestoreSteps(dir + "/restic.yml", targets: [
             ("/volume1/photos", restored + "/photos"), ("/volume1/family", restored + "/family"),
@@ -107,19 +101,11 @@ import Testing
             borg create borg::photos-2026-12-01T03:30:00 "$PWD/nas/photos"
             """, cwd: dir, env: env)
         #expect(setup.status == 0, "\(setup.stderr)")
-        var plan = try String(contentsOfFile: dir + "/drill.yml", encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: TZ=UTC borg list --glob-archives 'photos-*' --format '{archive} {time:%Y-%m-%dT%H:%M:%S}Z{NL}' borg
-              restore: cd {target} && borg extract "$IMMICH_DRILL_DIR/borg::{id}"
-              files: borg list --json-lines borg::{id}
-        """)
-        try plan.write(toFile: dir + "/borg.yml", atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.photos, with: DemoPlanText.command(
+            "external:/mnt/media/photos",
+            list: "TZ=UTC borg list --glob-archives 'photos-*' --format '{archive} {time:%Y-%m-%dT%H:%M:%S}Z{NL}' borg",
+            restore: "cd {target} && borg extract \"$IMMICH_DRILL_DIR/borg::{id}\"",
+            files: "borg list --json-lines borg::{id}"), in: dir + "/drill.yml", writingTo: dir + "/borg.yml")
         let restored = CLI.tempDir()
         try runRestoreSteps(dir + "/borg.yml", targets: [
             ("/volume1/photos", restored + "/photos"), ("/volume1/family", restored + "/family"),

@@ -1,4 +1,5 @@
 @testable import DrillCore
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -106,18 +107,9 @@ extension PreflightTests {
         let m = try demo()
         let newest = m.snapshots.last { $0.source == "upload" }!
         if removeMarker { try FileManager.default.removeItem(atPath: newest.path + "/library/thumbs/.immich") }
-        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          upload:
-            directory: backups/upload/{time}
-            path: library
-        """, with: """
-          upload:
-            command:
-              list: echo "u1 \(newest.time)"
-              restore: echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library
-        """ + (files.map { "\n      files: \($0)" } ?? ""))
-        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.upload, with: DemoPlanText.command(
+            "upload", list: "echo \"u1 \(newest.time)\"",
+            restore: "echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library", files: files), in: m.plan)
         return m
     }
 

@@ -61,19 +61,8 @@ import Testing
     }
 
     func drill(_ planFile: String) throws -> (plan: PlanAnalysis, run: RunReport, preflight: PreflightReport) {
-        let plan = try DrillPlan.load(planFile)
-        let deployment = try plan.readDeployment()
-        var planOptions = PlanOptions()
-        planOptions.now = Self.now
-        planOptions.live = false
-        let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
-        var options = RunOptions()
-        options.now = Self.now
-        let run = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
-        var preflightOptions = PreflightOptions()
-        preflightOptions.now = Self.now
-        preflightOptions.freeBytes = 50 << 30
-        return (analysis, run, Preflight.check(plan: plan, analysis: analysis, options: preflightOptions))
+        let all = try Fixtures.everything(planFile, now: Self.now)
+        return (all.analysis, all.run, all.preflight)
     }
 
     func serious(_ findings: [Finding]) -> [String] {

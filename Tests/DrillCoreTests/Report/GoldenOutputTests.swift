@@ -56,19 +56,7 @@ import Testing
     @Test(arguments: [("clean", [DemoFault: Int]()), ("faulty", [DemoFault.missing: 2, .moved: 1, .noThumbs: 1])])
     func outputsMatchTheirGoldenFiles(name: String, faults: [DemoFault: Int]) throws {
         let m = try Fixtures.demo("golden", assets: 40, seed: 3, faults: faults, now: Self.now)
-        let plan = try DrillPlan.load(m.plan)
-        let deployment = try plan.readDeployment()
-        var planOptions = PlanOptions()
-        planOptions.now = Self.now
-        planOptions.live = false
-        let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
-        var runOptions = RunOptions()
-        runOptions.now = Self.now
-        let run = try DrillRunner(plan: plan, deployment: deployment, options: runOptions).run()
-        var preflightOptions = PreflightOptions()
-        preflightOptions.now = Self.now
-        preflightOptions.freeBytes = 50 << 30
-        let preflight = Preflight.check(plan: plan, analysis: analysis, options: preflightOptions)
+        let (plan, analysis, run, preflight) = try Fixtures.everything(m.plan, now: Self.now)
         let runbook = RunbookBuilder(plan: plan, analysis: analysis, catalog: analysis.catalog, last: nil).build()
         let report = PlanReport(planFile: plan.file, result: analysis)
         for format in [OutputFormat.text, .markdown] {

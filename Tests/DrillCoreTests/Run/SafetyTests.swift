@@ -1,6 +1,7 @@
 @testable import DrillCore
 import Crypto
 import DrillArchive
+import DrillTestSupport
 import Foundation
 import Testing
 
@@ -250,18 +251,9 @@ import Synchronization
 extension DrillRunnerTests {
     @Test func aFailingRestoreCommandIsAFindingNotAnAbort() throws {
         let m = try demo()
-        var text = try String(contentsOfFile: m.plan, encoding: .utf8)
-        text = text.replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: echo "snap1 2026-05-28T03:30:00Z"
-              restore: 'echo "repository does not exist: {id}" >&2; echo {target} > /dev/null; exit 1'
-        """)
-        try text.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.photos, with: DemoPlanText.command(
+            "external:/mnt/media/photos", list: "echo \"snap1 2026-05-28T03:30:00Z\"",
+            restore: "'echo \"repository does not exist: {id}\" >&2; echo {target} > /dev/null; exit 1'"), in: m.plan)
         let report = try drill(m)
         let failed = try #require(report.findings.first { $0.code == "restore-failed" })
         #expect(failed.severity == .critical && failed.count == 1)
@@ -302,25 +294,8 @@ extension DrillRunnerTests {
         let stamp = (photos.path as NSString).lastPathComponent.replacingOccurrences(of: "photos-", with: "").replacingOccurrences(of: ".tar.zst", with: "")
         let archive = m.directory + "/backups/whole-\(stamp).tar.zst"
         _ = try Shell.run("/usr/bin/bsdtar", ["--zstd", "-cf", archive, "-C", stage, "host"])
-        var text = try String(contentsOfFile: m.plan, encoding: .utf8)
-        text = text.replacingOccurrences(of: """
-          upload:
-            directory: backups/upload/{time}
-            path: library
-        """, with: """
-          upload:
-            archive: backups/whole-{time}.tar.zst
-            path: host/library
-        """).replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            archive: backups/whole-{time}.tar.zst
-            path: host/external/photos
-        """)
-        try text.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.upload, with: "  upload:\n    archive: backups/whole-{time}.tar.zst\n    path: host/library", in: m.plan)
+        try DemoPlanText.replace(DemoPlanText.photos, with: "  external:/mnt/media/photos:\n    archive: backups/whole-{time}.tar.zst\n    path: host/external/photos", in: m.plan)
         let plan = try DrillPlan.load(m.plan)
         var planOptions = PlanOptions()
         planOptions.now = Self.now
@@ -339,13 +314,7 @@ extension DrillRunnerTests {
 extension DrillRunnerTests {
     /// Rewrites the plan's `upload:` source.
     func replaceUpload(_ m: DemoManifest, with text: String) throws {
-        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
-        plan = plan.replacingOccurrences(of: """
-          upload:
-            directory: backups/upload/{time}
-            path: library
-        """, with: text)
-        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.upload, with: text, in: m.plan)
     }
 
     func planFindings(_ m: DemoManifest) throws -> [String] {
@@ -377,28 +346,13 @@ extension DrillRunnerTests {
         let m = try demo()
         let newest = m.snapshots.last { $0.source == "upload" }!
         let photos = m.snapshots.last { $0.source == "external:/mnt/media/photos" }!
-        var plan = try String(contentsOfFile: m.plan, encoding: .utf8)
         // A "backup tool" that puts back UPLOAD_LOCATION as library/ and the share as photos/ at the top of {target}.
-        plan = plan.replacingOccurrences(of: """
-          upload:
-            directory: backups/upload/{time}
-            path: library
-        """, with: """
-          upload:
-            command:
-              list: echo "u1 \(newest.time)"
-              restore: echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library
-        """).replacingOccurrences(of: """
-          external:/mnt/media/photos:
-            archive: backups/nas/photos-{time}.tar.zst
-            path: photos
-        """, with: """
-          external:/mnt/media/photos:
-            command:
-              list: echo "p1 \(photos.time)"
-              restore: echo {id} >/dev/null; bsdtar -xf '\(photos.path)' -C {target}
-        """)
-        try plan.write(toFile: m.plan, atomically: true, encoding: .utf8)
+        try DemoPlanText.replace(DemoPlanText.upload, with: DemoPlanText.command(
+            "upload", list: "echo \"u1 \(newest.time)\"",
+            restore: "echo {id} >/dev/null; cp -a '\(newest.path)/library' {target}/library"), in: m.plan)
+        try DemoPlanText.replace(DemoPlanText.photos, with: DemoPlanText.command(
+            "external:/mnt/media/photos", list: "echo \"p1 \(photos.time)\"",
+            restore: "echo {id} >/dev/null; bsdtar -xf '\(photos.path)' -C {target}"), in: m.plan)
         let report = try drill(m)
         // The tool restored library/ alone, so the Compose folder is rightly not found.
         #expect(serious(report) == ["warning compose-not-backed-up 2"], "\(report.findings.map { "\($0.code) \($0.count) \($0.examples.prefix(2))" })")

@@ -39,6 +39,23 @@ enum Fixtures {
         return try DemoBuilder.build(options)
     }
 
+    /// A plan analysed, drilled and checked before an upgrade, all at `now` (no live walk, 50 GiB free).
+    static func everything(_ planFile: String, now: Double) throws -> (plan: DrillPlan, analysis: PlanAnalysis, run: RunReport, preflight: PreflightReport) {
+        let plan = try DrillPlan.load(planFile)
+        let deployment = try plan.readDeployment()
+        var planOptions = PlanOptions()
+        planOptions.now = now
+        planOptions.live = false
+        let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
+        var runOptions = RunOptions()
+        runOptions.now = now
+        let run = try DrillRunner(plan: plan, deployment: deployment, options: runOptions).run()
+        var preflightOptions = PreflightOptions()
+        preflightOptions.now = now
+        preflightOptions.freeBytes = 50 << 30
+        return (plan, analysis, run, Preflight.check(plan: plan, analysis: analysis, options: preflightOptions))
+    }
+
     /// Writes `files` (relative path → text) under `dir`.
     @discardableResult
     static func write(_ files: [String: String], in dir: String) -> String {
