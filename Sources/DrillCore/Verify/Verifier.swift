@@ -64,10 +64,43 @@ public struct Verifier {
         Digest20(Array(Insecure.SHA1.hash(data: Data(text.utf8))))!
     }
 
+    /// What verification observed, before any finding is made of it.
+    struct Observations {
+        var pathMismatch: [Int32]
+        var missing: [(asset: Int32, cause: String)]
+        var moved: [(asset: Int32, to: String)]
+        var badChecksum: [Int32]
+        var remainingOrphans: [(path: String, file: RestoredFile, external: Bool)]
+        var missingSidecars: [String]
+        var missingDerivatives: [String]
+        var derivativeKinds: [String: Int]
+        var offline: Int
+        var trashed: Int
+        /// Each external library's import path with its exclusion patterns.
+        var exclusions: [(String, ExclusionSet)]
+    }
+
+    /// The checks, each a function of the observations returning its findings (a new check is one more entry).
+    var checks: [(Observations) -> [Finding]] {
+        [pathMismatchCheck, missingOriginalCheck, movedOriginalCheck, checksumMismatchCheck, orphanOriginalCheck, missingSidecarCheck, missingDerivativeCheck, missingMarkerCheck, offlineAssetsCheck, trashedAssetsCheck, metadataAtRiskCheck]
+    }
+
     public func run() -> (findings: [Finding], stats: VerificationStats) {
         let started = Date()
         var stats = VerificationStats()
-        var findings: [Finding] = []
+        let observations = observe(into: &stats)
+        let findings = checks.flatMap { $0(observations) }
+        if let sample {
+            stats.sampled = sample.count
+            let checkable = stats.checkedContent
+            stats.statement = Sampler.statement(sampled: checkable, bad: stats.badContent, population: stats.population)
+        }
+        stats.seconds = Date().timeIntervalSince(started)
+        return (findings, stats)
+    }
+
+    /// What the restore holds against what the database references: the observations every check reads.
+    func observe(into stats: inout VerificationStats) -> Observations {
         let media = deployment.mediaLocation.containerPath
         index.clearReferences()
         var pathMismatch: [Int32] = []
@@ -196,11 +229,21 @@ public struct Verifier {
             missing.append((i, cause(of: path, asset: asset)))
         }
         let remainingOrphans = orphans.enumerated().filter { !explained.contains($0.offset) }.map(\.element)
+        return Observations(pathMismatch: pathMismatch, missing: missing, moved: moved, badChecksum: badChecksum,
+                            remainingOrphans: remainingOrphans, missingSidecars: missingSidecars,
+                            missingDerivatives: missingDerivatives, derivativeKinds: derivativeKinds, offline: offline,
+                            trashed: trashed, exclusions: exclusions)
+    }
 
-        // Findings.
-        func examples(_ ids: [Int32], _ extra: (Int32) -> String = { _ in "" }) -> [String] {
-            ids.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) + extra($0) }
-        }
+    func examples(_ ids: [Int32], _ extra: (Int32) -> String = { _ in "" }) -> [String] {
+        ids.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) + extra($0) }
+    }
+
+    /// `pathMismatch`.
+    func pathMismatchCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let exclusions = o.exclusions
+        let pathMismatch = o.pathMismatch
         if !pathMismatch.isEmpty {
             var prefixes: [String: Int] = [:]
             for i in pathMismatch {
@@ -215,6 +258,13 @@ public struct Verifier {
                 immichWill: "Offline and trash them at the next nightly library scan, and purge them with their albums, faces, tags and descriptions 30 days later.",
                 remedy: "Mount the folder at the path the database uses (docker-compose.yml volumes), with the same structure, before Immich's first scan after the restore."))
         }
+        return findings
+    }
+
+    /// `missingOriginal`.
+    func missingOriginalCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let missing = o.missing
         if !missing.isEmpty {
             var causes: [String: Int] = [:]
             for m in missing { causes[m.cause, default: 0] += 1 }
@@ -228,6 +278,13 @@ public struct Verifier {
                     : "Show them as broken: the timeline keeps their thumbnails, but downloads, edits and thumbnail regeneration fail.",
                 remedy: "Find the files in an older snapshot (or on the live disk) and back them up; make the file backups cover what the dump covers, taken right after it."))
         }
+        return findings
+    }
+
+    /// `movedOriginal`.
+    func movedOriginalCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let moved = o.moved
         if !moved.isEmpty {
             findings.append(Finding(
                 code: .movedOriginal, severity: .critical, count: moved.count,
@@ -236,6 +293,13 @@ public struct Verifier {
                 immichWill: "Import each moved file as a new asset at the next scan, and offline and trash the old one: its albums, faces, tags and description stay behind and are purged 30 days later.",
                 remedy: "Move the files back to their old paths before Immich scans, or accept the loss of their metadata (see metadata-at-risk)."))
         }
+        return findings
+    }
+
+    /// `checksumMismatch`.
+    func checksumMismatchCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let badChecksum = o.badChecksum
         if !badChecksum.isEmpty {
             findings.append(Finding(
                 code: .checksumMismatch, severity: .critical, count: badChecksum.count,
@@ -244,6 +308,13 @@ public struct Verifier {
                 immichWill: "Serve the damaged bytes as if they were the photo; a re-upload of the real file becomes a duplicate.",
                 remedy: "Restore these files from another snapshot whose copy matches; check the backup target's disks (scrub) and the backup tool's own check."))
         }
+        return findings
+    }
+
+    /// `orphanOriginal`.
+    func orphanOriginalCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let remainingOrphans = o.remainingOrphans
         if !remainingOrphans.isEmpty {
             let external = remainingOrphans.filter(\.external).count
             findings.append(Finding(
@@ -253,6 +324,13 @@ public struct Verifier {
                 immichWill: "Ignore the ones in upload/ and library/ (untracked files, invisible in the app); import the ones in import paths as new assets, without albums, faces or descriptions, at the next scan.",
                 remedy: "Pair each dump with the file snapshot taken right after it; for files uploaded after the dump, re-upload them after the restore."))
         }
+        return findings
+    }
+
+    /// `missingSidecar`.
+    func missingSidecarCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let missingSidecars = o.missingSidecars
         if !missingSidecars.isEmpty {
             findings.append(Finding(
                 code: .missingSidecar, severity: .warning, count: missingSidecars.count,
@@ -261,6 +339,14 @@ public struct Verifier {
                 immichWill: "Lose the metadata only the sidecars held (ratings, tags, descriptions edited elsewhere) at the next metadata extraction.",
                 remedy: "Back up sidecars with their originals (check exclude rules for *.xmp)."))
         }
+        return findings
+    }
+
+    /// `missingDerivative`.
+    func missingDerivativeCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let missingDerivatives = o.missingDerivatives
+        let derivativeKinds = o.derivativeKinds
         if !missingDerivatives.isEmpty {
             let kinds = derivativeKinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             findings.append(Finding(
@@ -270,6 +356,13 @@ public struct Verifier {
                 immichWill: "Show grey tiles and unplayable videos until Administration → Jobs → Generate Thumbnails / Transcode Videos (missing) has run over them.",
                 remedy: "Back up thumbs/ and encoded-video/ too, or plan the regeneration time into the RTO (see the estimates)."))
         }
+        return findings
+    }
+
+    /// `missingMarker`.
+    func missingMarkerCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let media = deployment.mediaLocation.containerPath
         var markers: [String] = []
         var requiredMarker = false
         for folder in Deployment.uploadFolders where index.files[media + "/" + folder + "/.immich"] == nil && !unverified(media + "/" + folder) {
@@ -290,16 +383,40 @@ public struct Verifier {
                     : "Create the missing folders and markers at startup.",
                 remedy: "Restore every UPLOAD_LOCATION folder with its .immich file, or create each missing folder with an empty .immich file before starting Immich (IMMICH_IGNORE_MOUNT_CHECK_ERRORS=true skips the check)."))
         }
+        return findings
+    }
+
+    /// `offlineAssets`.
+    func offlineAssetsCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let offline = o.offline
         if offline > 0 {
             findings.append(Finding(code: .offlineAssets, severity: .info, count: offline,
                                     message: "Assets already offline in the dump (their files were missing when Immich last scanned); not checked.",
                                     immichWill: "Keep them offline until their files are back inside an import path."))
         }
+        return findings
+    }
+
+    /// `trashedAssets`.
+    func trashedAssetsCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let trashed = o.trashed
         if trashed > 0 {
             findings.append(Finding(code: .trashedAssets, severity: .info, count: trashed,
                                     message: "Assets in the trash in the dump; their files were checked like the others.",
                                     immichWill: "Delete them when their trash period ends."))
         }
+        return findings
+    }
+
+    /// `metadataAtRisk`.
+    func metadataAtRiskCheck(_ o: Observations) -> [Finding] {
+        var findings: [Finding] = []
+        let pathMismatch = o.pathMismatch
+        let missing = o.missing
+        let moved = o.moved
+        let badChecksum = o.badChecksum
         let atRisk = pathMismatch + missing.map(\.asset) + moved.map(\.asset) + badChecksum
         var meta = (albums: 0, favorites: 0, descriptions: 0, faces: 0, tags: 0, links: 0, assets: 0)
         for i in Set(atRisk) {
@@ -326,13 +443,7 @@ public struct Verifier {
                 immichWill: "Lose it for good when those assets are trashed and purged (30 days after the scan that offlines them).",
                 remedy: "Fix the findings above before the first library scan after a restore."))
         }
-        if let sample {
-            stats.sampled = sample.count
-            let checkable = stats.checkedContent
-            stats.statement = Sampler.statement(sampled: checkable, bad: stats.badContent, population: stats.population)
-        }
-        stats.seconds = Date().timeIntervalSince(started)
-        return (findings, stats)
+        return findings
     }
 
     /// Why an original is not in the restore: its source has no snapshot in the point, an exclusion pattern, newer
