@@ -125,7 +125,7 @@ public struct RunReport: Sendable, Codable {
     private var phaseRows: [[String]] {
         phases.map { p in
             let rate: String
-            if let bytes = p.bytes, p.seconds > 0, p.measured, p.name != "load database" {
+            if let bytes = p.bytes, p.seconds > 0, p.measured, p.kind != .loadDatabase {
                 rate = ByteText.format(Int64(Double(bytes) / p.seconds)) + "/s"
             } else {
                 rate = "-"

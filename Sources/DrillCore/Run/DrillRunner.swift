@@ -21,7 +21,25 @@ public struct RunOptions: Sendable {
 
 /// One timed (or estimated) phase of a restore.
 public struct Phase: Sendable, Codable, Equatable {
+    /// The phases a drill knows; a new phase is one more case. Stored (and shown) as its words.
+    public enum Kind: String, Sendable, CaseIterable {
+        case readDump = "read dump"
+        case restore = "restore"
+        case restoreProjected = "restore (all files, projected)"
+        case verify = "verify"
+        case loadDatabase = "load database"
+        case libraryScan = "library scan"
+        case regenerateThumbnails = "regenerate thumbnails"
+        case transcodeVideos = "transcode videos"
+
+        /// A restore, measured or projected.
+        public var isRestore: Bool { self == .restore || self == .restoreProjected }
+    }
+
+    /// The kind's words, as JSON and the history store them.
     public var name: String
+    /// The kind of phase (nil only for a phase a newer version stored).
+    public var kind: Kind? { Kind(rawValue: name) }
     public var source: String?
     public var seconds: Double
     public var bytes: Int64?
@@ -36,8 +54,8 @@ extension Array where Element == Phase {
     /// The measured restores that a projection of the same source replaces (a sampled restore's own timing): the
     /// RTO, the runbook and the timeline count the projection, not both.
     public var supersededMeasurements: (Phase) -> Bool {
-        let projected = Set(filter { !$0.measured && $0.name.hasPrefix("restore") }.compactMap(\.source))
-        return { $0.measured && $0.name == "restore" && projected.contains($0.source ?? "") }
+        let projected = Set(filter { !$0.measured && $0.kind?.isRestore == true }.compactMap(\.source))
+        return { $0.measured && $0.kind == .restore && projected.contains($0.source ?? "") }
     }
 }
 
@@ -81,14 +99,14 @@ public struct DrillRunner {
         var catalog: Catalog
         if let c = analysis.catalog, analysis.catalogDump == point.dump.location {
             catalog = c
-            report.phases.append(Phase(name: "read dump", source: nil, seconds: analysis.catalogSeconds,
+            report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil, seconds: analysis.catalogSeconds,
                                        bytes: c.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
         } else {
             say("reading the dump \(point.dump.location)")
             let t = Date()
             catalog = try CatalogReader.read(path: point.dump.location, databaseName: deployment.database.name,
                                              timeZone: deployment.timeZone ?? plan.timeZone)
-            report.phases.append(Phase(name: "read dump", source: nil, seconds: Date().timeIntervalSince(t),
+            report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil, seconds: Date().timeIntervalSince(t),
                                        bytes: catalog.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
             findings += catalog.findings.filter { $0.code == .dumpIncomplete }
         }
@@ -152,7 +170,7 @@ public struct DrillRunner {
                         totalFiles: 0, totalBytes: 0, restoredFiles: 0, restoredBytes: 0, seconds: seconds,
                         projectedSeconds: nil, projection: nil, inPlace: options.inPlace && job.snapshot.kind == .directory,
                         refused: [], output: error.cause, failed: error.description))
-                    report.phases.append(Phase(name: "restore", source: job.source, seconds: seconds, bytes: nil,
+                    report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source, seconds: seconds, bytes: nil,
                                                files: nil, measured: true, assumption: "failed after \(DurationText.short(seconds))"))
                     continue
                 }
@@ -164,11 +182,11 @@ public struct DrillRunner {
                     index.files = index.files.filter { !Paths.isWithin($0.key, job.containerRoot) }
                 }
                 report.restores.append(restored)
-                report.phases.append(Phase(name: "restore", source: job.source, seconds: restored.seconds,
+                report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source, seconds: restored.seconds,
                                            bytes: restored.restoredBytes, files: restored.restoredFiles, measured: true,
                                            assumption: nil))
                 if let projected = restored.projectedSeconds {
-                    report.phases.append(Phase(name: "restore (all files, projected)", source: job.source,
+                    report.phases.append(Phase(name: Phase.Kind.restoreProjected.rawValue, source: job.source,
                                                seconds: projected, bytes: restored.totalBytes, files: restored.totalFiles,
                                                measured: false, assumption: restored.projection))
                 }
@@ -195,7 +213,7 @@ public struct DrillRunner {
         let (verifyFindings, stats) = verifier.run()
         findings += verifyFindings
         report.verify.stats = stats
-        report.phases.append(Phase(name: "verify", source: nil, seconds: stats.seconds, bytes: nil, files: stats.assets,
+        report.phases.append(Phase(name: Phase.Kind.verify.rawValue, source: nil, seconds: stats.seconds, bytes: nil, files: stats.assets,
                                    measured: true, assumption: nil))
 
         if !failures.isEmpty {
@@ -314,18 +332,18 @@ public struct DrillRunner {
         let r = plan.rates
         let sqlMiB = Double(catalog.content.uncompressedBytes) / 1_048_576
         report.phases.append(Phase(
-            name: "load database", source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
+            name: Phase.Kind.loadDatabase.rawValue, source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
             bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
             assumption: "\(ByteText.format(catalog.content.uncompressedBytes)) of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
         // Work counted in items, each at its stated rate.
-        let work: [(name: String, source: String?, count: Int, what: String, rate: Double, key: String)] = [
-            ("library scan", nil, catalog.counts.external, "external assets checked", r.scanAssetsPerSecond, "scan-assets-per-second"),
-            ("regenerate thumbnails", "upload/thumbs", stats.assetsNeedingThumbnails, "assets", r.thumbnailsPerSecond, "thumbnails-per-second"),
-            ("transcode videos", "upload/encoded-video", stats.videosNeedingTranscode, "videos", r.transcodesPerSecond, "transcodes-per-second"),
+        let work: [(kind: Phase.Kind, source: String?, count: Int, what: String, rate: Double, key: String)] = [
+            (.libraryScan, nil, catalog.counts.external, "external assets checked", r.scanAssetsPerSecond, "scan-assets-per-second"),
+            (.regenerateThumbnails, "upload/thumbs", stats.assetsNeedingThumbnails, "assets", r.thumbnailsPerSecond, "thumbnails-per-second"),
+            (.transcodeVideos, "upload/encoded-video", stats.videosNeedingTranscode, "videos", r.transcodesPerSecond, "transcodes-per-second"),
         ]
         for item in work where item.count > 0 {
             report.phases.append(Phase(
-                name: item.name, source: item.source, seconds: Double(item.count) / item.rate, bytes: nil,
+                name: item.kind.rawValue, source: item.source, seconds: Double(item.count) / item.rate, bytes: nil,
                 files: item.count, measured: false,
                 assumption: "\(item.count) \(item.what) at \(item.rate.formatted())/s (estimates.\(item.key))"))
         }

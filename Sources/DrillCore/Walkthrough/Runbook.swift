@@ -222,7 +222,7 @@ public struct RunbookBuilder {
                 } else {
                     checks.append(.folderPresent(path: drill(ofHost: target), what: job.source))
                 }
-                if let e = expected({ $0.name.hasPrefix("restore") && $0.source == job.source }) {
+                if let e = expected({ $0.kind?.isRestore == true && $0.source == job.source }) {
                     seconds += e.0
                     from.append(e.1)
                 }
@@ -309,7 +309,7 @@ public struct RunbookBuilder {
             notes.append("Errors about the vector extension (vectors, vchord) mean the database image lacks it: use the image the Compose file names.")
             add("restore-database", "Restore the dump \((dump as NSString).lastPathComponent)",
                 "The database holds albums, faces, descriptions and every file's path; its dump is in restore point \(point.id).",
-                commands: commands, notes: notes, expected: expected { $0.name == "load database" },
+                commands: commands, notes: notes, expected: expected { $0.kind == .loadDatabase },
                 checks: [.filePresent(path: dumpCheck, what: "dump")])
         }
 
@@ -329,12 +329,12 @@ public struct RunbookBuilder {
                 "A library scan that finds an import path empty marks every asset in it offline, and offline assets go to the trash after the trash period: albums, faces and descriptions go with them.",
                 commands: paths.map { "docker exec \(server) ls \(q($0)) | head" },
                 notes: ["Until each shows its files: no \"Scan all libraries\", and turn off periodic scanning (Administration → External Libraries)."],
-                expected: expected { $0.name == "library scan" },
+                expected: expected { $0.kind == .libraryScan },
                 checks: externalMounts.compactMap { m in m.drillPath.map { .folderPresent(path: $0, what: "mount \(m.containerPath)") } })
         }
 
         // 12. Regeneration when thumbs/encoded-video were not in the point.
-        if let e = expected({ $0.name == "regenerate thumbnails" || $0.name == "transcode videos" }) {
+        if let e = expected({ $0.kind == .regenerateThumbnails || $0.kind == .transcodeVideos }) {
             add("regenerate", "Regenerate thumbnails and transcodes",
                 "The restore point lacks thumbnails or transcoded videos; Immich rebuilds them from the originals.",
                 commands: ["# Administration → Jobs: Generate Thumbnails → Missing; Transcode Videos → Missing"], expected: e)
