@@ -141,6 +141,23 @@ public final class BeneathTree {
     }
 }
 
+/// A file's device and inode: what "the same file" means whatever path reaches it.
+public struct FileIdentity: Hashable, Sendable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(_ st: stat) {
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+    }
+
+    /// The identity of what is at `path` (following symlinks), nil when nothing is.
+    public static func of(_ path: String) -> FileIdentity? {
+        var st = stat()
+        return stat(path, &st) == 0 ? FileIdentity(st) : nil
+    }
+}
+
 /// Names as the file system holds them: bytes. Shown as UTF-8 where they are, with each byte that is not valid
 /// UTF-8 written `\xNN`, so two names that differ in bytes never print (or index) alike.
 public enum PathText {

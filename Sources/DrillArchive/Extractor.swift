@@ -61,15 +61,8 @@ public final class ArchiveExtractor {
     private var written = Set<FileIdentity>()
     /// Checked between entries and blocks; true stops the extraction with `ArchiveError` of kind `.write`.
     public var isCancelled: () -> Bool = { false }
-
-    struct FileIdentity: Hashable {
-        var device: UInt64
-        var inode: UInt64
-        init(_ st: stat) {
-            device = UInt64(st.st_dev)
-            inode = UInt64(st.st_ino)
-        }
-    }
+    /// One buffer for reading hard-linked files back to the observer.
+    private let readBack = UnsafeMutableRawBufferPointer.allocate(byteCount: CompressedStream.blockSize, alignment: 16)
 
     /// Extracts into `root`, an existing folder (not a symlink).
     public init(path: String, root: String) throws {
@@ -77,6 +70,8 @@ public final class ArchiveExtractor {
         self.root = root
         tree = try BeneathTree(root: root)
     }
+
+    deinit { readBack.deallocate() }
 
     /// `a/./b/` → `a/b`; nil for absolute paths, `..` components and empty paths.
     public static func safeRelative(_ path: String) -> String? {
@@ -210,12 +205,11 @@ public final class ArchiveExtractor {
         let fd = openat(targetParent, targetParts.last!, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd >= 0 {
             defer { close(fd) }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                let n = read(fd, readBack.baseAddress, readBack.count)
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
-                buffer.withUnsafeBytes { observer.data(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                observer.data(UnsafeRawBufferPointer(rebasing: readBack[0..<n]))
             }
         }
         observer.end()
@@ -228,11 +222,12 @@ public final class ArchiveExtractor {
         let name = parts.last!
         let started = Date()
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
-        var fd = openat(parent, name, flags, mode_t(mode | 0o200) & ~mode_t(0o7000))
+        // `mode` is the permission bits alone (set-id bits dropped); writable while it is written.
+        var fd = openat(parent, name, flags, mode | 0o200)
         if fd < 0 && errno == EEXIST {
             // A later entry for the same path replaces the earlier one, as tar does; never a folder.
             try BeneathTree.clear(name, in: parent, shown: relative)
-            fd = openat(parent, name, flags, mode_t(mode | 0o200) & ~mode_t(0o7000))
+            fd = openat(parent, name, flags, mode | 0o200)
         }
         guard fd >= 0 else {
             throw ArchiveError(.write, path: root + "/" + relative, "cannot create: \(String(cString: strerror(errno)))")
@@ -240,7 +235,7 @@ public final class ArchiveExtractor {
         var st = stat()
         if fstat(fd, &st) == 0 { written.insert(FileIdentity(st)) }
         observer.begin(relative, item)
-        var written: Int64 = 0
+        var end: Int64 = 0  // the end of the data written so far
         do {
             defer { close(fd) }
             var buffer: UnsafeRawPointer?
@@ -256,7 +251,7 @@ public final class ArchiveExtractor {
                 if isCancelled() { throw ArchiveError(.write, path: path, "cancelled") }
                 guard let buffer, size > 0 else { continue }
                 // A hole before this block (a sparse file) is zeros as read back.
-                if offset > written { ArchiveExtractor.feedZeros(offset - written, to: observer) }
+                if offset > end { ArchiveExtractor.feedZeros(offset - end, to: observer) }
                 observer.data(UnsafeRawBufferPointer(start: buffer, count: size))
                 var done = 0
                 while done < size {
@@ -267,21 +262,21 @@ public final class ArchiveExtractor {
                     }
                     done += n
                 }
-                written = max(written, offset + Int64(size))
+                end = max(end, offset + Int64(size))
             }
-            if written < item.size {
+            if end < item.size {
                 ftruncate(fd, off_t(item.size))
-                ArchiveExtractor.feedZeros(item.size - written, to: observer)
+                ArchiveExtractor.feedZeros(item.size - end, to: observer)
             }
             var times = [timespec(tv_sec: Int(item.mtime), tv_nsec: 0), timespec(tv_sec: Int(item.mtime), tv_nsec: 0)]
             futimens(fd, &times)
-            if mode & 0o200 == 0 { fchmod(fd, mode_t(mode) & ~mode_t(0o7000)) }
+            if mode & 0o200 == 0 { fchmod(fd, mode) }
         }
         observer.end()
         // Reading an entry's data is decompression plus writing; what a skipped entry costs is only the first.
         result.writeSeconds += Date().timeIntervalSince(started)
         result.files += 1
-        result.bytes += max(written, item.size)
+        result.bytes += max(end, item.size)
     }
 
     private static let zeros = [UInt8](repeating: 0, count: 1 << 16)

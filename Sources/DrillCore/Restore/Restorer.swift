@@ -242,7 +242,7 @@ public struct Restorer: Sendable {
         var restoredBytes: Int64 = 0
         var copySeconds = 0.0
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var folders = Set<String>()
+        var folders = Set<[UInt8]>()
         let hasher = PipelinedHasher()
         defer {
             for (id, digest) in hasher.finish() { index.files[wantedFiles[id].container]?.sha1 = digest }
@@ -281,16 +281,17 @@ public struct Restorer: Sendable {
     /// Copies `source` to `destination` (paths as bytes; or only reads it when nil), keeping the mtime; its bytes go
     /// to `hasher`.
     func copy(_ sourceBytes: [UInt8], to destinationBytes: [UInt8]?, mtime: Double, buffer: inout [UInt8],
-              hasher: PipelinedHasher, folders: inout Set<String>) throws {
-        let source = PathText.decode(sourceBytes)
+              hasher: PipelinedHasher, folders: inout Set<[UInt8]>) throws {
+        // Paths become text only for an error message: this runs once per restored file.
+        var source: String { PathText.decode(sourceBytes) }
         let input = Restorer.withCString(sourceBytes) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
         guard input >= 0 else {
             throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
         }
         defer { close(input) }
         var output: Int32 = -1
-        let destination = destinationBytes.map { PathText.decode($0) }
-        if let destinationBytes, let destination {
+        var destination: String? { destinationBytes.map { PathText.decode($0) } }
+        if let destinationBytes {
             try Restorer.makeFolders(ofBytes: destinationBytes, made: &folders)
             output = Restorer.withCString(destinationBytes) {
                 open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
@@ -336,28 +337,23 @@ public struct Restorer: Sendable {
         }
     }
 
-    /// Creates the folders above `path` (its parent and up), remembering what exists so each is made once.
-    static func makeFolders(of path: String, made: inout Set<String>) throws {
-        try makeFolders(ofBytes: Array(path.utf8), made: &made)
-    }
-
-    /// The same for a path given as bytes (names that are not UTF-8 are made as they are).
-    static func makeFolders(ofBytes path: [UInt8], made: inout Set<String>) throws {
+    /// Creates the folders above `path` (its parent and up, as bytes: names that are not UTF-8 are made as they are),
+    /// remembering what exists so each is made once.
+    static func makeFolders(ofBytes path: [UInt8], made: inout Set<[UInt8]>) throws {
         guard let slash = path.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return }
         let parent = Array(path[..<slash])
-        let key = PathText.decode(parent)
-        if made.contains(key) { return }
+        if made.contains(parent) { return }
         if withCString(parent, { mkdir($0, 0o755) }) != 0 {
             if errno == ENOENT {
                 try makeFolders(ofBytes: parent, made: &made)
                 if withCString(parent, { mkdir($0, 0o755) }) != 0, errno != EEXIST {
-                    throw DrillError(.environment, file: key, "cannot create", cause: DrillError.errnoText(errno))
+                    throw DrillError(.environment, file: PathText.decode(parent), "cannot create", cause: DrillError.errnoText(errno))
                 }
             } else if errno != EEXIST {
-                throw DrillError(.environment, file: key, "cannot create", cause: DrillError.errnoText(errno))
+                throw DrillError(.environment, file: PathText.decode(parent), "cannot create", cause: DrillError.errnoText(errno))
             }
         }
-        made.insert(key)
+        made.insert(parent)
     }
 
     // MARK: Commands
@@ -381,17 +377,21 @@ public struct Restorer: Sendable {
         // Everything was restored by the tool; where the source is in what came back is recognised as for any
         // listing (unless the plan says `path:`), then the wanted files are read back from scratch and hashed.
         var inside = job.inside
-        var rootNotFound: [String]?
         if let detect = job.detect {
             let root = SnapshotLister.detectDirectoryRoot(target, detect)
-            inside = root.0
             if root.1 == SnapshotLister.notFound {
-                rootNotFound = ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted()
+                // Not where the source was looked for: nothing of it is indexed (or verified), and the root goes.
+                index.roots.removeAll { $0.source == job.source }
+                return SourceRestore(
+                    source: job.source, kind: "command", location: job.snapshot.location, totalFiles: 0, totalBytes: 0,
+                    restoredFiles: 0, restoredBytes: 0, seconds: Date().timeIntervalSince(started), projectedSeconds: nil,
+                    projection: nil, inPlace: false, refused: [], output: result.tail,
+                    rootNotFound: ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted())
             }
+            inside = root.0
         }
         var restore = try restoreFolder(job, from: Paths.append(inside, to: target), into: nil, index: index,
                                         started: started, kind: "command", output: result.tail)
-        restore.rootNotFound = rootNotFound
         restore.inPlace = false
         restore.restoredFiles = restore.totalFiles
         restore.restoredBytes = restore.totalBytes

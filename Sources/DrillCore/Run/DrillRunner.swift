@@ -149,11 +149,11 @@ public struct DrillRunner {
         // A restore that fails is what a drill exists to find: a finding, and the drill goes on with the other sources
         // and verifies what came back. Only a signal stops it.
         var failures: [String] = []
-        var rootless: [(source: String, example: String, root: String)] = []
+        var rootless: [(example: String, root: String)] = []
         do {
             for (n, job) in jobs.enumerated() {
                 if let top = job.rootNotFound {
-                    rootless.append((job.source, "\(job.source) in \(job.snapshot.name): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", ")), job.containerRoot))
+                    rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
                     continue
                 }
                 say("restoring \(job.source) from \(job.snapshot.name)")
@@ -175,11 +175,9 @@ public struct DrillRunner {
                     continue
                 }
                 if let top = restored.rootNotFound {
-                    // What the tool restored does not hold the source where it was looked for: its files say
-                    // nothing about the restore point, so they are not verified (the finding says what to set).
-                    rootless.append((job.source, "\(job.source) restored by \(job.snapshot.name): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", ")), job.containerRoot))
-                    index.roots.removeAll { $0.source == job.source }
-                    index.files = index.files.filter { !Paths.isWithin($0.key, job.containerRoot) }
+                    // What the tool restored does not hold the source where it was looked for (the restorer
+                    // indexed none of it): its files are not verified, and the finding says what to set.
+                    rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
                 }
                 report.restores.append(restored)
                 report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source, seconds: restored.seconds,

@@ -264,7 +264,7 @@ struct CoverageBuilder {
         for source in discovered where source.planned.id == "upload" || source.planned.id.hasPrefix("upload/") {
             guard let newest = source.usable.first, let listing = listings[newest.listingKey], !listing.rootFound else { continue }
             rootlessSources.insert(source.planned.id)
-            rootless.append("\(source.planned.id) in \(newest.name): at its top " + (listing.topLevel.isEmpty ? "nothing" : listing.topLevel.joined(separator: ", ")))
+            rootless.append(SnapshotLister.rootNotFoundExample(source.planned.id, newest.name, top: listing.topLevel))
         }
         if !rootless.isEmpty {
             findings.append(SnapshotLister.rootNotFound(rootless))

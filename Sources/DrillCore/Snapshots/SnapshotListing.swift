@@ -280,6 +280,11 @@ public enum SnapshotLister {
             remedy: "Set the source's 'path:' in the plan to the folder inside the snapshot that holds library/, upload/, thumbs/… (e.g. path: volume1/docker/immich/library), or fix the backup job if it did not back up UPLOAD_LOCATION.")
     }
 
+    /// One example of `rootNotFound`: the source, the snapshot and what is at its top.
+    public static func rootNotFoundExample(_ source: String, _ snapshot: String, top: [String]) -> String {
+        "\(source) in \(snapshot): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", "))
+    }
+
     /// The root source of a listing whose root was not found.
     public static let notFound = "not found"
 

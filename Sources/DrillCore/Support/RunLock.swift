@@ -3,6 +3,7 @@
 // released by the kernel when its holder dies, so a lock file left by a killed run is simply taken over (and said
 // so). The descriptor is close-on-exec: restore commands (restic, borg) never inherit the lock.
 
+import DrillArchive
 import Foundation
 
 public final class RunLock: @unchecked Sendable {

@@ -6,6 +6,7 @@
 // After the run folder is made, the check is repeated on the opened folder itself (its ancestors reached with
 // `openat(fd, "..")`), so a path swapped between the check and the mkdir cannot move the restore into a source.
 
+import DrillArchive
 import Foundation
 
 /// A source or backup path the drill must never write into.
@@ -16,23 +17,6 @@ public struct ProtectedPath: Sendable {
     public var real: String
     /// Device and inode, when it exists.
     public var identity: FileIdentity?
-}
-
-/// A file's device and inode.
-public struct FileIdentity: Hashable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
-
-    public init(_ st: stat) {
-        device = UInt64(st.st_dev)
-        inode = UInt64(st.st_ino)
-    }
-
-    /// The identity of what is at `path` (following symlinks), nil when nothing is.
-    public static func of(_ path: String) -> FileIdentity? {
-        var st = stat()
-        return stat(path, &st) == 0 ? FileIdentity(st) : nil
-    }
 }
 
 public enum WriteGuard {

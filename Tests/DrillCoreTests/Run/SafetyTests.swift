@@ -439,3 +439,20 @@ extension DrillRunnerTests {
         }
     }
 }
+
+extension DrillRunnerTests {
+    /// What a backup tool restored holds no UPLOAD_LOCATION: said once, and nothing of it verified or indexed.
+    @Test func aBackupToolsRestoreWithoutUploadLocationSaysSo() throws {
+        let m = try demo()
+        try replaceUpload(m, with: DemoPlanText.command(
+            "upload", list: "echo \"u1 2026-05-28T03:00:00Z\"",
+            restore: "echo {id} >/dev/null; mkdir -p {target}/junk && echo x > {target}/junk/file.jpg"))
+        let report = try drill(m)
+        let found = try #require(report.findings.first { $0.code == "source-root-not-found" })
+        #expect(found.count == 1 && found.examples[0].contains("junk"), "\(found.examples)")
+        #expect(!report.findings.contains { ["missing-original", "orphan-original", "missing-marker"].contains($0.code) },
+                "\(report.findings.map { "\($0.code) \($0.count)" })")
+        let upload = try #require(report.restores.first { $0.source == "upload" })
+        #expect(upload.totalFiles == 0 && upload.rootNotFound == ["junk"])
+    }
+}
