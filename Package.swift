@@ -26,21 +26,37 @@ let package = Package(
         // The only code that touches libarchive and raw pointers.
         .target(name: "DrillArchive", dependencies: ["CArchive"]),
 
-        // The domain: deployment, plan, snapshots, catalog, restore, verify, report.
-        .target(
-            name: "DrillCore",
-            dependencies: [
-                "DrillArchive", "CPosix",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            swiftSettings: [
-                // The dump and archive readers mutate builder state once per row, millions of times; the dynamic
-                // exclusivity check on each class-property access cost a tenth of the catalog's time. Debug builds
-                // (and so the tests) keep it.
-                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
-            ]
-        ),
+        // The domain, one target per box of DESIGN.md's data flow. Each depends only on the targets before it, so a
+        // back edge (a box reaching up the chain) is a build error. Release builds drop the dynamic exclusivity
+        // check: the dump and archive readers mutate builder state once per row, millions of times, and the check on
+        // each class-property access cost a tenth of the catalog's time. Debug builds (and so the tests) keep it.
+
+        // Shared value types and the small machinery every box uses: errors, findings and their catalogue, phases,
+        // digests, paths, byte and duration text, the file walker and globs, subprocesses, hashing, the write guard.
+        domain("DrillModel", ["DrillArchive", "CPosix", .product(name: "Yams", package: "Yams"),
+                              .product(name: "Crypto", package: "swift-crypto")]),
+        // What is protected: compose, .env, the mount map, the sources, and the drill plan that names their backups.
+        domain("DrillDeployment", ["DrillModel"]),
+        // What the dump says exists: the streaming dump reader and the catalog it builds.
+        domain("DrillCatalog", ["DrillDeployment"]),
+        // What exists now: database paths translated to this machine, and the live library walked against them.
+        domain("DrillInventory", ["DrillCatalog"]),
+        // The backups: snapshots of each source, their times, their listings, restore points.
+        domain("DrillSnapshots", ["DrillCatalog"]),
+        // Restoring one snapshot into scratch, timed and hashed as written.
+        domain("DrillRestore", ["DrillSnapshots"]),
+        // Every database reference checked against what came back.
+        domain("DrillVerify", ["DrillInventory", "DrillRestore"]),
+        // Coverage of every source and the pairing of snapshots into restore points: the plan's analysis.
+        domain("DrillPlanning", ["DrillInventory", "DrillSnapshots"]),
+        // Findings and timings rendered: text, JSON, Markdown, HTML, metrics.
+        domain("DrillReport", ["DrillPlanning", "DrillVerify"]),
+        // The orchestrators above the boxes: the drill runner, the scheduled drill, preflight, the runbook, `init`'s
+        // plan writer, the history view. The CLI imports this one target.
+        domain("DrillCore", ["DrillReport"]),
+        // The synthetic install for `demo` (its pg_dump templates, generated, in Generated/). Nothing in the drill
+        // path uses it.
+        domain("DrillDemo", ["DrillSnapshots"]),
 
         // The only code that uses GRDB: the run history store.
         .target(
@@ -52,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "immich-drill",
             dependencies: [
-                "DrillCore", "DrillHistory",
+                "DrillCore", "DrillDemo", "DrillHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,9 +76,16 @@ let package = Package(
         // Helpers the test targets share (a loopback HTTP server for the monitoring pings).
         .target(name: "DrillTestSupport", path: "Tests/DrillTestSupport"),
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
-        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillDemo", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+                    exclude: ["Report/Snapshots"]),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
-        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillArchive", "DrillCore", "DrillHistory", "DrillTestSupport"]),
+        .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillArchive", "DrillCore", "DrillDemo", "DrillHistory", "DrillTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+/// A domain target: its sources in Sources/<name>, release builds without the dynamic exclusivity check.
+func domain(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .target(name: name, dependencies: dependencies,
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))])
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DrillCore
+import DrillDemo
 import DrillHistory
 import Foundation
 

@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import DrillCore
+import DrillDemo
 import Foundation
 
 @main

@@ -1,6 +1,7 @@
 // End-to-end tests of the built `immich-drill` binary: exit codes, output formats, errors on bad input.
 
 import DrillCore
+import DrillDemo
 import DrillTestSupport
 import Foundation
 import Testing

@@ -3,6 +3,7 @@
 
 import DrillArchive
 import DrillCore
+import DrillDemo
 import DrillTestSupport
 import Foundation
 import Testing

@@ -3,6 +3,7 @@
 // snapshot folders (rsync) and a backup tool (restic), with and without a staging folder.
 
 import DrillCore
+import DrillDemo
 import DrillTestSupport
 import Foundation
 import Testing

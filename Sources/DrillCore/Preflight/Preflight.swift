@@ -3,6 +3,7 @@
 // walk) plus the history's last drill, and, with `--to`, Immich's upgrade-path rule (IMMICH.md §3.1, §8) and the
 // PostgreSQL range the target release supports (§2).
 
+import DrillReport
 import Foundation
 
 public struct ChecklistItem: Sendable, Codable, Equatable {

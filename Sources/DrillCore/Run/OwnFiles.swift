@@ -2,6 +2,7 @@
 // None of them may lie inside a source or a backup (judged by real paths, WriteGuard); a history at
 // `../nas/photos/history.sqlite` would write into the very share the drill protects.
 
+import DrillReport
 import Foundation
 
 extension DrillPlan {

@@ -3,6 +3,7 @@
 // run recorded in the history, the Prometheus textfile written, and what must be said even under --quiet. The CLI
 // only parses, calls this and prints; the history is behind `RunHistory`, so the library stays below GRDB.
 
+import DrillReport
 import Foundation
 
 /// Where runs are recorded (DrillHistory's store implements it).

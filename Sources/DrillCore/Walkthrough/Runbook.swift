@@ -5,6 +5,7 @@
 // before the first library scan, and what to look at afterwards. Each step carries the duration the last drill
 // measured or projected for it, and the checks `--interactive` runs before letting the operator go on.
 
+import DrillReport
 import Foundation
 
 /// What `--interactive` verifies before the next step.
@@ -19,11 +20,6 @@ public enum RunbookCheck: Sendable, Codable, Equatable {
     case folderAbsentOrEmpty(path: String, what: String)
     /// A file exists.
     case filePresent(path: String, what: String)
-}
-
-public struct CheckResult: Sendable, Codable, Equatable {
-    public var ok: Bool
-    public var text: String
 }
 
 extension RunbookCheck {
@@ -507,33 +503,10 @@ extension RunbookCheck {
     }
 }
 
-/// One step as `--interactive` lived it.
-public struct WalkedStep: Sendable, Codable, Equatable {
-    public enum Outcome: String, Sendable, Codable {
-        /// Done, and every check passed.
-        case done
-        /// Done, but the operator went on past a failed check.
-        case doneWithFailedChecks = "done-with-failed-checks"
-        case skipped
-        /// The operator stopped here.
-        case quit
-    }
-
-    public var number: Int
-    public var id: String
-    public var title: String
-    public var seconds: Double
-    public var expectedSeconds: Double?
-    public var outcome: Outcome
-    public var checks: [CheckResult]
-
+extension WalkedStep {
+    /// The step as lived: its number, id, title and expected time from the runbook.
     public init(step: RunbookStep, seconds: Double, outcome: Outcome, checks: [CheckResult]) {
-        number = step.number
-        id = step.id
-        title = step.title
-        self.seconds = seconds
-        expectedSeconds = step.expectedSeconds
-        self.outcome = outcome
-        self.checks = checks
+        self.init(number: step.number, id: step.id, title: step.title, seconds: seconds,
+                  expectedSeconds: step.expectedSeconds, outcome: outcome, checks: checks)
     }
 }

@@ -3,6 +3,7 @@
 // the catalog reads back what was written.
 
 @testable import DrillCore
+@testable import DrillDemo
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 @testable import DrillCore
+@testable import DrillDemo
 import DrillTestSupport
 import Foundation
 

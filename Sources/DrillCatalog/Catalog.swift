@@ -1,0 +1,311 @@
+// The catalog: what a dump says exists. Users, libraries (import paths, exclusion patterns), every asset with its
+// path, checksum and algorithm, owner, library, offline/trash state and size, every generated file (thumbnails,
+// previews, encoded video, sidecars), and the database-only metadata hanging off each asset (album memberships,
+// favorites, descriptions, faces, tags, shared links, stacks). Assets are compact records with paths in a
+// `PathStore`, so memory grows with the assets, not with the dump.
+
+import DrillDeployment
+import Foundation
+
+/// Immich's asset types.
+public enum AssetType: UInt8, Sendable, Codable {
+    case image, video, audio, other
+
+    init(field: UnsafeRawBufferPointer) {
+        if CopyText.equals(field, "IMAGE") {
+            self = .image
+        } else if CopyText.equals(field, "VIDEO") {
+            self = .video
+        } else if CopyText.equals(field, "AUDIO") {
+            self = .audio
+        } else {
+            self = .other
+        }
+    }
+}
+
+/// How an asset's checksum was computed (IMMICH.md §4).
+public enum ChecksumAlgorithm: String, Sendable, Codable {
+    /// SHA-1 of the file's bytes (uploads).
+    case sha1
+    /// SHA-1 of `path:` + the container path (external-library assets).
+    case sha1Path = "sha1-path"
+}
+
+/// Boolean facts about an asset.
+public struct AssetFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    /// In an external library (`isExternal`).
+    public static let external = AssetFlags(rawValue: 1 << 0)
+    /// `isOffline`: its file was missing at the last library scan.
+    public static let offline = AssetFlags(rawValue: 1 << 1)
+    /// In the trash (`deletedAt` set).
+    public static let trashed = AssetFlags(rawValue: 1 << 2)
+    public static let favorite = AssetFlags(rawValue: 1 << 3)
+    /// A non-empty description in its EXIF row.
+    public static let described = AssetFlags(rawValue: 1 << 4)
+    public static let archived = AssetFlags(rawValue: 1 << 5)
+    /// Hidden from the timeline (the video part of a live photo, `isVisible = false`).
+    public static let hidden = AssetFlags(rawValue: 1 << 6)
+    /// In the locked folder.
+    public static let locked = AssetFlags(rawValue: 1 << 7)
+    /// The checksum algorithm was inferred (no `checksumAlgorithm` column).
+    public static let algorithmInferred = AssetFlags(rawValue: 1 << 8)
+    /// `status = 'deleted'`: pending removal.
+    public static let pendingDeletion = AssetFlags(rawValue: 1 << 9)
+    /// The checksum is not 20 bytes.
+    public static let oddChecksum = AssetFlags(rawValue: 1 << 10)
+}
+
+/// Counts of database-only metadata on one asset (saturating at 65535).
+public struct AssetMeta: Sendable, Hashable {
+    public var albums: UInt16 = 0
+    public var faces: UInt16 = 0
+    public var namedFaces: UInt16 = 0
+    public var tags: UInt16 = 0
+    public var sharedLinks: UInt16 = 0
+
+    public init() {}
+
+    static func bump(_ value: inout UInt16) { if value < .max { value += 1 } }
+}
+
+/// One asset, compactly: 112 bytes. Owners, libraries and stacks are small indexes into the catalog's tables; the
+/// rare live-photo partner lives in a side table.
+public struct AssetRecord: Sendable {
+    public var id: UUID16
+    public var checksum: Digest20
+    /// From EXIF `fileSizeInByte`; -1 when unknown.
+    public var fileSize: Int64
+    /// Seconds since 1970; NaN when unknown.
+    public var fileCreatedAt: Double
+    public var originalPath: PathRef
+    public var originalFileName: PathRef
+    /// Index into `Catalog.ownerIDs`.
+    package var ownerIndex: UInt32
+    /// 1 + index into `Catalog.libraryIDs`; 0 when the asset is in no library.
+    var libraryIndex: UInt32
+    /// 1 + index into the stack ids; 0 when not stacked.
+    var stackIndex: UInt32
+    public var meta: AssetMeta
+    public var flags: AssetFlags
+    public var type: AssetType
+    public var algorithm: ChecksumAlgorithm
+
+    /// True when the asset is in a stack.
+    public var isStacked: Bool { stackIndex != 0 }
+}
+
+/// Kinds of generated or companion files (`asset_file.type`, and the old path columns).
+public enum AssetFileKind: String, Sendable, Codable, CaseIterable {
+    case thumbnail, preview, fullsize, sidecar
+    case encodedVideo = "encoded_video"
+    case other
+
+    init(field: UnsafeRawBufferPointer) {
+        if CopyText.equals(field, "thumbnail") {
+            self = .thumbnail
+        } else if CopyText.equals(field, "preview") {
+            self = .preview
+        } else if CopyText.equals(field, "fullsize") {
+            self = .fullsize
+        } else if CopyText.equals(field, "sidecar") {
+            self = .sidecar
+        } else if CopyText.equals(field, "encoded_video") {
+            self = .encodedVideo
+        } else {
+            self = .other
+        }
+    }
+}
+
+/// One file belonging to an asset.
+public struct AssetFileRecord: Sendable {
+    /// Index into `Catalog.assets`.
+    public var asset: Int32
+    public var kind: AssetFileKind
+    public var path: PathRef
+}
+
+/// A user.
+public struct CatalogUser: Sendable, Codable, Equatable {
+    public var id: UUID16
+    public var email: String
+    public var name: String
+    public var storageLabel: String?
+    public var isAdmin: Bool
+    public var deleted: Bool
+    public var profileImagePath: String?
+
+    public init(id: UUID16, email: String, name: String, storageLabel: String? = nil, isAdmin: Bool, deleted: Bool, profileImagePath: String? = nil) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.storageLabel = storageLabel
+        self.isAdmin = isAdmin
+        self.deleted = deleted
+        self.profileImagePath = profileImagePath
+    }
+}
+
+/// A library (external, or the per-user upload libraries of v1.79–v1.10x).
+public struct CatalogLibrary: Sendable, Codable, Equatable {
+    public var id: UUID16
+    public var owner: UUID16
+    public var name: String
+    public var importPaths: [String]
+    public var exclusionPatterns: [String]
+    public var deleted: Bool
+    /// `UPLOAD` or `EXTERNAL` in the releases that had library types; nil after.
+    public var type: String?
+
+    /// True for a library whose files live in its import paths (every library but an old UPLOAD one).
+    public var isExternal: Bool { type != "UPLOAD" }
+}
+
+/// A person (face cluster).
+public struct CatalogPerson: Sendable {
+    public var id: UUID16
+    public var owner: UUID16
+    public var named: Bool
+    public var thumbnail: PathRef
+}
+
+/// Which names and columns the dump used, decided from its COPY headers.
+public struct SchemaReport: Sendable, Codable, Equatable {
+    /// `v1.136+ (asset, user, …)` or `before v1.136 (assets, users, …)`.
+    public var tableNames: String
+    /// `v2.3+ (albumId, assetId)` or `before v2.3 (albumsId, assetsId)`.
+    public var joinColumns: String
+    /// `asset.sidecarPath` or `asset_file (type 'sidecar')`.
+    public var sidecars: String
+    /// `asset.encodedVideoPath` or `asset_file (type 'encoded_video')`.
+    public var encodedVideo: String
+    /// `column` or `inferred (library assets: sha1-path)`.
+    public var checksumAlgorithm: String
+    /// `visibility` or `isArchived/isVisible`.
+    public var visibility: String
+    /// The tables read, by the name the dump used.
+    public var tables: [String]
+}
+
+/// Asset counts for one owner, or for all.
+public struct AssetCounts: Sendable, Codable, Equatable {
+    public var assets = 0
+    /// Uploaded originals kept in `upload/`.
+    public var uploaded = 0
+    /// Uploaded originals moved into `library/` by the storage template.
+    public var libraryFiles = 0
+    public var external = 0
+    public var offline = 0
+    public var trashed = 0
+    public var images = 0
+    public var videos = 0
+    public var bytes: Int64 = 0
+
+    public init() {}
+}
+
+/// The counts `catalog` reports.
+public struct CatalogCounts: Sendable, Codable, Equatable {
+    public var assets = 0
+    public var uploaded = 0
+    public var libraryFiles = 0
+    public var external = 0
+    public var offline = 0
+    public var trashed = 0
+    public var users = 0
+    public var libraries = 0
+    public var albums = 0
+    public var albumMemberships = 0
+    public var favorites = 0
+    public var descriptions = 0
+    public var faces = 0
+    public var namedFaces = 0
+    public var people = 0
+    public var namedPeople = 0
+    public var tags = 0
+    public var taggedAssets = 0
+    public var sharedLinks = 0
+    public var sharedLinkAssets = 0
+    public var stacks = 0
+    public var stackedAssets = 0
+    public var livePhotos = 0
+    public var sidecars = 0
+    public var encodedVideos = 0
+    public var thumbnails = 0
+    public var previews = 0
+    public var personThumbnails = 0
+    public var bytes: Int64 = 0
+
+    public init() {}
+}
+
+/// Everything a dump says.
+public struct Catalog: Sendable {
+    public var identity: DumpIdentity
+    public var content: DumpContent
+    public var schema: SchemaReport
+    public var users: [CatalogUser]
+    public var libraries: [CatalogLibrary]
+    public var assets: ChunkedArray<AssetRecord>
+    /// The distinct owner ids, indexed by `AssetRecord.ownerIndex`.
+    public var ownerIDs: [UUID16]
+    /// The distinct library ids assets name.
+    public var libraryIDs: [UUID16]
+    /// The video part of each live photo, by the still's index in `assets`.
+    public var livePhotoVideos: [Int32: UUID16]
+    /// The distinct stack ids, indexed by `AssetRecord.stackIndex - 1`.
+    public var stackIDs: [UUID16]
+    public var files: ChunkedArray<AssetFileRecord>
+    public var people: [CatalogPerson]
+    public var paths: PathStore
+    public var counts: CatalogCounts
+    public var countsByOwner: [UUID16: AssetCounts]
+    /// `system_metadata.MediaLocation`, when saved (v1.137+).
+    public var savedMediaLocation: String?
+    /// The media root the paths use: `upload` (relative, before v1.136), `/usr/src/app/upload`, `/data`, or custom.
+    public var mediaPrefix: String?
+    /// `system_metadata['system-flags'].mountChecks`: the folders whose `.immich` marker Immich will demand.
+    public var mountChecks: [String: Bool]
+    /// The Immich version the database last ran, and where that came from.
+    public var immichVersion: String?
+    public var immichVersionSource: String?
+    /// The newest migration recorded (kysely or TypeORM).
+    public var newestMigration: String?
+    public var findings: [Finding]
+
+    /// An asset's original path as stored in the database.
+    public func originalPath(_ asset: AssetRecord) -> String { paths.string(asset.originalPath) }
+
+    /// An asset's original file name.
+    public func originalFileName(_ asset: AssetRecord) -> String { paths.name(asset.originalFileName) }
+
+    /// A file's path as stored in the database.
+    public func path(_ file: AssetFileRecord) -> String {
+        paths.string(file.path, stem: assets[Int(file.asset)].id.description)
+    }
+
+    /// A person's thumbnail path.
+    public func thumbnailPath(_ person: CatalogPerson) -> String {
+        paths.string(person.thumbnail, stem: person.id.description)
+    }
+
+    /// The user with `id`.
+    public func user(_ id: UUID16) -> CatalogUser? { users.first { $0.id == id } }
+
+    /// An asset's owner.
+    public func owner(of asset: AssetRecord) -> UUID16 { ownerIDs[Int(asset.ownerIndex)] }
+
+    /// An asset's stack, nil when it is in none.
+    public func stack(of asset: AssetRecord) -> UUID16? {
+        asset.stackIndex == 0 ? nil : stackIDs[Int(asset.stackIndex) - 1]
+    }
+
+    /// An asset's library, nil when it is in none.
+    public func library(of asset: AssetRecord) -> UUID16? {
+        asset.libraryIndex == 0 ? nil : libraryIDs[Int(asset.libraryIndex) - 1]
+    }
+}

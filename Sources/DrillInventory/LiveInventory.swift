@@ -1,0 +1,215 @@
+// The live inventory: every source as the drill machine sees it now, walked with fts. UPLOAD_LOCATION is walked
+// once and counted per folder; each external import path is walked the way Immich's library scan walks it
+// (exclusion patterns, no hidden files). Each source is compared with its newest snapshot (what a disaster now
+// would lose), and, with a catalog of the newest dump, the files are checked against the database the way Immich's
+// own integrity report does, offline: originals the database references that are not on disk, and files on disk no
+// asset references.
+
+import DrillCatalog
+import Foundation
+
+/// One source as it is now.
+public struct LiveSource: Sendable, Codable, Equatable {
+    public var source: String
+    /// Where it was walked (a drill-machine path).
+    public var path: String?
+    /// False when the folder is not visible from here (not mounted, no `mounts:` entry).
+    public var visible: Bool
+    public var files = 0
+    public var bytes: Int64 = 0
+    public var newestMtime: Double?
+    /// Files left out by exclusion patterns and the hidden-file rule (external folders).
+    public var excluded = 0
+    public var unreadable = 0
+    /// The snapshot compared with, and how: `listing` (path, size, mtime) or `mtime` (newer than the snapshot).
+    public var comparedWith: String?
+    public var comparedBy: String?
+    /// Files added or changed since that snapshot, and their bytes.
+    public var changedFiles: Int?
+    public var changedBytes: Int64?
+
+    public init(source: String, path: String?, visible: Bool) {
+        self.source = source
+        self.path = path
+        self.visible = visible
+    }
+}
+
+/// The newest snapshot of a source, as the live walk compares with it.
+public struct LiveBaseline: Sendable {
+    public var name: String
+    public var time: Double
+    /// The snapshot's files, by path relative to the planned source's root.
+    public var table: [String: FileStat]?
+    /// What to put before a live path (relative to the source) to find it in `table`: `library/` when the table is
+    /// of all of UPLOAD_LOCATION and the source is one folder of it.
+    public var prefix: String
+
+    public init(name: String, time: Double, table: [String: FileStat]?, prefix: String) {
+        self.name = name
+        self.time = time
+        self.table = table
+        self.prefix = prefix
+    }
+}
+
+/// An external folder to walk.
+public struct LiveExternal: Sendable {
+    public var source: String
+    public var containerPath: String
+    public var local: String?
+    public var exclusions: ExclusionSet
+    /// True when a library imports from it, so its files are checked against the database.
+    public var imported: Bool
+
+    public init(source: String, containerPath: String, local: String?, exclusions: ExclusionSet, imported: Bool = true) {
+        self.imported = imported
+        self.source = source
+        self.containerPath = containerPath
+        self.local = local
+        self.exclusions = exclusions
+    }
+}
+
+/// What the live files say against the database.
+public struct LiveIntegrity: Sendable {
+    /// Assets (indexes into the catalog) whose original is referenced, expected on disk, and not there.
+    public var missing: [Int32] = []
+    /// Files no asset references (originals' folders and import paths only).
+    public var untracked = 0
+    public var untrackedBytes: Int64 = 0
+    /// Of those, the ones written, copied or renamed after the dump was taken (by ctime: Immich sets an upload's
+    /// mtime to the photo's own date, so mtime cannot tell).
+    public var untrackedNewerThanDump = 0
+    public var untrackedExamples: [String] = []
+}
+
+public struct LiveInventory: Sendable {
+    public var sources: [LiveSource] = []
+    public var integrity: LiveIntegrity?
+    public var seconds: Double = 0
+
+    /// Walks UPLOAD_LOCATION (`uploadRoot`) and each external folder. `baselines` by deployment source id;
+    /// `index` and `catalog` for the integrity check; `dumpTime` to tell late files from orphans.
+    public static func take(uploadRoot: String?, externals: [LiveExternal], baselines: [String: LiveBaseline],
+                            catalog: Catalog?, index: ReferenceIndex?, dumpTime: Double?) -> LiveInventory {
+        let began = Date()
+        var result = LiveInventory()
+        var seen = [Bool](repeating: false, count: index == nil ? 0 : (catalog?.assets.count ?? 0))
+        var walkedRoots: [String] = []
+        var integrity = LiveIntegrity()
+
+        func note(_ file: WalkedFile, _ live: inout LiveSource, baseline: LiveBaseline?, rel: Substring) {
+            live.files += 1
+            live.bytes += file.size
+            live.newestMtime = max(live.newestMtime ?? file.mtime, file.mtime)
+            guard let baseline else { return }
+            let changed: Bool
+            if let table = baseline.table {
+                let key = baseline.prefix.isEmpty ? String(rel) : baseline.prefix + rel
+                if let old = table[key] {
+                    changed = old.size != file.size || abs(Double(old.mtime) - file.mtime.rounded(.down)) > 1
+                } else {
+                    changed = true
+                }
+            } else {
+                changed = file.mtime > baseline.time
+            }
+            if changed {
+                live.changedFiles! += 1
+                live.changedBytes! += file.size
+            }
+        }
+        func start(_ id: String, _ path: String?, _ visible: Bool) -> LiveSource {
+            var live = LiveSource(source: id, path: path, visible: visible)
+            if visible, let baseline = baselines[id] {
+                live.comparedWith = baseline.name
+                live.comparedBy = baseline.table == nil ? "mtime" : "listing"
+                live.changedFiles = 0
+                live.changedBytes = 0
+            }
+            return live
+        }
+        func untracked(_ file: WalkedFile) {
+            integrity.untracked += 1
+            integrity.untrackedBytes += file.size
+            if let dumpTime, max(file.mtime, file.ctime) > dumpTime { integrity.untrackedNewerThanDump += 1 }
+            if integrity.untrackedExamples.count < Finding.maxExamples { integrity.untrackedExamples.append(file.path) }
+        }
+
+        // UPLOAD_LOCATION, once, counted per folder.
+        var uploads: [String: LiveSource] = [:]
+        let uploadVisible = uploadRoot.map { FileProbe.kind($0) == .directory } ?? false
+        for folder in Deployment.uploadFolders {
+            uploads[folder] = start("upload/\(folder)", uploadRoot.map { $0 + "/" + folder }, uploadVisible)
+        }
+        if let uploadRoot, uploadVisible {
+            walkedRoots.append(uploadRoot)
+            let cut = uploadRoot.utf8.count + 1
+            let summary = try? FileWalker.walk(uploadRoot) { file in
+                let rel = Substring(file.path.utf8.dropFirst(cut))  // `cut` counts UTF-8 bytes, not Characters
+                guard let slash = rel.firstIndex(of: "/") else { return }
+                let folder = String(rel[..<slash])
+                guard var live = uploads[folder] else { return }
+                note(file, &live, baseline: baselines[live.source], rel: rel[rel.index(after: slash)...])
+                uploads[folder] = live
+                guard let index else { return }
+                if let asset = index.originals[file.path] {
+                    seen[Int(asset)] = true
+                } else if folder == "library" || folder == "upload", !index.others.contains(file.path),
+                          !rel.hasSuffix("/.immich"), !index.isSidecarOfOriginal(file.path) {
+                    untracked(file)
+                }
+            }
+            if let summary, !summary.errors.isEmpty { uploads["library"]?.unreadable += summary.errors.count }
+        }
+        result.sources = Deployment.uploadFolders.compactMap { uploads[$0] }
+
+        // External folders, as a library scan sees them.
+        for external in externals {
+            let visible = external.local.map { FileProbe.kind($0) == .directory } ?? false
+            var live = start(external.source, external.local, visible)
+            if let local = external.local, visible {
+                walkedRoots.append(local)
+                let cut = local == "/" ? 1 : local.utf8.count + 1
+                let container = external.containerPath
+                let summary = try? FileWalker.walk(local, decide: { path, isDirectory in
+                    if FileWalker.isHidden(path) { return .skip }
+                    let inContainer = container + "/" + String(decoding: path.utf8.dropFirst(cut), as: UTF8.self)
+                    if isDirectory {
+                        return external.exclusions.excludingFolder(inContainer) == nil ? .include : .skip
+                    }
+                    return external.exclusions.excluding(inContainer) == nil ? .include : .skip
+                }) { file in
+                    let rel = Substring(file.path.utf8.dropFirst(cut))  // `cut` counts UTF-8 bytes, not Characters
+                    note(file, &live, baseline: baselines[external.source], rel: rel)
+                    guard let index, external.imported else { return }
+                    if let asset = index.originals[file.path] {
+                        seen[Int(asset)] = true
+                    } else if MediaTypes.isMedia(file.path), !index.others.contains(file.path) {
+                        untracked(file)
+                    }
+                }
+                if let summary {
+                    live.excluded = summary.skippedFiles + summary.prunedDirectories
+                    live.unreadable = summary.errors.count
+                }
+            }
+            result.sources.append(live)
+        }
+
+        // Originals the database expects on disk (not offline) under a walked folder, and not found there.
+        if let index, let catalog {
+            for (path, asset) in index.originals where !seen[Int(asset)] {
+                let record = catalog.assets[Int(asset)]
+                guard !record.flags.contains(.offline),
+                      walkedRoots.contains(where: { path.hasPrefix($0 + "/") }) else { continue }
+                integrity.missing.append(asset)
+            }
+            integrity.missing.sort()
+            result.integrity = integrity
+        }
+        result.seconds = Date().timeIntervalSince(began)
+        return result
+    }
+}

@@ -1,0 +1,348 @@
+// `plan`: from a drill plan and its deployment to the backup coverage, the restore points and what is wrong with
+// them, without restoring anything. Steps: the sources (the deployment's, plus every library import path the newest
+// dump names), the snapshots of each planned source (names, sizes, mtimes, `list` output), the newest readable dump
+// read into a catalog, the newest snapshot of each file source listed (headers only), the live files walked and
+// compared, the restore points paired, and the findings.
+
+import DrillInventory
+import DrillSnapshots
+import Foundation
+
+/// Options of one `plan`.
+public struct PlanOptions: Sendable {
+    /// Walk the live sources.
+    public var live = true
+    /// List snapshot folders (a walk of each); `run` walks them while restoring instead.
+    public var listFolders = true
+    /// `latest`, a restore point id or a time.
+    public var restorePoint = "latest"
+    /// The drill time.
+    public var now = Date().timeIntervalSince1970
+
+    public init() {}
+}
+
+/// A source, as coverage shows it.
+public struct CoverageRow: Sendable, Codable, Equatable {
+    /// `database`, `upload/<folder>`, `external:<import path>`, or `config:<file>` for the Compose file and .env.
+    public var source: String
+    public var required: Bool
+    /// The planned source that covers it, nil when none does.
+    public var plannedAs: String?
+    /// `dumps`, `archive`, `directory`, `command`.
+    public var kind: String?
+    /// Usable snapshots found.
+    public var snapshots: Int
+    public var newest: String?
+    public var newestTime: Double?
+    public var newestAgeSeconds: Int?
+    /// Files and bytes of this source in the newest snapshot (when it was listed).
+    public var newestFiles: Int?
+    public var newestBytes: Int64?
+    /// In the newest snapshot: the folder, and its `.immich` marker (upload folders; nil when not known).
+    public var inNewest: Bool?
+    public var markerInNewest: Bool?
+    /// Dumps: `.tmp` leftovers, and whether the newest dump reads to its end.
+    public var failed: Int?
+    public var newestComplete: Bool?
+    /// Assets the newest readable dump has in this source.
+    public var assets: Int?
+    public var note: String
+}
+
+/// Everything `plan` found: what `run`, `preflight` and `walkthrough` call the analysis.
+public struct PlanAnalysis: Sendable {
+    public var deployment: Deployment
+    public var sources: [SourceDescriptor]
+    public var discovered: [DiscoveredSource]
+    public var coverage: [CoverageRow]
+    public var restorePoints: [RestorePoint]
+    public var selected: RestorePoint?
+    public var listings: [String: SnapshotListing]
+    public var live: LiveInventory?
+    /// The dump read into the catalog, and the catalog.
+    public var catalogDump: String?
+    public var catalog: Catalog?
+    /// Seconds spent reading the catalog's dump.
+    public var catalogSeconds: Double = 0
+    public var findings: [Finding]
+    public var now: Double
+    /// The zone times are shown in.
+    public var zone: TimeZone?
+}
+
+public struct BackupPlanner {
+    public var plan: DrillPlan
+    public var deployment: Deployment
+    public var options: PlanOptions
+
+    public init(plan: DrillPlan, deployment: Deployment, options: PlanOptions) {
+        self.plan = plan
+        self.deployment = deployment
+        self.options = options
+    }
+
+    /// The zone for file snapshot names: the plan's, else the deployment's TZ.
+    var fileZone: TimeZone? {
+        (plan.timeZone ?? deployment.timeZone).flatMap(TimeZone.init(identifier:))
+    }
+
+    /// The planned sources, with the database's default (`UPLOAD_LOCATION/backups`) when the plan has none.
+    var plannedSources: [PlannedSource] {
+        var result = plan.sources
+        if !result.contains(where: { $0.id == "database" }),
+           let backups = deployment.sources.first(where: { $0.id == "database" })?.drillPath {
+            result.insert(PlannedSource(id: "database", location: .dumps([backups])), at: 0)
+        }
+        return result
+    }
+
+    public func run() throws -> PlanAnalysis {
+        let now = options.now
+        let discovery = SnapshotDiscovery(planFile: plan.file, fileZone: fileZone,
+                                          dumpZone: deployment.timeZone ?? plan.timeZone)
+        let discovered = try plannedSources.map { try discovery.discover($0) }
+        let database = discovered.first { $0.planned.id == "database" }
+        let fileSources = discovered.filter { $0.planned.id != "database" }
+        var findings = deployment.findings
+
+        // The newest dump that reads to its end becomes the catalog.
+        var catalog: Catalog?
+        var catalogDump: String?
+        var unreadable = Set<String>()
+        var read = Set<String>()
+        var catalogSeconds = 0.0
+        for dump in (database?.usable ?? []).prefix(3) {
+            do {
+                let began = Date()
+                defer { catalogSeconds = Date().timeIntervalSince(began) }
+                let c = try CatalogReader.read(path: dump.location, databaseName: deployment.database.name,
+                                               timeZone: deployment.timeZone ?? plan.timeZone)
+                read.insert(dump.location)
+                findings += c.findings.filter { $0.code != .dumpFailed }
+                if c.content.complete {
+                    catalog = c
+                    catalogDump = dump.location
+                    break
+                }
+                unreadable.insert(dump.location)
+            } catch let error as DrillError {
+                unreadable.insert(dump.location)
+                findings.append(Finding(
+                    code: .dumpUnreadable, severity: .critical, count: 1,
+                    message: "A dump cannot be read: \(error.description)",
+                    examples: [dump.location],
+                    immichWill: "Not restore from this file.",
+                    remedy: "Restore from another dump; check how this one is written (Immich writes plain SQL, gzip)."))
+            }
+        }
+
+        // The release to pin, when the image tag does not say: the one that wrote the newest dump.
+        if let version = catalog?.immichVersion {
+            for i in findings.indices where findings[i].code == .versionUnpinned {
+                findings[i].remedy = findings[i].remedy?.replacingOccurrences(
+                    of: "(the newest dump's name says which)", with: "(\(version.hasPrefix("v") ? version : "v" + version), as the newest dump says)")
+            }
+        }
+        let sources = CoverageBuilder.sources(deployment: deployment, catalog: catalog)
+        var points = RestorePlanner.points(dumps: database?.snapshots ?? [], fileSources: fileSources,
+                                           maxSkew: plan.targets.maxSkew.seconds, now: now,
+                                           unreadableDumps: unreadable, readDumps: read)
+        let selected = points.isEmpty ? nil : try RestorePlanner.select(options.restorePoint, from: points, zone: fileZone)
+        if let selected, let i = points.firstIndex(of: selected) { points[i] = selected }
+
+        // List the newest snapshot of each file source, and the selected point's members. One snapshot may serve
+        // several sources (a whole-install archive for UPLOAD_LOCATION and a share): each (snapshot, source) gets its
+        // own view, with its own root, and an archive's headers are read once for all of them.
+        var listings: [String: SnapshotListing] = [:]
+        var toList: [Snapshot] = fileSources.compactMap { $0.usable.first }
+        for member in selected?.members.dropFirst() ?? [] where !toList.contains(where: { $0.location == member.location && $0.source == member.source }) {
+            if let snapshot = fileSources.flatMap(\.snapshots).first(where: { $0.location == member.location && $0.source == member.source }) {
+                toList.append(snapshot)
+            }
+        }
+        let probes = configFiles()
+        func request(for snapshot: Snapshot) -> ListingRequest? {
+            guard let planned = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned else { return nil }
+            var request = listingRequest(for: planned)
+            request.probes = probes.map(\.host)
+            request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
+            return request
+        }
+        var archives: [String: [(Snapshot, ListingRequest)]] = [:]
+        var archiveOrder: [String] = []
+        for snapshot in toList where snapshot.kind == .command {
+            // A backup tool's snapshot is listed by its `files:` command, when the plan gives one.
+            guard let request = request(for: snapshot),
+                  case .command(_, _, _, let files?) = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned.location
+            else { continue }
+            do {
+                listings[snapshot.listingKey] = try listFiles(files, snapshot: snapshot, request: request)
+            } catch let error as DrillError {
+                findings.append(BackupPlanner.unreadable(snapshot, error))
+            }
+        }
+        for snapshot in toList where snapshot.kind == .archive || snapshot.kind == .directory {
+            guard let request = request(for: snapshot) else { continue }
+            if snapshot.kind == .archive {
+                if archives[snapshot.location] == nil { archiveOrder.append(snapshot.location) }
+                archives[snapshot.location, default: []].append((snapshot, request))
+                continue
+            }
+            if !options.listFolders {
+                listings[snapshot.listingKey] = SnapshotLister.probeDirectory(snapshot.location, request)
+                continue
+            }
+            do {
+                listings[snapshot.listingKey] = try SnapshotLister.list(snapshot, request)
+            } catch let error as DrillError {
+                findings.append(BackupPlanner.unreadable(snapshot, error))
+            }
+        }
+        for location in archiveOrder {
+            let users = archives[location]!
+            do {
+                let views = try SnapshotLister.listArchive(location, users.map(\.1))
+                for ((snapshot, _), view) in zip(users, views) { listings[snapshot.listingKey] = view }
+            } catch let error as DrillError {
+                for (snapshot, _) in users { findings.append(BackupPlanner.unreadable(snapshot, error)) }
+            }
+        }
+
+        // The live files.
+        var live: LiveInventory?
+        if options.live {
+            live = takeLive(sources: sources, fileSources: fileSources, listings: listings, catalog: catalog)
+        }
+
+        let coverage = CoverageBuilder(plan: plan, deployment: deployment, sources: sources, discovered: discovered,
+                                       listings: listings, catalog: catalog, catalogDump: catalogDump,
+                                       unreadableDumps: unreadable, configFiles: probes, now: now)
+        let rows = coverage.rows()
+        findings += coverage.findings(rows: rows, points: points, selected: selected)
+        if let live, let catalog { findings += CoverageBuilder.liveFindings(live, catalog: catalog, dumpTime: database?.usable.first?.time) }
+        return PlanAnalysis(deployment: deployment, sources: sources, discovered: discovered, coverage: rows,
+                          restorePoints: points, selected: selected, listings: listings, live: live,
+                          catalogDump: catalogDump, catalog: catalog, catalogSeconds: catalogSeconds,
+                          findings: findings.sortedForReport(), now: now, zone: fileZone)
+    }
+
+    /// The Compose files and .env, with their Docker host paths.
+    func configFiles() -> [(drill: String, host: String)] {
+        var files = deployment.composeFiles
+        if let env = deployment.envFile { files.append(env) }
+        return files.map { ($0, deployment.mountMap.hostPath(forDrill: $0)) }
+    }
+
+    /// What to ask a listing of a planned source's snapshot for.
+    package func listingRequest(for planned: PlannedSource) -> ListingRequest {
+        let path: String?
+        switch planned.location {
+        case .archive(_, let p), .directory(_, let p), .command(_, _, let p, _): path = p
+        case .dumps: path = nil
+        }
+        let media = deployment.mediaLocation
+        if planned.id == "config", let compose = deployment.composeFiles.first {
+            let host = Paths.directory(of: deployment.mountMap.hostPath(forDrill: compose))
+            return ListingRequest(layout: .folder, path: path, hostPath: host, containerPath: nil)
+        }
+        if planned.id == "upload" {
+            var request = ListingRequest(layout: .uploadLocation, path: path, hostPath: media.hostPath,
+                                         containerPath: media.containerPath)
+            request.drillPath = media.drillPath
+            return request
+        }
+        if planned.id.hasPrefix("upload/") {
+            let folder = String(planned.id.dropFirst(7))
+            var request = ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
+                                         containerPath: media.containerPath + "/" + folder)
+            request.drillPath = media.drillPath.map { $0 + "/" + folder }
+            return request
+        }
+        let container = String(planned.id.dropFirst("external:".count))
+        let resolved = deployment.mountMap.resolve(containerPath: container)
+        var request = ListingRequest(layout: .folder, path: path, hostPath: resolved.hostPath, containerPath: container)
+        request.drillPath = resolved.drillPath
+        return request
+    }
+
+    /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
+    /// Lists a backup tool's snapshot with the plan's `files:` command ({id} passed as the shell's `$1`).
+    func listFiles(_ template: String, snapshot: Snapshot, request: ListingRequest) throws -> SnapshotListing {
+        let what = "sources.\(snapshot.source).command.files"
+        let command = ShellTemplate.render(template, values: [("id", snapshot.location)], mode: .positional)
+        let result = try Subprocess.run(shell: command, arguments: [snapshot.location], timeout: 3600,
+                                        directory: Paths.directory(of: plan.file), isCancelled: { Cancellation.isCancelled })
+        if Cancellation.isCancelled { throw DrillError(.environment, file: plan.file, "stopped by signal \(Cancellation.signal) while '\(what)' ran") }
+        guard result.status == 0, !result.timedOut else {
+            throw DrillError(.environment, file: plan.file, "'\(what)' failed with exit status \(result.status)\(result.timedOut ? " (stopped after an hour)" : ""): \(template)", cause: result.tail)
+        }
+        let entries = try SnapshotLister.entries(fromFileList: result.stdout, what: what)
+        return try SnapshotLister.listEntries([request]) { body in
+            for entry in entries where try !body(entry) { return }
+        }[0]
+    }
+
+    /// A snapshot that cannot be listed.
+    static func unreadable(_ snapshot: Snapshot, _ error: DrillError) -> Finding {
+        Finding(
+            code: .snapshotUnreadable, severity: .critical, count: 1,
+            message: "A snapshot of \(snapshot.source) cannot be listed: \(error.description)",
+            examples: [snapshot.location],
+            immichWill: "Come back without these files if this snapshot is restored.",
+            remedy: "Check the backup job that writes it (a cut upload, a full disk) and make a new snapshot.")
+    }
+
+    static func covering(_ source: String, in planned: [DiscoveredSource]) -> (DiscoveredSource, String)? {
+        if source.hasPrefix("upload/") {
+            if let exact = planned.first(where: { $0.planned.id == source }) { return (exact, "") }
+            if let whole = planned.first(where: { $0.planned.id == "upload" }) {
+                return (whole, String(source.dropFirst(7)) + "/")
+            }
+            return nil
+        }
+        if source.hasPrefix("external:") {
+            let container = String(source.dropFirst(9))
+            let candidates = planned.filter {
+                $0.planned.id.hasPrefix("external:") && Paths.isWithin(container, String($0.planned.id.dropFirst(9)))
+            }
+            guard let best = candidates.max(by: { $0.planned.id.count < $1.planned.id.count }) else { return nil }
+            let rest = Paths.remainder(of: container, under: String(best.planned.id.dropFirst(9))) ?? ""
+            return (best, rest.isEmpty ? "" : rest + "/")
+        }
+        return planned.first { $0.planned.id == source }.map { ($0, "") }
+    }
+
+    func takeLive(sources: [SourceDescriptor], fileSources: [DiscoveredSource], listings: [String: SnapshotListing],
+                  catalog: Catalog?) -> LiveInventory {
+        var baselines: [String: LiveBaseline] = [:]
+        for source in sources where source.kind != .database {
+            guard let (planned, prefix) = BackupPlanner.covering(source.id, in: fileSources),
+                  let newest = planned.usable.first, let time = newest.time else { continue }
+            baselines[source.id] = LiveBaseline(name: newest.name, time: time, table: listings[newest.listingKey]?.table,
+                                                prefix: prefix)
+        }
+        var externals: [LiveExternal] = []
+        for source in sources where source.kind == .external {
+            let container = source.containerPath ?? String(source.id.dropFirst(9))
+            var patterns = Set<String>()
+            var found = false
+            for library in catalog?.libraries ?? [] where !library.deleted && library.importPaths.contains(where: {
+                Paths.normalize($0) == container
+            }) {
+                patterns.formUnion(library.exclusionPatterns)
+                found = true
+            }
+            let exclusions = ExclusionSet(found ? Array(patterns).sorted() : ExclusionSet.immichDefaults)
+            externals.append(LiveExternal(source: source.id, containerPath: container, local: source.drillPath,
+                                          exclusions: exclusions, imported: catalog == nil || source.required))
+        }
+        let uploadRoot = deployment.mediaLocation.drillPath
+        let translator = PathTranslator.forCatalog(
+            catalog, mediaContainerPath: deployment.mediaLocation.containerPath, uploadRoot: uploadRoot,
+            externals: externals.compactMap { e in e.local.map { (e.containerPath, $0) } })
+        let index = catalog.map { ReferenceIndex(catalog: $0, translator: translator) }
+        return LiveInventory.take(uploadRoot: uploadRoot, externals: externals, baselines: baselines, catalog: catalog,
+                                  index: index, dumpTime: catalog?.identity.time)
+    }
+}

@@ -1,0 +1,208 @@
+// The report of `immich-drill catalog`: one model rendered as text, JSON (schema `immich-drill/catalog/v1`) or
+// Markdown.
+
+import DrillPlanning
+import DrillVerify
+import Foundation
+
+/// What `catalog` prints.
+public struct CatalogReport: Sendable, Encodable {
+    public struct Dump: Sendable, Encodable {
+        public var file: String
+        public var format: DumpFormat
+        public var compression: String
+        public var complete: Bool
+        public var incompleteReason: String?
+        public var origin: DumpOrigin
+        public var failed: Bool
+        public var time: String?
+        public var timeSource: String
+        public var timeZone: String?
+        public var immichVersion: String?
+        public var immichVersionSource: String?
+        public var postgresVersion: String?
+        public var dumpToolVersion: String?
+        public var database: String
+        public var databases: [String]
+        public var sizeBytes: Int64?
+        public var uncompressedBytes: Int64
+        public var lines: Int64
+    }
+
+    public struct Owner: Sendable, Encodable {
+        public var id: String
+        public var email: String?
+        public var storageLabel: String?
+        public var counts: AssetCounts
+    }
+
+    public struct Library: Sendable, Encodable {
+        public var id: String
+        public var name: String
+        public var owner: String
+        public var importPaths: [String]
+        public var exclusionPatterns: [String]
+        public var deleted: Bool
+        public var assets: Int
+    }
+
+    public var schema = "immich-drill/catalog/v1"
+    public var dump: Dump
+    public var schemaEra: SchemaReport
+    public var counts: CatalogCounts
+    public var byOwner: [Owner]
+    public var libraries: [Library]
+    public var mediaLocation: String?
+    public var savedMediaLocation: String?
+    public var mountChecks: [String: Bool]
+    public var newestMigration: String?
+    public var findings: [Finding]
+    public var exitCode: Int32
+
+    public init(_ catalog: Catalog) {
+        let c = catalog
+        dump = Dump(
+            file: c.identity.file, format: c.content.format, compression: c.content.compression,
+            complete: c.content.complete, incompleteReason: c.content.incompleteReason, origin: c.identity.origin,
+            failed: c.identity.failed, time: c.identity.time.map(CatalogReport.iso8601),
+            timeSource: c.identity.timeSource, timeZone: c.identity.timeZone,
+            immichVersion: c.immichVersion, immichVersionSource: c.immichVersionSource,
+            postgresVersion: c.content.postgresVersion ?? c.identity.postgresVersion,
+            dumpToolVersion: c.content.dumpToolVersion, database: c.content.database,
+            databases: c.content.databases, sizeBytes: c.identity.sizeBytes,
+            uncompressedBytes: c.content.uncompressedBytes, lines: c.content.lines)
+        schemaEra = c.schema
+        counts = c.counts
+        byOwner = c.countsByOwner.sorted { $0.value.assets > $1.value.assets }.map { id, counts in
+            let user = c.user(id)
+            return Owner(id: id.description, email: user?.email, storageLabel: user?.storageLabel, counts: counts)
+        }
+        var perLibrary: [UUID16: Int] = [:]
+        for asset in c.assets { if let library = c.library(of: asset) { perLibrary[library, default: 0] += 1 } }
+        libraries = c.libraries.filter(\.isExternal).map {
+            Library(id: $0.id.description, name: $0.name, owner: $0.owner.description, importPaths: $0.importPaths,
+                    exclusionPatterns: $0.exclusionPatterns, deleted: $0.deleted, assets: perLibrary[$0.id] ?? 0)
+        }
+        mediaLocation = c.mediaPrefix
+        savedMediaLocation = c.savedMediaLocation
+        mountChecks = c.mountChecks
+        newestMigration = c.newestMigration
+        findings = c.findings.sortedForReport()
+        exitCode = ExitStatus.from(findings: c.findings).rawValue
+    }
+
+    static func iso8601(_ seconds: Double) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    public func render(_ format: OutputFormat, color: Bool = false) -> String {
+        switch format {
+        case .json: ReportJSON.encode(self)
+        case .text: text(color: color)
+        case .markdown: markdown()
+        }
+    }
+
+    private var summaryRows: [(String, String)] {
+        let d = dump
+        return [
+            ("file", d.file),
+            ("format", "\(d.format == .cluster ? "cluster dump (pg_dumpall)" : "database dump (pg_dump)"), \(d.compression)"),
+            ("complete", d.complete ? "yes" : "NO: \(d.incompleteReason ?? "")"),
+            ("origin", d.origin.rawValue + (d.failed ? " (failed .tmp leftover)" : "")),
+            ("time", "\(d.time ?? "unknown") (\(d.timeSource))"),
+            ("Immich", "\(d.immichVersion ?? "unknown")\(d.immichVersionSource.map { " (\($0))" } ?? "")"),
+            ("PostgreSQL", "\(d.postgresVersion ?? "unknown")\(d.dumpToolVersion.map { ", dumped by \($0)" } ?? "")"),
+            ("database", d.database + (d.databases.count > 1 ? " (the cluster holds \(d.databases.joined(separator: ", ")))" : "")),
+            ("size", "\(d.sizeBytes.map(ByteText.format) ?? "?") on disk, \(ByteText.format(d.uncompressedBytes)) of SQL, \(d.lines) lines"),
+            ("media location", "\(mediaLocation ?? "unknown")\(savedMediaLocation != nil ? " (saved in system_metadata)" : " (from the stored paths)")"),
+            ("schema", "\(schemaEra.tableNames); join columns \(schemaEra.joinColumns)"),
+            ("", "sidecars in \(schemaEra.sidecars); encoded video in \(schemaEra.encodedVideo)"),
+            ("", "checksum algorithm: \(schemaEra.checksumAlgorithm); visibility: \(schemaEra.visibility)"),
+        ]
+    }
+
+    private var countRows: [(String, Int)] {
+        [("assets", counts.assets), ("uploaded (upload/)", counts.uploaded),
+         ("storage template (library/)", counts.libraryFiles), ("external", counts.external),
+         ("offline", counts.offline), ("trashed", counts.trashed), ("users", counts.users),
+         ("external libraries", counts.libraries), ("albums", counts.albums),
+         ("album memberships", counts.albumMemberships), ("favorites", counts.favorites),
+         ("descriptions", counts.descriptions), ("faces", counts.faces), ("faces of named people", counts.namedFaces),
+         ("people", counts.people), ("named people", counts.namedPeople), ("tags", counts.tags),
+         ("tagged assets", counts.taggedAssets), ("shared links", counts.sharedLinks),
+         ("assets in shared links", counts.sharedLinkAssets), ("stacks", counts.stacks),
+         ("live photos", counts.livePhotos), ("sidecars", counts.sidecars), ("encoded videos", counts.encodedVideos),
+         ("thumbnails", counts.thumbnails), ("previews", counts.previews)]
+    }
+
+    private var ownerRows: [[String]] {
+        byOwner.map { o in
+            [o.email ?? o.id, o.storageLabel ?? "-", "\(o.counts.assets)", "\(o.counts.uploaded)",
+             "\(o.counts.libraryFiles)", "\(o.counts.external)", "\(o.counts.offline)", "\(o.counts.trashed)",
+             ByteText.format(o.counts.bytes)]
+        }
+    }
+
+    private static let ownerHeaders = ["OWNER", "LABEL", "ASSETS", "UPLOADED", "LIBRARY", "EXTERNAL", "OFFLINE",
+                                       "TRASHED", "BYTES"]
+
+    private func text(color: Bool) -> String {
+        var out = ["Dump"]
+        for (k, v) in summaryRows { out.append("  " + k.padding(toLength: 15, withPad: " ", startingAt: 0) + v) }
+        out.append("")
+        out.append("Counts")
+        for (k, v) in countRows { out.append("  " + k.padding(toLength: 29, withPad: " ", startingAt: 0) + "\(v)") }
+        out.append("")
+        out.append("Assets by owner")
+        out.append(TextTable(headers: CatalogReport.ownerHeaders, rows: ownerRows).text())
+        out.append("")
+        out.append("External libraries")
+        if libraries.isEmpty {
+            out.append("  none")
+        } else {
+            out.append(TextTable(headers: ["LIBRARY", "ASSETS", "IMPORT PATHS", "EXCLUSIONS"], rows: libraries.map {
+                [$0.name + ($0.deleted ? " (deleted)" : ""), "\($0.assets)", $0.importPaths.joined(separator: ", "),
+                 $0.exclusionPatterns.joined(separator: " ")]
+            }).text())
+        }
+        if !mountChecks.isEmpty {
+            out.append("")
+            out.append("Mount checks Immich will demand (.immich markers): " +
+                mountChecks.filter(\.value).keys.sorted().joined(separator: ", "))
+        }
+        out.append("")
+        out.append(FindingsRenderer.text(findings, color: color))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func markdown() -> String {
+        var out = ["# Dump `\((dump.file as NSString).lastPathComponent)`", ""]
+        out.append(TextTable(headers: ["", ""], rows: summaryRows.map { [$0.0, $0.1] }).markdown())
+        out.append("")
+        out.append("## Counts")
+        out.append("")
+        out.append(TextTable(headers: ["what", "count"], rows: countRows.map { [$0.0, "\($0.1)"] }).markdown())
+        out.append("")
+        out.append("## Assets by owner")
+        out.append("")
+        out.append(TextTable(headers: CatalogReport.ownerHeaders.map { $0.capitalized }, rows: ownerRows).markdown())
+        out.append("")
+        out.append("## External libraries")
+        out.append("")
+        if libraries.isEmpty {
+            out.append("None.")
+        } else {
+            out.append(TextTable(headers: ["Library", "Assets", "Import paths", "Exclusions"], rows: libraries.map {
+                [$0.name, "\($0.assets)", $0.importPaths.map { "`\($0)`" }.joined(separator: ", "),
+                 $0.exclusionPatterns.map { "`\($0)`" }.joined(separator: " ")]
+            }).markdown())
+        }
+        out.append("")
+        out.append(FindingsRenderer.markdown(findings))
+        return out.joined(separator: "\n") + "\n"
+    }
+}
+

@@ -1,0 +1,420 @@
+// The restore engines: an archive through libarchive (safe extraction, data hashed as it is written), a snapshot
+// folder copied into scratch (or verified where it lies, `--in-place`), and a backup tool's restore command, timed.
+// Each engine records every file the snapshot holds for its source, by container path, so the verifier can check
+// the database against it; with a sample, only the sampled files (and the markers) are written and hashed, while
+// the presence of every file still comes from the archive's headers or the folder's tree.
+
+import DrillSnapshots
+import Crypto
+import DrillArchive
+import Foundation
+
+/// One file of a restored snapshot.
+public struct RestoredFile: Sendable {
+    public var size: Int64
+    public var mtime: Int64
+    /// SHA-1 of the content, when the file was extracted and hashed.
+    public var sha1: Digest20?
+    /// Whether the database refers to it (set by the verifier, which finds the orphans by it).
+    public var referenced = false
+
+    public init(size: Int64, mtime: Int64, sha1: Digest20?) {
+        self.size = size
+        self.mtime = mtime
+        self.sha1 = sha1
+    }
+}
+
+/// Every file of the restore point's snapshots, by the container path Immich would see it at.
+public final class RestoreIndex: @unchecked Sendable {
+    public var files: [String: RestoredFile] = [:]
+    /// Container roots restored (each planned source's), with the snapshot time.
+    public var roots: [(container: String, source: String, time: Double)] = []
+
+    public init() {}
+
+    /// Marks the file at `path` as one the database refers to and returns it; nil when no such file was restored.
+    /// (A flag on the file rather than a set of every referenced path: a million-asset library refers to millions.)
+    @discardableResult
+    public func reference(_ path: String) -> RestoredFile? {
+        guard let i = files.index(forKey: path) else { return nil }
+        files.values[i].referenced = true
+        return files.values[i]
+    }
+
+    /// Forgets every mark `reference` made.
+    public func clearReferences() {
+        for i in files.indices where files.values[i].referenced { files.values[i].referenced = false }
+    }
+
+    /// The restored root holding a container path.
+    public func root(of path: String) -> (container: String, source: String, time: Double)? {
+        roots.filter { Paths.isWithin(path, $0.container) }.max { $0.container.count < $1.container.count }
+    }
+}
+
+/// What restoring one source did.
+public struct SourceRestore: Sendable, Codable, Equatable {
+    public var source: String
+    public var kind: String
+    public var location: String
+    /// Files and bytes the snapshot holds for the source (from headers or the tree).
+    public var totalFiles: Int
+    public var totalBytes: Int64
+    /// Files and bytes written (and hashed) into scratch, or read in place.
+    public var restoredFiles: Int
+    public var restoredBytes: Int64
+    public var seconds: Double
+    /// The full restore's time projected from a sample, nil when everything was restored.
+    public var projectedSeconds: Double?
+    public var projection: String?
+    public var inPlace: Bool
+    /// Entries refused as unsafe, with the reason.
+    public var refused: [String]
+    /// The restore command's last output lines.
+    public var output: String?
+    /// Names in the snapshot that are not UTF-8 (shown with `\xNN`): restored as stored, never a database path.
+    public var namesNotUTF8: [String]?
+    /// Why the restore failed part-way (the tool's exit status, the damaged archive, the unreadable folder); what
+    /// came back before it is verified like any restore.
+    public var failed: String?
+    /// What was at the top of the snapshot when the source's root could not be found in it.
+    public var rootNotFound: [String]?
+
+    public init(source: String, kind: String, location: String, totalFiles: Int, totalBytes: Int64, restoredFiles: Int, restoredBytes: Int64, seconds: Double, projectedSeconds: Double? = nil, projection: String? = nil, inPlace: Bool, refused: [String], output: String? = nil, namesNotUTF8: [String]? = nil, failed: String? = nil, rootNotFound: [String]? = nil) {
+        self.source = source
+        self.kind = kind
+        self.location = location
+        self.totalFiles = totalFiles
+        self.totalBytes = totalBytes
+        self.restoredFiles = restoredFiles
+        self.restoredBytes = restoredBytes
+        self.seconds = seconds
+        self.projectedSeconds = projectedSeconds
+        self.projection = projection
+        self.inPlace = inPlace
+        self.refused = refused
+        self.output = output
+        self.namesNotUTF8 = namesNotUTF8
+        self.failed = failed
+        self.rootNotFound = rootNotFound
+    }
+}
+
+/// How one source is restored.
+public struct RestoreJob: Sendable {
+    public var snapshot: Snapshot
+    /// The planned source id (`upload`, `upload/library`, `external:/mnt/media/photos`).
+    public var source: String
+    /// Where the source is inside the snapshot ("" for the top).
+    public var inside: String
+    /// The container path the source's root is at.
+    public var containerRoot: String
+    /// The plan's restore command for `command` snapshots.
+    public var restoreCommand: String?
+    /// For a restored tree whose layout is not known beforehand (a `command` source without `path:`): how to find
+    /// the source's root in it, with the same recogniser as archives and folders.
+    public var detect: ListingRequest?
+    /// Set when the source's root could not be found (what is at the snapshot's top): nothing is verified for it.
+    public var rootNotFound: [String]?
+
+    public init(snapshot: Snapshot, source: String, inside: String, containerRoot: String, restoreCommand: String?) {
+        self.snapshot = snapshot
+        self.source = source
+        self.inside = inside
+        self.containerRoot = containerRoot
+        self.restoreCommand = restoreCommand
+    }
+}
+
+public struct Restorer: Sendable {
+    /// Container paths to write and hash; nil for all.
+    public var sample: Set<String>?
+    public var inPlace = false
+    public var commandTimeout: Double = 24 * 3600
+    public var planDirectory: String
+    /// Checked for room before a snapshot folder is copied into it.
+    public var scratch: Scratch?
+
+    public init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
+        self.sample = sample
+        self.inPlace = inPlace
+        self.planDirectory = planDirectory
+    }
+
+    func wanted(_ container: String) -> Bool {
+        guard let sample else { return true }
+        return sample.contains(container) || container.hasSuffix("/.immich")
+    }
+
+    public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        index.roots.append((job.containerRoot, job.source, job.snapshot.time ?? 0))
+        switch job.snapshot.kind {
+        case .archive: return try restoreArchive(job, into: target, index: index)
+        case .directory:
+            return try restoreFolder(job, from: Paths.append(job.inside, to: job.snapshot.location),
+                                     into: inPlace ? nil : target, index: index, started: Date())
+        case .command: return try restoreCommand(job, into: target, index: index)
+        case .dump: throw DrillError(.input, file: job.snapshot.location, "a dump is not a file snapshot")
+        }
+    }
+
+    // MARK: Archives
+
+    /// Records every entry of the source in the index and extracts the wanted ones.
+    final class Observer: HashingExtraction {
+        let containerRoot: String
+        let restorer: Restorer
+        let index: RestoreIndex
+        var totalFiles = 0
+        var totalBytes: Int64 = 0
+
+        init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
+            containerRoot = job.containerRoot
+            self.restorer = restorer
+            self.index = index
+            super.init(inside: job.inside)
+        }
+
+        override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
+            let container = containerRoot + "/" + relative
+            if entry.type == .file || entry.type == .hardlink {
+                totalFiles += 1
+                totalBytes += entry.size
+                if index.files[container] == nil {
+                    index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
+                }
+            }
+            if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
+            return restorer.wanted(container)
+        }
+
+        /// Waits for the hashing thread and records each extracted file's digest.
+        func collect() {
+            for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
+        }
+    }
+
+    func restoreArchive(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        let started = Date()
+        let observer = Observer(job, restorer: self, index: index)
+        let result: ExtractionResult
+        do {
+            let extractor = try ArchiveExtractor(path: job.snapshot.location, root: target)
+            extractor.isCancelled = { Cancellation.isCancelled }
+            result = try extractor.extract(observer)
+            observer.collect()
+        } catch let error as ArchiveError {
+            observer.collect()
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            throw DrillError(.input, file: job.snapshot.location, "cannot restore this archive", cause: error.message)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var restore = SourceRestore(
+            source: job.source, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
+            totalBytes: observer.totalBytes, restoredFiles: result.files, restoredBytes: result.bytes, seconds: seconds,
+            projectedSeconds: nil, projection: nil, inPlace: false,
+            refused: result.refused.map { "\($0.path): \($0.reason)" }
+                + result.linksOutside.map { "\($0.path): a symlink to \($0.target), outside the restore (restored as a link, never followed)" },
+            output: nil)
+        restore.namesNotUTF8 = result.notUTF8.isEmpty ? nil : result.notUTF8
+        if sample != nil, result.bytes < observer.totalBytes, result.writeSeconds > 0, result.bytes > 0 {
+            // The whole archive was read; the unsampled files would add their writing at the measured write rate.
+            let rate = Double(result.bytes) / result.writeSeconds
+            let extra = Double(observer.totalBytes - result.bytes) / rate
+            restore.projectedSeconds = seconds + extra
+            restore.projection = "the measured read of the whole archive plus the unsampled \(ByteText.format(observer.totalBytes - result.bytes)) at the measured write rate of \(ByteText.format(Int64(rate)))/s"
+        }
+        return restore
+    }
+
+    // MARK: Folders
+
+    /// Records a snapshot folder's files and copies (or, in place, reads) the wanted ones, hashing as it goes.
+    func restoreFolder(_ job: RestoreJob, from folder: String, into target: String?, index: RestoreIndex,
+                       started: Date, kind: String = "directory", output: String? = nil) throws -> SourceRestore {
+        guard FileProbe.kind(folder) == .directory else {
+            throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
+        }
+        // The folder's files first (the listing, straight into the index), then the room check, then the copy. Only
+        // the container path is kept per file (it is the index's key too), so millions of files cost one path each.
+        var totalFiles = 0
+        var totalBytes: Int64 = 0
+        var wantedBytes: Int64 = 0
+        var wantedFiles: [(container: String, mtime: Double, size: Int64, raw: [UInt8]?)] = []
+        var notUTF8: [String] = []
+        let cut = folder == "/" ? 1 : folder.utf8.count + 1
+        try FileWalker.walk(folder) { file in
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            let container = job.containerRoot + "/" + String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
+            index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
+            totalFiles += 1
+            totalBytes += file.size
+            if file.rawPath != nil { notUTF8.append(String(file.path.utf8.dropFirst(cut)) ?? file.path) }
+            if wanted(container) {
+                wantedBytes += file.size
+                // A name that is not UTF-8 is copied by its bytes (the part below the folder).
+                wantedFiles.append((container, file.mtime, file.size, file.rawPath.map { Array($0.dropFirst(cut)) }))
+            }
+        }
+        if target != nil { try scratch?.ensureSpace(wantedBytes) }
+        var restoredFiles = 0
+        var restoredBytes: Int64 = 0
+        var copySeconds = 0.0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var folders = Set<[UInt8]>()
+        let hasher = PipelinedHasher()
+        defer {
+            for (id, digest) in hasher.finish() { index.files[wantedFiles[id].container]?.sha1 = digest }
+        }
+        let source = folder == "/" ? "" : folder
+        for (id, file) in wantedFiles.enumerated() {
+            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            let t = Date()
+            hasher.begin(id)
+            let relative = String(file.container.utf8.dropFirst(job.containerRoot.utf8.count + 1)) ?? ""
+            if let raw = file.raw {
+                try copy(Array(source.utf8) + [UInt8(ascii: "/")] + raw,
+                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + raw }, mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+            } else {
+                try copy(Array((source + "/" + relative).utf8), to: target.map { Array(($0 + "/" + relative).utf8) },
+                         mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+            }
+            copySeconds += Date().timeIntervalSince(t)
+            restoredFiles += 1
+            restoredBytes += file.size
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var restore = SourceRestore(
+            source: job.source, kind: kind, location: job.snapshot.location, totalFiles: totalFiles,
+            totalBytes: totalBytes, restoredFiles: restoredFiles, restoredBytes: restoredBytes, seconds: seconds,
+            projectedSeconds: nil, projection: nil, inPlace: target == nil, refused: [], output: output,
+            namesNotUTF8: notUTF8.isEmpty ? nil : notUTF8)
+        if sample != nil, kind == "directory", restoredBytes < totalBytes, restoredBytes > 0, copySeconds > 0 {
+            let rate = Double(restoredBytes) / copySeconds
+            restore.projectedSeconds = seconds - copySeconds + Double(totalBytes) / rate
+            restore.projection = "all \(ByteText.format(totalBytes)) at the measured \(target == nil ? "read" : "copy") rate of \(ByteText.format(Int64(rate)))/s"
+        }
+        return restore
+    }
+
+    /// Copies `source` to `destination` (paths as bytes; or only reads it when nil), keeping the mtime; its bytes go
+    /// to `hasher`.
+    func copy(_ sourceBytes: [UInt8], to destinationBytes: [UInt8]?, mtime: Double, buffer: inout [UInt8],
+              hasher: PipelinedHasher, folders: inout Set<[UInt8]>) throws {
+        // Paths become text only for an error message: this runs once per restored file.
+        var source: String { PathText.decode(sourceBytes) }
+        let input = Restorer.withCString(sourceBytes) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        guard input >= 0 else {
+            throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
+        }
+        defer { close(input) }
+        var output: Int32 = -1
+        var destination: String? { destinationBytes.map { PathText.decode($0) } }
+        if let destinationBytes {
+            try Restorer.makeFolders(ofBytes: destinationBytes, made: &folders)
+            output = Restorer.withCString(destinationBytes) {
+                open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            }
+            guard output >= 0 else {
+                throw DrillError(.environment, file: destination, "cannot create", cause: DrillError.errnoText(errno))
+            }
+        }
+        defer { if output >= 0 { close(output) } }
+        defer { hasher.end() }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
+            }
+            if n == 0 { break }
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
+                hasher.update(chunk)
+                guard output >= 0 else { return }
+                var done = 0
+                while done < n {
+                    let w = write(output, chunk.baseAddress! + done, n - done)
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        throw DrillError(.environment, file: destination, "cannot write", cause: DrillError.errnoText(errno))
+                    }
+                    done += w
+                }
+            }
+        }
+        if output >= 0 {
+            var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
+            futimens(output, &times)
+        }
+    }
+
+    /// Calls `body` with `bytes` as a NUL-terminated C string.
+    static func withCString<T>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> T) -> T {
+        (bytes + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
+        }
+    }
+
+    /// Creates the folders above `path` (its parent and up, as bytes: names that are not UTF-8 are made as they are),
+    /// remembering what exists so each is made once.
+    static func makeFolders(ofBytes path: [UInt8], made: inout Set<[UInt8]>) throws {
+        guard let slash = path.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return }
+        let parent = Array(path[..<slash])
+        if made.contains(parent) { return }
+        if withCString(parent, { mkdir($0, 0o755) }) != 0 {
+            if errno == ENOENT {
+                try makeFolders(ofBytes: parent, made: &made)
+                if withCString(parent, { mkdir($0, 0o755) }) != 0, errno != EEXIST {
+                    throw DrillError(.environment, file: PathText.decode(parent), "cannot create", cause: DrillError.errnoText(errno))
+                }
+            } else if errno != EEXIST {
+                throw DrillError(.environment, file: PathText.decode(parent), "cannot create", cause: DrillError.errnoText(errno))
+            }
+        }
+        made.insert(parent)
+    }
+
+    // MARK: Commands
+
+    func restoreCommand(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
+        guard let template = job.restoreCommand else {
+            throw DrillError(.input, "the source \(job.source) has no restore command")
+        }
+        // {id} and {target} reach the shell as its arguments $1 and $2, never as text it parses.
+        let command = ShellTemplate.render(template, values: [("id", job.snapshot.location), ("target", target)],
+                                           mode: .positional)
+        let started = Date()
+        let result = try Subprocess.run(shell: command, arguments: [job.snapshot.location, target],
+                                        timeout: commandTimeout, directory: planDirectory,
+                                        isCancelled: { Cancellation.isCancelled })
+        if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+        guard result.status == 0, !result.timedOut else {
+            throw DrillError(.environment, "the restore command for \(job.source) failed with exit status \(result.status)\(result.timedOut ? " (stopped after \(Int(commandTimeout)) s)" : ""): \(command)",
+                             cause: result.tail)
+        }
+        // Everything was restored by the tool; where the source is in what came back is recognised as for any
+        // listing (unless the plan says `path:`), then the wanted files are read back from scratch and hashed.
+        var inside = job.inside
+        if let detect = job.detect {
+            let root = SnapshotLister.detectDirectoryRoot(target, detect)
+            if root.1 == SnapshotLister.notFound {
+                // Not where the source was looked for: nothing of it is indexed (or verified), and the root goes.
+                index.roots.removeAll { $0.source == job.source }
+                return SourceRestore(
+                    source: job.source, kind: "command", location: job.snapshot.location, totalFiles: 0, totalBytes: 0,
+                    restoredFiles: 0, restoredBytes: 0, seconds: Date().timeIntervalSince(started), projectedSeconds: nil,
+                    projection: nil, inPlace: false, refused: [], output: result.tail,
+                    rootNotFound: ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted())
+            }
+            inside = root.0
+        }
+        var restore = try restoreFolder(job, from: Paths.append(inside, to: target), into: nil, index: index,
+                                        started: started, kind: "command", output: result.tail)
+        restore.inPlace = false
+        restore.restoredFiles = restore.totalFiles
+        restore.restoredBytes = restore.totalBytes
+        return restore
+    }
+}

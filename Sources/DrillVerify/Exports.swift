@@ -1,0 +1,4 @@
+// What a module importing DrillVerify sees: the targets below it in DESIGN.md's flow.
+
+@_exported import DrillInventory
+@_exported import DrillRestore
