@@ -90,9 +90,9 @@ public struct BackupPlanner {
     /// The planned sources, with the database's default (`UPLOAD_LOCATION/backups`) when the plan has none.
     var plannedSources: [PlannedSource] {
         var result = plan.sources
-        if !result.contains(where: { $0.id == "database" }),
-           let backups = deployment.sources.first(where: { $0.id == "database" })?.drillPath {
-            result.insert(PlannedSource(id: "database", location: .dumps([backups])), at: 0)
+        if !result.contains(where: { $0.id == .database }),
+           let backups = deployment.sources.first(where: { $0.id == .database })?.drillPath {
+            result.insert(PlannedSource(id: .database, location: .dumps([backups])), at: 0)
         }
         return result
     }
@@ -102,8 +102,8 @@ public struct BackupPlanner {
         let discovery = SnapshotDiscovery(planFile: plan.file, fileZone: fileZone,
                                           dumpZone: deployment.timeZone ?? plan.timeZone)
         let discovered = try plannedSources.map { try discovery.discover($0) }
-        let database = discovered.first { $0.planned.id == "database" }
-        let fileSources = discovered.filter { $0.planned.id != "database" }
+        let database = discovered.first { $0.planned.id == .database }
+        let fileSources = discovered.filter { $0.planned.id != .database }
         var findings = deployment.findings
 
         // The newest dump that reads to its end becomes the catalog.
@@ -242,28 +242,29 @@ public struct BackupPlanner {
         case .dumps: path = nil
         }
         let media = deployment.mediaLocation
-        if planned.id == "config", let compose = deployment.composeFiles.first {
-            let host = Paths.directory(of: deployment.mountMap.hostPath(forDrill: compose))
+        switch planned.id {
+        case .config:
+            let host = deployment.composeFiles.first.map { Paths.directory(of: deployment.mountMap.hostPath(forDrill: $0)) }
             return ListingRequest(layout: .folder, path: path, hostPath: host, containerPath: nil)
-        }
-        if planned.id == "upload" {
+        case .upload(nil):
             var request = ListingRequest(layout: .uploadLocation, path: path, hostPath: media.hostPath,
                                          containerPath: media.containerPath)
             request.drillPath = media.drillPath
             return request
-        }
-        if planned.id.hasPrefix("upload/") {
-            let folder = String(planned.id.dropFirst(7))
+        case .upload(let folder?):
             var request = ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
                                          containerPath: media.containerPath + "/" + folder)
             request.drillPath = media.drillPath.map { $0 + "/" + folder }
             return request
+        case .external(let container):
+            let resolved = deployment.mountMap.resolve(containerPath: container)
+            var request = ListingRequest(layout: .folder, path: path, hostPath: resolved.hostPath, containerPath: container)
+            request.drillPath = resolved.drillPath
+            return request
+        case .database:
+            // Dumps are read, not listed.
+            return ListingRequest(layout: .folder, path: path, hostPath: nil, containerPath: nil)
         }
-        let container = String(planned.id.dropFirst("external:".count))
-        let resolved = deployment.mountMap.resolve(containerPath: container)
-        var request = ListingRequest(layout: .folder, path: path, hostPath: resolved.hostPath, containerPath: container)
-        request.drillPath = resolved.drillPath
-        return request
     }
 
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
@@ -293,24 +294,22 @@ public struct BackupPlanner {
             remedy: "Check the backup job that writes it (a cut upload, a full disk) and make a new snapshot.")
     }
 
-    static func covering(_ source: String, in planned: [DiscoveredSource]) -> (DiscoveredSource, String)? {
-        if source.hasPrefix("upload/") {
+    static func covering(_ source: SourceID, in planned: [DiscoveredSource]) -> (DiscoveredSource, String)? {
+        switch source {
+        case .upload(let folder?):
             if let exact = planned.first(where: { $0.planned.id == source }) { return (exact, "") }
-            if let whole = planned.first(where: { $0.planned.id == "upload" }) {
-                return (whole, String(source.dropFirst(7)) + "/")
-            }
+            if let whole = planned.first(where: { $0.planned.id == .upload(folder: nil) }) { return (whole, folder + "/") }
             return nil
-        }
-        if source.hasPrefix("external:") {
-            let container = String(source.dropFirst(9))
-            let candidates = planned.filter {
-                $0.planned.id.hasPrefix("external:") && Paths.isWithin(container, String($0.planned.id.dropFirst(9)))
+        case .external(let container):
+            let candidates = planned.compactMap { p in
+                p.planned.id.externalPath.flatMap { Paths.isWithin(container, $0) ? (source: p, path: $0) : nil }
             }
-            guard let best = candidates.max(by: { $0.planned.id.count < $1.planned.id.count }) else { return nil }
-            let rest = Paths.remainder(of: container, under: String(best.planned.id.dropFirst(9))) ?? ""
-            return (best, rest.isEmpty ? "" : rest + "/")
+            guard let best = candidates.max(by: { $0.path.count < $1.path.count }) else { return nil }
+            let rest = Paths.remainder(of: container, under: best.path) ?? ""
+            return (best.source, rest.isEmpty ? "" : rest + "/")
+        default:
+            return planned.first { $0.planned.id == source }.map { ($0, "") }
         }
-        return planned.first { $0.planned.id == source }.map { ($0, "") }
     }
 
     func takeLive(sources: [SourceDescriptor], fileSources: [DiscoveredSource], listings: [String: SnapshotListing],
@@ -319,12 +318,12 @@ public struct BackupPlanner {
         for source in sources where source.kind != .database {
             guard let (planned, prefix) = BackupPlanner.covering(source.id, in: fileSources),
                   let newest = planned.usable.first, let time = newest.time else { continue }
-            baselines[source.id] = LiveBaseline(name: newest.name, time: time, table: listings[newest.listingKey]?.table,
+            baselines[source.id.description] = LiveBaseline(name: newest.name, time: time, table: listings[newest.listingKey]?.table,
                                                 prefix: prefix)
         }
         var externals: [LiveExternal] = []
         for source in sources where source.kind == .external {
-            let container = source.containerPath ?? String(source.id.dropFirst(9))
+            let container = source.containerPath ?? source.id.externalPath ?? ""
             var patterns = Set<String>()
             var found = false
             for library in catalog?.libraries ?? [] where !library.deleted && library.importPaths.contains(where: {
@@ -334,7 +333,7 @@ public struct BackupPlanner {
                 found = true
             }
             let exclusions = ExclusionSet(found ? Array(patterns).sorted() : ExclusionSet.immichDefaults)
-            externals.append(LiveExternal(source: source.id, containerPath: container, local: source.drillPath,
+            externals.append(LiveExternal(source: source.id.description, containerPath: container, local: source.drillPath,
                                           exclusions: exclusions, imported: catalog == nil || source.required))
         }
         let uploadRoot = deployment.mediaLocation.drillPath

@@ -39,7 +39,7 @@ struct CoverageBuilder {
             let names = catalog.libraries.filter { $0.importPaths.map(Paths.normalize).contains(path) }.map(\.name)
             let mounted = resolved.isMounted
             result.append(SourceDescriptor(
-                id: "external:\(path)", kind: .external, containerPath: path, hostPath: resolved.hostPath,
+                id: .external(path: path), kind: .external, containerPath: path, hostPath: resolved.hostPath,
                 drillPath: resolved.drillPath, required: true,
                 note: mounted ? "import path of \(names.joined(separator: ", "))"
                     : "import path of \(names.joined(separator: ", ")); NOT mounted in the server container"))
@@ -60,7 +60,7 @@ struct CoverageBuilder {
         guard let catalog else { return [:] }
         let media = catalog.mediaPrefix ?? deployment.mediaLocation.containerPath
         var prefixes = Deployment.uploadFolders.map { (media + "/" + $0 + "/", "upload/" + $0) }
-        prefixes += sources.filter { $0.kind == .external }.map { ($0.containerPath! + "/", $0.id) }
+        prefixes += sources.filter { $0.kind == .external }.map { ($0.containerPath! + "/", $0.id.description) }
         prefixes.sort { $0.0.utf8.count > $1.0.utf8.count }
         var counts: [String: Int] = [:]
         for index in 0..<catalog.assets.count {
@@ -76,16 +76,16 @@ struct CoverageBuilder {
         let assets = assetCounts()
         var rows: [CoverageRow] = []
         for source in sources {
-            var row = CoverageRow(source: source.id, required: source.required, snapshots: 0, note: source.note)
-            if let catalog, source.id == "upload/thumbs" || source.id == "upload/encoded-video" {
+            var row = CoverageRow(source: source.id.description, required: source.required, snapshots: 0, note: source.note)
+            if let catalog, source.id == .upload(folder: "thumbs") || source.id == .upload(folder: "encoded-video") {
                 // What leaving the folder out costs on restore day, at the plan's stated rates.
-                let thumbs = source.id == "upload/thumbs"
+                let thumbs = source.id == .upload(folder: "thumbs")
                 let work = thumbs ? catalog.counts.assets - catalog.counts.offline : catalog.counts.encodedVideos
                 let rate = thumbs ? plan.rates.thumbnailsPerSecond : plan.rates.transcodesPerSecond
                 let seconds = Int((Double(work) / rate).rounded())
                 row.note += "; without it, \(work) \(thumbs ? "assets' thumbnails" : "videos") to regenerate: about \(DurationText.format(seconds: max(60, (seconds / 60) * 60))) at \(rate.formatted())/s (estimates.\(thumbs ? "thumbnails" : "transcodes")-per-second)"
             }
-            row.assets = catalog == nil || source.kind == .database ? nil : (assets[source.id] ?? 0)
+            row.assets = catalog == nil || source.kind == .database ? nil : (assets[source.id.description] ?? 0)
             if source.kind == .database {
                 row.assets = catalog?.counts.assets
             }
@@ -93,7 +93,7 @@ struct CoverageBuilder {
                 rows.append(row)
                 continue
             }
-            row.plannedAs = planned.planned.id
+            row.plannedAs = planned.planned.id.description
             row.kind = planned.planned.location.kindName
             let usable = planned.usable
             row.snapshots = usable.count
@@ -132,7 +132,7 @@ struct CoverageBuilder {
             rows.append(row)
         }
         // The Compose file and .env: inside some snapshot?
-        let configPlanned = discovered.first { $0.planned.id == "config" }
+        let configPlanned = discovered.first { $0.planned.id == .config }
         for file in configFiles {
             var row = CoverageRow(source: "config:\(file.drill)", required: false, snapshots: 0,
                                   note: "not inside any snapshot")
@@ -149,7 +149,7 @@ struct CoverageBuilder {
                 for planned in discovered {
                     guard let newest = planned.usable.first, let listing = listings[newest.listingKey],
                           listing.probesFound.contains(file.host) else { continue }
-                    row.plannedAs = planned.planned.id
+                    row.plannedAs = planned.planned.id.description
                     row.kind = planned.planned.location.kindName
                     row.snapshots = planned.usable.count
                     row.newest = newest.name
@@ -169,9 +169,9 @@ struct CoverageBuilder {
 
     func findings(rows: [CoverageRow], points: [RestorePoint], selected: RestorePoint?) -> [Finding] {
         var findings: [Finding] = []
-        let database = discovered.first { $0.planned.id == "database" }
+        let database = discovered.first { $0.planned.id == .database }
         let dumps = database?.usable ?? []
-        let fileSnapshots = discovered.filter { $0.planned.id != "database" && $0.planned.id != "config" }
+        let fileSnapshots = discovered.filter { $0.planned.id != .database && $0.planned.id != .config }
             .flatMap(\.usable)
         let rpo = plan.targets.rpo.seconds
 
@@ -199,7 +199,7 @@ struct CoverageBuilder {
         for row in rows where row.source != "database" && !row.source.hasPrefix("config:") && row.snapshots == 0 {
             let where_ = row.plannedAs == nil ? "no snapshot location in the plan" : "no snapshot found"
             if !row.required {
-                if row.source.hasPrefix("upload/") { uncoveredRegenerable.append("\(row.source): \(where_)") }
+                if row.source.sourceID?.uploadFolder != nil { uncoveredRegenerable.append("\(row.source): \(where_)") }
                 continue
             }
             if !dumps.isEmpty, let assets = row.assets, assets > 0 {
@@ -263,9 +263,9 @@ struct CoverageBuilder {
         // A snapshot in which UPLOAD_LOCATION's root cannot be found: say that, not six findings about its folders.
         var rootless: [String] = []
         var rootlessSources = Set<String>()
-        for source in discovered where source.planned.id == "upload" || source.planned.id.hasPrefix("upload/") {
+        for source in discovered where source.planned.id.isUpload {
             guard let newest = source.usable.first, let listing = listings[newest.listingKey], !listing.rootFound else { continue }
-            rootlessSources.insert(source.planned.id)
+            rootlessSources.insert(source.planned.id.description)
             rootless.append(SnapshotLister.rootNotFoundExample(source.planned.id, newest.name, top: listing.topLevel))
         }
         if !rootless.isEmpty {
@@ -273,8 +273,8 @@ struct CoverageBuilder {
         }
 
         var markers: [String] = []
-        for row in rows where row.source.hasPrefix("upload/") && row.markerInNewest == false && !rootlessSources.contains(row.plannedAs ?? "") {
-            let folder = String(row.source.dropFirst(7))
+        for row in rows where row.markerInNewest == false && !rootlessSources.contains(row.plannedAs ?? "") {
+            guard let folder = row.source.sourceID?.uploadFolder else { continue }
             markers.append("\(folder)/.immich not in \(row.newest ?? "the newest snapshot")\(row.inNewest == false ? " (the folder is not in it at all)" : "")")
         }
         if !markers.isEmpty {
@@ -310,7 +310,7 @@ struct CoverageBuilder {
         var notMounted: [String] = []
         for source in sources where source.kind == .external && source.required
             && !deployment.mountMap.resolve(containerPath: source.containerPath!).isMounted {
-            let count = rows.first { $0.source == source.id }?.assets ?? 0
+            let count = rows.first { $0.source == source.id.description }?.assets ?? 0
             notMounted.append("\(source.containerPath!): \(count) asset(s)")
         }
         if !notMounted.isEmpty {
@@ -323,10 +323,14 @@ struct CoverageBuilder {
         }
 
         let known = Set(sources.map(\.id))
+        let mountedExternals = sources.compactMap(\.id.externalPath)
         let unmatched = discovered.map(\.planned.id).filter { id in
-            id != "database" && id != "upload" && id != "config" && !known.contains(id)
-                && !(id.hasPrefix("external:") && sources.contains { $0.id.hasPrefix("external:") && Paths.isWithin(String($0.id.dropFirst(9)), String(id.dropFirst(9))) })
-        }
+            switch id {
+            case .database, .upload(nil), .config: return false
+            case .external(let path): return !known.contains(id) && !mountedExternals.contains { Paths.isWithin($0, path) }
+            case .upload: return !known.contains(id)
+            }
+        }.map(\.description)
         if !unmatched.isEmpty {
             findings.append(Finding(
                 code: .plannedSourceUnknown, severity: .warning, count: unmatched.count,

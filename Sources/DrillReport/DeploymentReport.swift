@@ -140,7 +140,7 @@ public struct DeploymentReport: Sendable, Encodable {
 
     private var sourceRows: [[String]] {
         sources.map { s in
-            [s.id, s.hostPath ?? "?", s.drillPath.map { $0 == s.hostPath ? "same" : $0 } ?? "?",
+            [s.id.description, s.hostPath ?? "?", s.drillPath.map { $0 == s.hostPath ? "same" : $0 } ?? "?",
              s.required ? "required" : "regenerable", s.note]
         }
     }

@@ -80,7 +80,7 @@ public struct PlanReport: Sendable, Encodable {
         deploymentReport = DeploymentReport(plan: planFile, deployment: result.deployment, sources: result.sources)
         snapshots = result.discovered.map { d in
             let usable = d.usable
-            return SnapshotSummary(source: d.planned.id, kind: d.planned.location.kindName, count: usable.count,
+            return SnapshotSummary(source: d.planned.id.description, kind: d.planned.location.kindName, count: usable.count,
                                    failed: d.snapshots.filter(\.failed).count, newest: usable.first?.name,
                                    oldest: usable.last?.name, timeSource: usable.first?.timeSource, notes: d.notes)
         }
@@ -121,8 +121,8 @@ public struct PlanReport: Sendable, Encodable {
             if let files = r.newestFiles { contents = "\(files) files, \(ByteText.format(r.newestBytes ?? 0))" }
             else if let bytes = r.newestBytes { contents = ByteText.format(bytes) }
             var marker = "-"
-            if r.source.hasPrefix("upload/") { marker = r.markerInNewest.map { $0 ? "yes" : "NO" } ?? "?" }
-            if r.source == "database" {
+            if r.source.sourceID?.uploadFolder != nil { marker = r.markerInNewest.map { $0 ? "yes" : "NO" } ?? "?" }
+            if r.source.sourceID == .database {
                 marker = "complete: \(yesNo(r.newestComplete))" + (r.failed.map { $0 > 0 ? ", \($0) failed .tmp" : "" } ?? "")
             }
             if r.source.hasPrefix("config:") { marker = r.inNewest == true ? "inside" : "NOT inside" }

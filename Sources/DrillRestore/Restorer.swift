@@ -29,7 +29,7 @@ public struct RestoredFile: Sendable {
 public final class RestoreIndex: @unchecked Sendable {
     public var files: [String: RestoredFile] = [:]
     /// Container roots restored (each planned source's), with the snapshot time.
-    public var roots: [(container: String, source: String, time: Double)] = []
+    public var roots: [(container: String, source: SourceID, time: Double)] = []
 
     public init() {}
 
@@ -48,7 +48,7 @@ public final class RestoreIndex: @unchecked Sendable {
     }
 
     /// The restored root holding a container path.
-    public func root(of path: String) -> (container: String, source: String, time: Double)? {
+    public func root(of path: String) -> (container: String, source: SourceID, time: Double)? {
         roots.filter { Paths.isWithin(path, $0.container) }.max { $0.container.count < $1.container.count }
     }
 }
@@ -104,8 +104,8 @@ public struct SourceRestore: Sendable, Codable, Equatable {
 /// How one source is restored.
 public struct RestoreJob: Sendable {
     public var snapshot: Snapshot
-    /// The planned source id (`upload`, `upload/library`, `external:/mnt/media/photos`).
-    public var source: String
+    /// The planned source (`upload`, `upload/library`, `external:/mnt/media/photos`).
+    public var source: SourceID
     /// Where the source is inside the snapshot ("" for the top).
     public var inside: String
     /// The container path the source's root is at.
@@ -118,7 +118,7 @@ public struct RestoreJob: Sendable {
     /// Set when the source's root could not be found (what is at the snapshot's top): nothing is verified for it.
     public var rootNotFound: [String]?
 
-    public init(snapshot: Snapshot, source: String, inside: String, containerRoot: String, restoreCommand: String?) {
+    public init(snapshot: Snapshot, source: SourceID, inside: String, containerRoot: String, restoreCommand: String?) {
         self.snapshot = snapshot
         self.source = source
         self.inside = inside
@@ -211,7 +211,7 @@ public struct Restorer: Sendable {
         }
         let seconds = Date().timeIntervalSince(started)
         var restore = SourceRestore(
-            source: job.source, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
+            source: job.source.description, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
             totalBytes: observer.totalBytes, restoredFiles: result.files, restoredBytes: result.bytes, seconds: seconds,
             projectedSeconds: nil, projection: nil, inPlace: false,
             refused: result.refused.map { "\($0.path): \($0.reason)" }
@@ -286,7 +286,7 @@ public struct Restorer: Sendable {
         }
         let seconds = Date().timeIntervalSince(started)
         var restore = SourceRestore(
-            source: job.source, kind: kind, location: job.snapshot.location, totalFiles: totalFiles,
+            source: job.source.description, kind: kind, location: job.snapshot.location, totalFiles: totalFiles,
             totalBytes: totalBytes, restoredFiles: restoredFiles, restoredBytes: restoredBytes, seconds: seconds,
             projectedSeconds: nil, projection: nil, inPlace: target == nil, refused: [], output: output,
             namesNotUTF8: notUTF8.isEmpty ? nil : notUTF8)
@@ -403,7 +403,7 @@ public struct Restorer: Sendable {
                 // Not where the source was looked for: nothing of it is indexed (or verified), and the root goes.
                 index.roots.removeAll { $0.source == job.source }
                 return SourceRestore(
-                    source: job.source, kind: "command", location: job.snapshot.location, totalFiles: 0, totalBytes: 0,
+                    source: job.source.description, kind: "command", location: job.snapshot.location, totalFiles: 0, totalBytes: 0,
                     restoredFiles: 0, restoredBytes: 0, seconds: Date().timeIntervalSince(started), projectedSeconds: nil,
                     projection: nil, inPlace: false, refused: [], output: result.tail,
                     rootNotFound: ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted())

@@ -10,7 +10,7 @@ import Foundation
 /// One member of a restore point.
 public struct RestorePointMember: Sendable, Codable, Equatable {
     /// The planned source (`database`, `upload`, `external:/mnt/media/photos`…).
-    public var source: String
+    public var source: SourceID
     public var kind: Snapshot.Kind
     public var location: String
     public var time: Double
@@ -54,7 +54,7 @@ public enum RestorePlanner {
             var missing: [String] = []
             for source in fileSources {
                 guard let best = bestSnapshot(for: t, among: source.usable, maxSkew: maxSkew) else {
-                    missing.append(source.planned.id)
+                    missing.append(source.planned.id.description)
                     continue
                 }
                 members.append(RestorePointMember(source: source.planned.id, kind: best.kind, location: best.location,

@@ -12,7 +12,7 @@ public struct Snapshot: Sendable, Codable, Equatable {
     }
 
     /// The planned source id it backs up (`database`, `upload`, `upload/library`, `external:/mnt/media/photos`).
-    public var source: String
+    public var source: SourceID
     public var kind: Kind
     /// A path, or the backup tool's snapshot id for `command`.
     public var location: String
@@ -27,7 +27,7 @@ public struct Snapshot: Sendable, Codable, Equatable {
     /// What a dump's name says (dumps only).
     public var dump: DumpIdentity?
 
-    public init(source: String, kind: Kind, location: String, time: Double?, timeSource: String, bytes: Int64? = nil,
+    public init(source: SourceID, kind: Kind, location: String, time: Double?, timeSource: String, bytes: Int64? = nil,
                 failed: Bool = false, dump: DumpIdentity? = nil) {
         self.source = source
         self.kind = kind
@@ -150,7 +150,7 @@ public struct SnapshotDiscovery: Sendable {
     }
 
     /// Runs a backup tool's `list` command: `<id> <ISO-8601 time>` a line; blank lines and `#` comments skipped.
-    package func listCommand(_ command: String, source: String) throws -> [Snapshot] {
+    package func listCommand(_ command: String, source: SourceID) throws -> [Snapshot] {
         let what = "sources.\(source).command.list"
         let result = try Subprocess.run(shell: command, timeout: commandTimeout,
                                         directory: Paths.directory(of: planFile),
@@ -194,5 +194,5 @@ public struct SnapshotDiscovery: Sendable {
 extension Snapshot {
     /// A listing is of one snapshot for one source: the same archive can hold UPLOAD_LOCATION and a share, each with
     /// its own root inside it.
-    public var listingKey: String { source + "\u{1F}" + location }
+    public var listingKey: String { source.description + "\u{1F}" + location }
 }

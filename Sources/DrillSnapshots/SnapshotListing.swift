@@ -283,7 +283,7 @@ public enum SnapshotLister {
     }
 
     /// One example of `rootNotFound`: the source, the snapshot and what is at its top.
-    public static func rootNotFoundExample(_ source: String, _ snapshot: String, top: [String]) -> String {
+    public static func rootNotFoundExample(_ source: SourceID, _ snapshot: String, top: [String]) -> String {
         "\(source) in \(snapshot): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", "))
     }
 

@@ -39,7 +39,7 @@ public enum SnapshotSuggestions {
         }
         for source in sources where source.kind == .external {
             guard let drill = source.drillPath, let snapshot = fileSystemSnapshots(of: drill) else { continue }
-            result.append(SnapshotSuggestion(source: source.id, location: snapshot.0, evidence: snapshot.1))
+            result.append(SnapshotSuggestion(source: source.id.description, location: snapshot.0, evidence: snapshot.1))
         }
         return result
     }

@@ -38,7 +38,7 @@ extension ImmichDrill {
                 return
             }
             let started = Date()
-            let snapshot = Snapshot(source: "list", kind: kind, location: path, time: nil, timeSource: "")
+            let snapshot = Snapshot(source: .upload(folder: nil), kind: kind, location: path, time: nil, timeSource: "")
             // UPLOAD_LOCATION when its folders are recognised, else a plain folder.
             var request = ListingRequest(layout: .uploadLocation, path: inside, hostPath: nil, containerPath: nil)
             var listing = try SnapshotLister.list(snapshot, request)

@@ -80,7 +80,7 @@ public enum Preflight {
         func age(_ seconds: Double) -> String { DurationText.format(seconds: max(0, Int(seconds / 60) * 60)) }
 
         // 1. A complete dump, fresh enough.
-        let dumps = analysis.discovered.first { $0.planned.id == "database" }
+        let dumps = analysis.discovered.first { $0.planned.id == .database }
         var backupsFolder: String?
         if case .dumps(let folders)? = dumps?.planned.location { backupsFolder = folders.first }
         let limit = DurationText.format(seconds: options.maxDumpAge)
@@ -126,7 +126,7 @@ public enum Preflight {
         // Unknown is never PASS: a snapshot that cannot be listed without restoring it (a backup tool's, with no
         // `files:` command) leaves its folders and markers not checked, and says so.
         var unchecked: [String] = []
-        for row in analysis.coverage where row.source.hasPrefix("upload/") {
+        for row in analysis.coverage where row.source.sourceID?.uploadFolder != nil {
             let folder = String(row.source.dropFirst("upload/".count))
             // A folder whose marker the dump's mount checks demand stops Immich's start when it is missing.
             let demanded = analysis.catalog?.mountChecks[folder] == true
@@ -154,14 +154,14 @@ public enum Preflight {
                                reason: "left out (regenerable): " + regenerable.joined(separator: ", "),
                                remedy: "Back them up, or at least their .immich markers; otherwise a restore must recreate the markers and rerun the thumbnail and transcode jobs."))
         } else {
-            let count = analysis.coverage.filter { $0.source.hasPrefix("upload/") }.count
+            let count = analysis.coverage.filter { $0.source.sourceID?.uploadFolder != nil }.count
             items.append(.init(id: "folders", title: foldersTitle, status: .pass,
                                reason: "\(count) folders in the newest snapshot, each with its marker"))
         }
 
         // 4. Every external-library import path.
-        let externals = analysis.coverage.filter { $0.source.hasPrefix("external:") }
-        let uncovered = externals.filter { $0.required && $0.snapshots == 0 }.map { String($0.source.dropFirst("external:".count)) }
+        let externals = analysis.coverage.filter { $0.source.sourceID?.externalPath != nil }
+        let uncovered = externals.filter { $0.required && $0.snapshots == 0 }.compactMap { $0.source.sourceID?.externalPath }
         if externals.isEmpty {
             items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .pass,
                                reason: "no external libraries"))

@@ -127,11 +127,11 @@ public struct DrillRunner {
                     let seconds = Date().timeIntervalSince(began)
                     failures.append("\(job.source) from \(job.snapshot.name): \(error.description)")
                     report.restores.append(SourceRestore(
-                        source: job.source, kind: job.snapshot.kind.rawValue, location: job.snapshot.location,
+                        source: job.source.description, kind: job.snapshot.kind.rawValue, location: job.snapshot.location,
                         totalFiles: 0, totalBytes: 0, restoredFiles: 0, restoredBytes: 0, seconds: seconds,
                         projectedSeconds: nil, projection: nil, inPlace: options.inPlace && job.snapshot.kind == .directory,
                         refused: [], output: error.cause, failed: error.description))
-                    report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source, seconds: seconds, bytes: nil,
+                    report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description, seconds: seconds, bytes: nil,
                                                files: nil, measured: true, assumption: "failed after \(DurationText.short(seconds))"))
                     continue
                 }
@@ -141,11 +141,11 @@ public struct DrillRunner {
                     rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
                 }
                 report.restores.append(restored)
-                report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source, seconds: restored.seconds,
+                report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description, seconds: restored.seconds,
                                            bytes: restored.restoredBytes, files: restored.restoredFiles, measured: true,
                                            assumption: nil))
                 if let projected = restored.projectedSeconds {
-                    report.phases.append(Phase(name: Phase.Kind.restoreProjected.rawValue, source: job.source,
+                    report.phases.append(Phase(name: Phase.Kind.restoreProjected.rawValue, source: job.source.description,
                                                seconds: projected, bytes: restored.totalBytes, files: restored.totalFiles,
                                                measured: false, assumption: restored.projection))
                 }
@@ -214,7 +214,7 @@ public struct DrillRunner {
 
     /// The originals a sample is drawn from: not offline, under a restored root; stratified by source and owner.
     static func samplePopulation(_ catalog: Catalog, verifier: Verifier,
-                                 roots: [(container: String, source: String)]) -> [(item: Int32, stratum: String)] {
+                                 roots: [(container: String, source: SourceID)]) -> [(item: Int32, stratum: String)] {
         var population: [(item: Int32, stratum: String)] = []
         for i in 0..<catalog.assets.count {
             let asset = catalog.assets[i]
@@ -222,7 +222,7 @@ public struct DrillRunner {
             let path = verifier.containerPath(catalog.originalPath(asset))
             guard let root = roots.filter({ Paths.isWithin(path, $0.container) })
                 .max(by: { $0.container.count < $1.container.count }) else { continue }
-            population.append((Int32(i), root.source + "|" + String(asset.ownerIndex)))
+            population.append((Int32(i), root.source.description + "|" + String(asset.ownerIndex)))
         }
         return population
     }
@@ -236,7 +236,7 @@ public struct DrillRunner {
         for member in point.members.dropFirst() {
             guard let planned = discovered.first(where: { $0.planned.id == member.source }),
                   let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
-                  member.source != "config" else { continue }
+                  member.source != .config else { continue }
             var plannedPath: String?
             var restoreCommand: String?
             switch planned.planned.location {
@@ -262,12 +262,14 @@ public struct DrillRunner {
         return jobs
     }
 
-    func containerRoot(of source: String) -> String {
+    func containerRoot(of source: SourceID) -> String {
         let media = deployment.mediaLocation.containerPath
-        if source == "upload" { return media }
-        if source.hasPrefix("upload/") { return media + "/" + source.dropFirst(7) }
-        if source.hasPrefix("external:") { return Paths.normalize(String(source.dropFirst(9))) }
-        return "/" + source
+        switch source {
+        case .upload(nil): return media
+        case .upload(let folder?): return media + "/" + folder
+        case .external(let path): return Paths.normalize(path)
+        case .database, .config: return "/" + source.description
+        }
     }
 
     /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.

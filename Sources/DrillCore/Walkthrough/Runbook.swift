@@ -152,7 +152,7 @@ public struct RunbookBuilder {
         let container = db.container ?? "immich_postgres"
         let server = deployment.services.first { $0.role == .server }?.containerName ?? "immich_server"
         let dumpVersion = catalog?.immichVersion.flatMap(ImmichVersion.init)
-            ?? point.flatMap { p in analysis.discovered.first { $0.planned.id == "database" }?.snapshots.first { $0.location == p.dump.location }?.dump?.immichVersion }.flatMap(ImmichVersion.init)
+            ?? point.flatMap { p in analysis.discovered.first { $0.planned.id == .database }?.snapshots.first { $0.location == p.dump.location }?.dump?.immichVersion }.flatMap(ImmichVersion.init)
         let format: DumpFormat? = catalog?.content.format
             ?? dumpVersion.map { $0 >= ImmichVersion(2, 5, 0) ? .database : .cluster }
         var steps: [RunbookStep] = []
@@ -172,7 +172,7 @@ public struct RunbookBuilder {
         // 2. Compose file and .env.
         var composeCommands: [String] = []
         var composeNotes: [String] = []
-        if let config = point?.members.first(where: { $0.source == "config" }) {
+        if let config = point?.members.first(where: { $0.source == .config }) {
             composeCommands.append(restoreCommand(kind: config.kind, location: config.location, inside: "", target: composeDir, restore: nil))
         }
         if let v = dumpVersion {
@@ -202,7 +202,7 @@ public struct RunbookBuilder {
 
         // 4. External folders, then 5. UPLOAD_LOCATION.
         for external in [true, false] {
-            let mine = jobs.filter { $0.source.hasPrefix("external:") == external }
+            let mine = jobs.filter { ($0.source.externalPath != nil) == external }
             guard !mine.isEmpty else { continue }
             var commands: [String] = []
             var checks: [RunbookCheck] = []
@@ -214,11 +214,11 @@ public struct RunbookBuilder {
                 commands.append(restoreCommand(kind: job.snapshot.kind, location: job.snapshot.location, inside: job.inside,
                                                target: target, restore: job.restoreCommand))
                 if let expectedFiles = snapshotFiles(job) {
-                    checks.append(.fileCount(path: drill(ofHost: target), expected: expectedFiles, what: job.source))
+                    checks.append(.fileCount(path: drill(ofHost: target), expected: expectedFiles, what: job.source.description))
                 } else {
-                    checks.append(.folderPresent(path: drill(ofHost: target), what: job.source))
+                    checks.append(.folderPresent(path: drill(ofHost: target), what: job.source.description))
                 }
-                if let e = expected({ $0.kind?.isRestore == true && $0.source == job.source }) {
+                if let e = expected({ $0.kind?.isRestore == true && $0.source == job.source.description }) {
                     seconds += e.0
                     from.append(e.1)
                 }
@@ -231,8 +231,8 @@ public struct RunbookBuilder {
                 // Folders no snapshot of the point holds: by source, and inside a whole-UPLOAD_LOCATION snapshot by its listing.
                 let missing = Self.folders.filter { f in
                     !mine.contains { job in
-                        if job.source == "upload/" + f { return true }
-                        guard job.source == "upload" else { return false }
+                        if job.source == .upload(folder: f) { return true }
+                        guard job.source == .upload(folder: nil) else { return false }
                         guard let listing = analysis.listings[job.snapshot.listingKey], !listing.folders.isEmpty else { return true }
                         return listing.folders[f]?.present == true
                     }
@@ -377,11 +377,11 @@ public struct RunbookBuilder {
     /// Files the snapshot holds below the source's root, when its listing says.
     func snapshotFiles(_ job: RestoreJob) -> Int? {
         guard let listing = analysis.listings[job.snapshot.listingKey], !listing.probedOnly else { return nil }
-        if job.source == "upload" {
+        if job.source == .upload(folder: nil) {
             let counted = listing.folders.values.map(\.files).reduce(0, +)
             return counted > 0 ? counted : nil
         }
-        if job.source.hasPrefix("upload/"), let f = listing.folders[String(job.source.dropFirst(7))] { return f.files }
+        if let folder = job.source.uploadFolder, let f = listing.folders[folder] { return f.files }
         return listing.files - listing.outsideRoot
     }
 

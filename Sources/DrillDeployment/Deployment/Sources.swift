@@ -10,7 +10,7 @@ public struct SourceDescriptor: Sendable, Equatable, Codable {
     }
 
     /// `database`, `upload/<folder>` or `external:<container path>`.
-    public var id: String
+    public var id: SourceID
     public var kind: Kind
     public var containerPath: String?
     public var hostPath: String?
@@ -19,7 +19,7 @@ public struct SourceDescriptor: Sendable, Equatable, Codable {
     public var required: Bool
     public var note: String
 
-    public init(id: String, kind: Kind, containerPath: String? = nil, hostPath: String? = nil, drillPath: String? = nil, required: Bool, note: String) {
+    public init(id: SourceID, kind: Kind, containerPath: String? = nil, hostPath: String? = nil, drillPath: String? = nil, required: Bool, note: String) {
         self.id = id
         self.kind = kind
         self.containerPath = containerPath
@@ -32,7 +32,7 @@ public struct SourceDescriptor: Sendable, Equatable, Codable {
 
 extension Deployment {
     /// UPLOAD_LOCATION's folders (IMMICH.md §6): the first four hold what cannot be regenerated.
-    public static let uploadFolders = ["library", "upload", "profile", "backups", "thumbs", "encoded-video"]
+    public static let uploadFolders = SourceID.uploadFolders
     /// The folders Immich can rebuild (thumbnail and transcode jobs), at a cost in time.
     public static let regenerableFolders: Set<String> = ["thumbs", "encoded-video"]
 
@@ -41,7 +41,7 @@ extension Deployment {
         var result: [SourceDescriptor] = []
         let backups = mountMap.resolve(containerPath: mediaLocation.containerPath + "/backups")
         result.append(SourceDescriptor(
-            id: "database", kind: .database, containerPath: mediaLocation.containerPath + "/backups",
+            id: .database, kind: .database, containerPath: mediaLocation.containerPath + "/backups",
             hostPath: backups.hostPath, drillPath: backups.drillPath, required: true,
             note: "Immich's automatic dumps (daily at 02:00 by default, last 14 kept); back up the dumps, not DB_DATA_LOCATION (\(database.dataPath ?? "?"))"))
         for folder in Deployment.uploadFolders {
@@ -58,13 +58,13 @@ extension Deployment {
             default: note = "transcoded videos: regenerable, but the .immich marker is required"
             }
             result.append(SourceDescriptor(
-                id: "upload/\(folder)", kind: .upload, containerPath: container, hostPath: resolved.hostPath,
+                id: .upload(folder: folder), kind: .upload, containerPath: container, hostPath: resolved.hostPath,
                 drillPath: resolved.drillPath, required: !regenerable, note: note))
         }
         var seen = Set<String>()
         for mount in mounts where mount.role == .server && mount.kind == .external && seen.insert(mount.containerPath).inserted {
             result.append(SourceDescriptor(
-                id: "external:\(mount.containerPath)", kind: .external, containerPath: mount.containerPath,
+                id: .external(path: mount.containerPath), kind: .external, containerPath: mount.containerPath,
                 hostPath: mount.hostPath, drillPath: mount.drillPath, required: true,
                 note: mount.remote.map { "network volume \($0)" } ?? "external library folder; not in Immich's own backups"))
         }

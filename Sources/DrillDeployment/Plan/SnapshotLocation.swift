@@ -37,10 +37,10 @@ public enum SnapshotLocation: Sendable, Equatable {
 /// A plan's `sources:` entry.
 public struct PlannedSource: Sendable, Equatable {
     /// `database`, `upload`, `upload/<folder>`, `external:<container path>` or `config`.
-    public var id: String
+    public var id: SourceID
     public var location: SnapshotLocation
 
-    public init(id: String, location: SnapshotLocation) {
+    public init(id: SourceID, location: SnapshotLocation) {
         self.id = id
         self.location = location
     }
@@ -58,13 +58,10 @@ extension DrillPlan {
         }
         var result: [PlannedSource] = []
         for (key, value) in mapping {
-            guard let id = key.string else { throw StrictMapping.error(key, file: file, "source names must be strings") }
-            let valid = id == "database" || id == "upload" || id == "config" ||
-                (id.hasPrefix("upload/") && Deployment.uploadFolders.contains(String(id.dropFirst(7)))) ||
-                (id.hasPrefix("external:/") && id.count > 10)
-            guard valid else {
+            guard let name = key.string else { throw StrictMapping.error(key, file: file, "source names must be strings") }
+            guard let id = SourceID(name) else {
                 throw StrictMapping.error(key, file: file,
-                                          "unknown source '\(id)'; expected database, upload, upload/<\(Deployment.uploadFolders.joined(separator: "|"))>, external:<container path> or config")
+                                          "unknown source '\(name)'; expected database, upload, upload/<\(Deployment.uploadFolders.joined(separator: "|"))>, external:<container path> or config")
             }
             let entry = try StrictMapping(value, file: file, path: "sources.\(id)", allowed: sourceKeys)
             let kinds = ["dumps", "archive", "directory", "command"].filter { entry.has($0) }
@@ -76,7 +73,7 @@ extension DrillPlan {
             let location: SnapshotLocation
             switch kinds[0] {
             case "dumps":
-                guard id == "database" else {
+                guard id == .database else {
                     throw StrictMapping.error(value, file: file, "'dumps' is for the database source only")
                 }
                 location = .dumps(try entry.strings("dumps")!.map(resolve))
@@ -100,7 +97,7 @@ extension DrillPlan {
                 }
                 location = .command(list: try command.requiredString("list"), restore: restore, path: path, files: files)
             }
-            if id == "database", !(location.isDumps) {
+            if id == .database, !(location.isDumps) {
                 throw StrictMapping.error(value, file: file, "the database source takes 'dumps' (folders of Immich's dumps)")
             }
             result.append(PlannedSource(id: id, location: location))

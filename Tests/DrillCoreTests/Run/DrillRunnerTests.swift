@@ -77,7 +77,7 @@ import Testing
         let plan = try DrillPlan.load(m.plan)
         let verifier = Verifier(catalog: c, deployment: try plan.readDeployment(), index: RestoreIndex(), sample: nil,
                                 absentSources: [], liveStat: { _ in nil })
-        var roots = [("/data", "upload"), ("/mnt/media/photos", "external:/mnt/media/photos")]
+        var roots: [(container: String, source: SourceID)] = [("/data", "upload"), ("/mnt/media/photos", "external:/mnt/media/photos")]
         if !m.faults.contains(where: { $0.fault == "db-only" }) { roots.append(("/mnt/media/family", "external:/mnt/media/family")) }
         return Sampler.choose(DrillRunner.samplePopulation(c, verifier: verifier, roots: roots), depth: depth, seed: seed)
     }

@@ -6,11 +6,11 @@ import Testing
     let day = 86_400.0
     let t0 = 1_795_651_200.0 // 2026-11-26T00:00:00Z
 
-    func snap(_ source: String, _ time: Double, kind: Snapshot.Kind = .archive) -> Snapshot {
+    func snap(_ source: SourceID, _ time: Double, kind: Snapshot.Kind = .archive) -> Snapshot {
         Snapshot(source: source, kind: kind, location: "/b/\(source)-\(Int(time))", time: time, timeSource: "test")
     }
 
-    func discovered(_ id: String, _ times: [Double]) -> DiscoveredSource {
+    func discovered(_ id: SourceID, _ times: [Double]) -> DiscoveredSource {
         DiscoveredSource(planned: PlannedSource(id: id, location: .archive(pattern: "/b/{time}", path: nil)),
                          snapshots: times.map { snap(id, $0) }.sorted { $0.time! > $1.time! }, notes: [])
     }

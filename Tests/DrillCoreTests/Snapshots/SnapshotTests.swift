@@ -17,7 +17,7 @@ import Testing
         if let mtime { try? DemoWriter.setMtime(path, mtime) }
     }
 
-    func discover(_ id: String, _ location: SnapshotLocation, plan: String = "/tmp/plan.yml") throws -> DiscoveredSource {
+    func discover(_ id: SourceID, _ location: SnapshotLocation, plan: String = "/tmp/plan.yml") throws -> DiscoveredSource {
         try SnapshotDiscovery(planFile: plan, fileZone: berlin, dumpZone: "Europe/Berlin")
             .discover(PlannedSource(id: id, location: location))
     }

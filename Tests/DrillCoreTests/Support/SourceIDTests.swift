@@ -1,0 +1,33 @@
+import Foundation
+import Testing
+@testable import DrillCore
+
+struct SourceIDTests {
+    @Test func everyFormRoundTripsAsThePlanWritesIt() throws {
+        let names = ["database", "upload", "upload/library", "upload/encoded-video", "external:/mnt/media/photos", "config"]
+        for name in names {
+            let id = try #require(SourceID(name))
+            #expect(id.description == name)
+        }
+        #expect(SourceID("upload/library") == .upload(folder: "library"))
+        #expect(SourceID("external:/mnt/a b") == .external(path: "/mnt/a b"))
+        #expect(SourceID("upload/library")?.uploadFolder == "library")
+        #expect(SourceID("external:/mnt/x")?.externalPath == "/mnt/x")
+        #expect(SourceID("upload")?.uploadFolder == nil && SourceID("upload")?.isUpload == true)
+    }
+
+    @Test func namesThatAreNoSourceAreRefused() {
+        for name in ["", "db", "upload/", "upload/photos", "external:", "external:/", "external:relative", "Database",
+                     "config:docker-compose.yml", "uploads/library"] {
+            #expect(SourceID(name) == nil, "\(name)")
+        }
+    }
+
+    @Test func jsonKeepsTheWords() throws {
+        let ids: [SourceID] = [.database, .upload(folder: "thumbs"), .external(path: "/mnt/p")]
+        let data = try JSONEncoder().encode(ids)
+        #expect(String(decoding: data, as: UTF8.self) == #"["database","upload\/thumbs","external:\/mnt\/p"]"#)
+        #expect(try JSONDecoder().decode([SourceID].self, from: data) == ids)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode([SourceID].self, from: Data(#"["nope"]"#.utf8)) }
+    }
+}
