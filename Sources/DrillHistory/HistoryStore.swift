@@ -210,6 +210,17 @@ public final class HistoryStore: Sendable {
         try read { try RunRecord.fetchOne($0, key: id) }
     }
 
+    /// One run's report, as it was first rendered, read back; nil when there is no such run. A stored report that
+    /// does not decode is an error naming the run, not a missing one.
+    public func report(id: Int64) throws -> (record: RunRecord, report: RunReport)? {
+        guard let record = try run(id: id) else { return nil }
+        do {
+            return (record, try JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8)))
+        } catch {
+            throw DrillError(.input, file: path, "run #\(id) has no readable report", cause: "\(error)")
+        }
+    }
+
     /// Stores a walked-through restore and returns it with its id.
     @discardableResult
     public func record(_ walk: WalkthroughRecord) throws -> WalkthroughRecord { try insert(walk) }
@@ -255,5 +266,22 @@ extension HistoryStore: RunHistory {
         record.exitCode = report.exitCode
         record.reportJSON = ReportJSON.encode(report)
         try update(record)
+    }
+}
+
+extension RunRecord {
+    /// The run as `history` and the HTML trend show it.
+    public var historyRow: HistoryView.Run {
+        HistoryView.Run(id: id ?? 0, plan: plan, startedAt: startedAt.timeIntervalSince1970, verdict: verdict,
+                        exitCode: exitCode, restorePoint: restorePoint, rtoSeconds: rtoSeconds, rpoSeconds: rpoSeconds)
+    }
+}
+
+extension WalkthroughRecord {
+    /// The walkthrough as `history` shows it, with its steps (none when the stored steps do not decode).
+    public var historyRow: HistoryView.Walk {
+        HistoryView.Walk(id: id ?? 0, plan: plan, startedAt: startedAt.timeIntervalSince1970, restorePoint: restorePoint,
+                         completed: completed, rtoSeconds: rtoSeconds,
+                         steps: (try? JSONDecoder().decode([WalkedStep].self, from: Data(stepsJSON.utf8))) ?? [])
     }
 }

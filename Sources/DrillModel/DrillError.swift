@@ -38,8 +38,10 @@ public struct DrillError: Error, Equatable, Sendable, CustomStringConvertible, L
         self.cause = cause
     }
 
+    /// What a command stopped by this error came to: a usage error, or one that could not run.
+    public var outcome: Outcome { kind == .usage ? .usage : .couldNotRun }
     /// The process exit code for this error (DESIGN.md: 3 UNKNOWN, 64 usage).
-    public var exitCode: Int32 { kind == .usage ? 64 : 3 }
+    public var exitCode: Int32 { outcome.exitStatus.rawValue }
 
     /// `file:line:column: message (cause)`, the shape compilers use, so editors can jump to it.
     public var description: String {

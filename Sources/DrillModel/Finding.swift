@@ -1,5 +1,5 @@
 // A finding is one failure mode found in a deployment, a backup or a restore. Findings are collected, never thrown;
-// the command decides the exit code from them in one place (`ExitStatus`).
+// the command's `Outcome` decides the exit code from them in one place.
 
 /// How bad a finding is.
 public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
@@ -75,15 +75,6 @@ public enum ExitStatus: Int32, Sendable, Codable {
     case critical = 2
     case unknown = 3
     case usage = 64
-
-    /// The status a set of findings earns: the worst severity decides.
-    public static func from(findings: [Finding]) -> ExitStatus {
-        switch findings.map(\.severity).max() {
-        case .critical: .critical
-        case .warning: .warning
-        case .info, nil: .ok
-        }
-    }
 }
 
 extension Array where Element == Finding {

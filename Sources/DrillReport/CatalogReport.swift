@@ -88,7 +88,7 @@ public struct CatalogReport: Sendable, Encodable {
         mountChecks = c.mountChecks
         newestMigration = c.newestMigration
         findings = c.findings.sortedForReport()
-        exitCode = ExitStatus.from(findings: c.findings).rawValue
+        exitCode = Outcome.from(findings: c.findings).exitStatus.rawValue
     }
 
     static func iso8601(_ seconds: Double) -> String {

@@ -115,7 +115,7 @@ public struct DeploymentReport: Sendable, Encodable {
         self.deployment = DeploymentView(deployment)
         self.sources = sources ?? deployment.sources
         findings = deployment.findings
-        exitCode = ExitStatus.from(findings: deployment.findings).rawValue
+        exitCode = Outcome.from(findings: deployment.findings).exitStatus.rawValue
     }
 
     /// The report in `format`.

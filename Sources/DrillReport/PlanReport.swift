@@ -95,7 +95,7 @@ public struct PlanReport: Sendable, Encodable {
         liveSeconds = result.live.map { ($0.seconds * 1000).rounded() / 1000 }
         catalogDump = result.catalogDump
         findings = result.findings
-        exitCode = ExitStatus.from(findings: result.findings).rawValue
+        exitCode = Outcome.from(findings: result.findings).exitStatus.rawValue
     }
 
     public func render(_ format: OutputFormat, color: Bool = false) -> String {

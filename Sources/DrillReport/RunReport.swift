@@ -105,15 +105,17 @@ public struct RunReport: Sendable, Codable {
         var copy = self
         copy.finishedAt = Date().timeIntervalSince1970
         copy.findings = findings.sortedForReport()
-        if aborted != nil {
-            copy.verdict = .aborted
-            copy.exitCode = ExitStatus.unknown.rawValue
-        } else {
-            let status = ExitStatus.from(findings: findings)
-            copy.exitCode = status.rawValue
-            copy.verdict = Verdict(status)
-        }
+        copy.decide()
         return copy
+    }
+
+    /// What the drill came to: stopped (aborted), else what its findings earn (a missed target is among them).
+    public var outcome: Outcome { aborted != nil ? .aborted : .from(findings: findings) }
+
+    /// Stores the outcome's verdict and exit code, as JSON and the history keep them.
+    package mutating func decide() {
+        verdict = outcome.verdict
+        exitCode = outcome.exitStatus.rawValue
     }
 
     // MARK: Rendering

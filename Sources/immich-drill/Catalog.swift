@@ -3,7 +3,7 @@ import DrillCore
 import Foundation
 
 extension ImmichDrill {
-    struct Catalog: ParsableCommand {
+    struct Catalog: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inventory one Immich database dump: identity, users, libraries, assets and metadata.",
             discussion: """
@@ -33,7 +33,7 @@ extension ImmichDrill {
             }
         }
 
-        func run() throws {
+        func execute() throws -> Outcome {
             var databaseName = database
             var zone = timeZone
             if let plan {
@@ -45,7 +45,7 @@ extension ImmichDrill {
             let catalog = try CatalogReader.read(path: dump, databaseName: databaseName ?? "immich", timeZone: zone)
             let report = CatalogReport(catalog)
             Output.print(report.render(output.format, color: Output.color))
-            try Output.exit(for: report.findings)
+            return .from(findings: report.findings)
         }
     }
 }

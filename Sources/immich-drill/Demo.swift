@@ -8,7 +8,7 @@ extension DemoFault: ExpressibleByArgument {}
 extension DumpTemplate.Era: ExpressibleByArgument {}
 
 extension ImmichDrill {
-    struct Demo: ParsableCommand {
+    struct Demo: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a realistic synthetic Immich install with its backups and named faults, then drill it.",
             discussion: """
@@ -69,7 +69,7 @@ extension ImmichDrill {
             return result
         }
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let folder = dir ?? NSTemporaryDirectory() + "immich-drill-demo-\(UUID().uuidString.prefix(8).lowercased())"
             var options = DemoOptions(directory: folder)
             options.era = era
@@ -94,7 +94,7 @@ extension ImmichDrill {
                 lines.append("  faults         " + manifest.faults.map { "\($0.fault)=\($0.count)" }.joined(separator: ", "))
             }
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
-            guard !noRun else { return }
+            guard !noRun else { return .ok }
             let plan = try DrillPlan.load(manifest.plan)
             let deployment = try plan.readDeployment()
             try plan.checkOwnFiles(deployment: deployment)
@@ -105,7 +105,7 @@ extension ImmichDrill {
             report.runId = try history.record(report, plan: plan)
             try history.update(report, id: report.runId!)
             Output.print(report.render(output.format, color: Output.color))
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            return report.outcome
         }
     }
 }

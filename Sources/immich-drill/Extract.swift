@@ -4,7 +4,7 @@ import DrillCore
 import Foundation
 
 extension ImmichDrill {
-    struct Extract: ParsableCommand {
+    struct Extract: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Extract an archive safely into an empty folder (restore day), refusing entries that would leave it.",
             discussion: """
@@ -29,7 +29,7 @@ extension ImmichDrill {
         @Flag(name: .long, help: "Print the SHA-1 of every extracted file, computed while writing it.")
         var sha1 = false
 
-        func run() throws {
+        func execute() throws -> Outcome {
             try FileManager.default.createDirectory(atPath: Paths.absolute(folder), withIntermediateDirectories: true)
             // The folder the operator named, resolved once (it may be a symlink they chose); below it, nothing is
             // ever followed.
@@ -64,7 +64,8 @@ extension ImmichDrill {
                 for name in result.notUTF8.prefix(20) { summary += "\n  \(name)" }
             }
             FileHandle.standardError.write(Data((summary + "\n").utf8))
-            if !result.refused.isEmpty { throw ExitCode(ExitStatus.critical.rawValue) }
+            // A refused entry is a critical finding about the archive.
+            return .judged(worst: result.refused.isEmpty ? nil : .critical)
         }
 
         /// Prints `sha1  path` lines, in the archive's order.

@@ -19,7 +19,7 @@ struct HistoryOptions: ParsableArguments {
 }
 
 extension ImmichDrill {
-    struct History: ParsableCommand {
+    struct History: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "List past drills with their verdicts, RTO and RPO, and how they trend; and the restores walked through.")
 
@@ -32,24 +32,17 @@ extension ImmichDrill {
         @OptionGroup var where_: HistoryOptions
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let store = try where_.store()
             let runs = try store.runs(plan: plan, limit: limit)
             let walks = try store.walkthroughs(plan: plan, limit: limit)
-            let view = HistoryView(runs: runs.map {
-                HistoryView.Run(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
-                                verdict: $0.verdict, exitCode: $0.exitCode, restorePoint: $0.restorePoint,
-                                rtoSeconds: $0.rtoSeconds, rpoSeconds: $0.rpoSeconds)
-            }, walkthroughs: walks.map {
-                HistoryView.Walk(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
-                                 restorePoint: $0.restorePoint, completed: $0.completed, rtoSeconds: $0.rtoSeconds,
-                                 steps: (try? JSONDecoder().decode([WalkedStep].self, from: Data($0.stepsJSON.utf8))) ?? [])
-            })
+            let view = HistoryView(runs: runs.map(\.historyRow), walkthroughs: walks.map(\.historyRow))
             Output.print(view.render(output.format))
+            return .ok
         }
     }
 
-    struct Report: ParsableCommand {
+    struct Report: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a past drill exactly as it was first reported, or as a self-contained HTML page.",
             discussion: """
@@ -73,38 +66,32 @@ extension ImmichDrill {
         @Option(name: [.customShort("o"), .customLong("output")], help: "Write to this file instead of stdout.")
         var outputFile: String?
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let store = try where_.store()
-            guard let record = try store.run(id: runId) else {
+            guard let (record, report) = try store.report(id: runId) else {
                 throw DrillError(.usage, file: store.path, "no run #\(runId) in the history")
-            }
-            let report: RunReport
-            do {
-                report = try JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8))
-            } catch {
-                throw DrillError(.input, file: store.path, "run #\(runId) has no readable report", cause: "\(error)")
             }
             let text: String
             switch format {
             case .html:
                 // The trend: the plan's drills up to this one.
                 let runs = try store.runs(plan: report.plan, limit: 500).filter { $0.startedAt <= record.startedAt }.prefix(60)
-                text = HTMLReport.render(report, trend: runs.map {
-                    HistoryView.Run(id: $0.id ?? 0, plan: $0.plan, startedAt: $0.startedAt.timeIntervalSince1970,
-                                    verdict: $0.verdict, exitCode: $0.exitCode, restorePoint: $0.restorePoint,
-                                    rtoSeconds: $0.rtoSeconds, rpoSeconds: $0.rpoSeconds)
-                })
+                text = HTMLReport.render(report, trend: runs.map(\.historyRow))
             case .text: text = report.render(.text, color: outputFile == nil && Output.color)
             case .json: text = report.render(.json)
             case .markdown: text = report.render(.markdown)
             }
-            guard let outputFile else { return Output.print(text) }
+            guard let outputFile else {
+                Output.print(text)
+                return .ok
+            }
             let path = Paths.absolute(outputFile)
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
                 throw DrillError(.environment, file: path, "cannot write the report", cause: error.localizedDescription)
             }
+            return .ok
         }
     }
 }

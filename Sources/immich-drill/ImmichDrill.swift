@@ -1,7 +1,8 @@
 // The command-line entry point: argument parsing and exit codes only; the work is in DrillCore.
 //
 // Exit codes (DESIGN.md, the Nagios convention): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the drill could not
-// run: bad plan, unreadable input), 64 usage error. They are decided here and in `Output.exit(for:)`, nowhere else.
+// run: bad plan, unreadable input), 64 usage error. Each subcommand returns its `Outcome`; `Outcome.exitStatus`
+// decides the code and `main` below applies it, once.
 
 import ArgumentParser
 import DrillCore
@@ -28,12 +29,29 @@ struct ImmichDrill: ParsableCommand {
             var command = try parseAsRoot()
             // Only these commands check for a signal; the others end on one at once, as by default.
             if !(command is Run || command is Demo || command is Extract) { Cancellation.notAware() }
-            try command.run()
+            guard let drillCommand = command as? DrillCommand else {
+                try command.run()
+                return
+            }
+            Foundation.exit(try drillCommand.execute().exitStatus.rawValue)
         } catch let error as DrillError {
             FileHandle.standardError.write(Data("immich-drill: error: \(error.description)\n".utf8))
-            Foundation.exit(error.exitCode)
+            Foundation.exit(error.outcome.exitStatus.rawValue)
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+/// A subcommand: it parses, calls the library, prints, and returns what it came to. The exit code is not its business.
+protocol DrillCommand: ParsableCommand {
+    func execute() throws -> Outcome
+}
+
+extension DrillCommand {
+    /// For a caller that runs the command through ArgumentParser: the same outcome, the same exit code.
+    func run() throws {
+        let status = try execute().exitStatus
+        if status != .ok { throw ExitCode(status.rawValue) }
     }
 }

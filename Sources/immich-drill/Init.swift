@@ -3,7 +3,7 @@ import DrillCore
 import Foundation
 
 extension ImmichDrill {
-    struct Init: ParsableCommand {
+    struct Init: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Read a deployment's docker-compose.yml and .env and write a commented drill plan.",
             discussion: "Without --output the plan is printed. An existing file is never overwritten without --force."
@@ -25,7 +25,7 @@ extension ImmichDrill {
             if compose.isEmpty { throw ValidationError("Name the deployment with --compose PATH (docker-compose.yml or its folder).") }
         }
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let environment = ProcessInfo.processInfo.environment
             let deployment = try DeploymentReader(environment: environment).read(composeFiles: compose,
                                                                                   envFile: envFile)
@@ -34,7 +34,7 @@ extension ImmichDrill {
                                          planDirectory: planDirectory, environment: environment)
             guard let output else {
                 Output.print(text)
-                return
+                return .ok
             }
             let path = Paths.absolute(output)
             if FileProbe.exists(path) && !force {
@@ -49,6 +49,7 @@ extension ImmichDrill {
                 throw DrillError(.environment, file: output, "cannot write the plan", cause: "\(error.localizedDescription)")
             }
             Output.warn("wrote \(output) for the Compose project '\(deployment.project)' (\(deployment.findings.count) finding\(deployment.findings.count == 1 ? "" : "s"); run `immich-drill plan \(Subprocess.shellQuote(Paths.absolute(output)))` to see them)")
+            return .ok
         }
     }
 }

@@ -4,7 +4,7 @@ import DrillCore
 import Foundation
 
 extension ImmichDrill {
-    struct List: ParsableCommand {
+    struct List: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show what a snapshot holds (an archive or a folder), without extracting anything.",
             discussion: """
@@ -25,7 +25,7 @@ extension ImmichDrill {
 
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let kind: Snapshot.Kind
             switch FileProbe.kind(path) {
             case .directory: kind = .directory
@@ -35,7 +35,7 @@ extension ImmichDrill {
             }
             if files {
                 try printFiles(kind)
-                return
+                return .ok
             }
             let started = Date()
             let snapshot = Snapshot(source: .upload(folder: nil), kind: kind, location: path, time: nil, timeSource: "")
@@ -49,6 +49,7 @@ extension ImmichDrill {
             let report = ListingReport(path: path, kind: kind, layout: request.layout, listing: listing,
                                        seconds: Date().timeIntervalSince(started))
             Output.print(report.render(output.format))
+            return .ok
         }
 
         func printFiles(_ kind: Snapshot.Kind) throws {

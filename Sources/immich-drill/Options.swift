@@ -25,10 +25,4 @@ enum Output {
     static func warn(_ text: String) {
         FileHandle.standardError.write(Data("immich-drill: \(text)\n".utf8))
     }
-
-    /// Ends the command with the exit code the findings earn.
-    static func exit(for findings: [Finding]) throws {
-        let status = ExitStatus.from(findings: findings)
-        if status != .ok { throw ExitCode(status.rawValue) }
-    }
 }

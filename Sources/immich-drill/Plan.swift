@@ -2,7 +2,7 @@ import ArgumentParser
 import DrillCore
 
 extension ImmichDrill {
-    struct Plan: ParsableCommand {
+    struct Plan: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the backup coverage and restore points of a drill plan, without restoring anything.",
             discussion: """
@@ -23,7 +23,7 @@ extension ImmichDrill {
 
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let drillPlan = try DrillPlan.load(plan)
             let deployment = try drillPlan.readDeployment()
             var options = PlanOptions()
@@ -32,7 +32,7 @@ extension ImmichDrill {
             let result = try BackupPlanner(plan: drillPlan, deployment: deployment, options: options).run()
             let report = PlanReport(planFile: drillPlan.file, result: result)
             Output.print(report.render(output.format, color: Output.color))
-            try Output.exit(for: report.findings)
+            return .from(findings: report.findings)
         }
     }
 }

@@ -29,7 +29,7 @@ struct ImmichVersionArgument {
 }
 
 extension ImmichDrill {
-    struct Preflight: ParsableCommand {
+    struct Preflight: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "The pre-upgrade checklist: is there a fresh dump, a complete restore point, a passed drill and a way back?",
             discussion: """
@@ -54,7 +54,7 @@ extension ImmichDrill {
 
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let drillPlan = try DrillPlan.load(plan)
             let deployment = try drillPlan.readDeployment()
             var planOptions = PlanOptions()
@@ -73,7 +73,7 @@ extension ImmichDrill {
             }
             let report = DrillCore.Preflight.check(plan: drillPlan, analysis: analysis, options: options)
             Output.print(report.render(output.format, color: Output.color))
-            if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+            return report.outcome
         }
     }
 }

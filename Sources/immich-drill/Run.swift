@@ -18,7 +18,7 @@ struct VerifyDepthArgument {
 }
 
 extension ImmichDrill {
-    struct Run: ParsableCommand {
+    struct Run: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "Drill a restore: restore one restore point into scratch, check every database reference, report RTO, RPO and findings.",
             discussion: """
@@ -63,7 +63,7 @@ extension ImmichDrill {
 
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             var options = ScheduledDrillOptions()
             options.verify = verify.depth
             options.seed = seed
@@ -76,11 +76,10 @@ extension ImmichDrill {
             if !quiet { options.progress = Drill.terminalProgress }
             let outcome = try ScheduledDrill.run(planPath: plan, options: options) { try HistoryStore(path: $0) }
             for problem in outcome.problems { Output.warn("warning: " + problem) }
-            if quiet && outcome.exitCode == 0 { return }
+            if quiet && outcome.outcome.exitStatus == .ok { return .ok }
             if let failure = outcome.failure { throw failure }
-            guard let report = outcome.report else { throw ExitCode(outcome.exitCode) }
-            Output.print(report.render(output.format, color: Output.color))
-            if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+            if let report = outcome.report { Output.print(report.render(output.format, color: Output.color)) }
+            return outcome.outcome
         }
     }
 }

@@ -4,7 +4,7 @@ import DrillHistory
 import Foundation
 
 extension ImmichDrill {
-    struct Walkthrough: ParsableCommand {
+    struct Walkthrough: DrillCommand {
         static let configuration = CommandConfiguration(
             abstract: "The restore-day runbook for this deployment, step by step, with the exact commands.",
             discussion: """
@@ -30,7 +30,7 @@ extension ImmichDrill {
 
         @OptionGroup var output: FormatOptions
 
-        func run() throws {
+        func execute() throws -> Outcome {
             let drillPlan = try DrillPlan.load(plan)
             let deployment = try drillPlan.readDeployment()
             var options = PlanOptions()
@@ -48,8 +48,8 @@ extension ImmichDrill {
                                          last: try store.flatMap { try Self.lastTimings($0, plan: drillPlan.name) }).build()
             guard interactive else {
                 Output.print(runbook.render(output.format))
-                if runbook.restorePoint == nil { throw ExitCode(ExitStatus.critical.rawValue) }
-                return
+                // No restore point to walk through is a critical finding of the runbook.
+                return .judged(worst: runbook.restorePoint == nil ? .critical : nil)
             }
             let walked = Self.walk(runbook)
             let finished = Date()
@@ -63,10 +63,9 @@ extension ImmichDrill {
                     rtoSeconds: finished.timeIntervalSince(walked.started), stepsJSON: ReportJSON.encode(walked.steps)))
                 Output.print("Recorded as walkthrough #\(record.id ?? 0) in \(history.path).\n")
             }
-            if walked.steps.last?.outcome == .quit || walked.steps.count < runbook.steps.count {
-                throw ExitCode(ExitStatus.unknown.rawValue)
-            }
-            if !completed { throw ExitCode(ExitStatus.warning.rawValue) }
+            if walked.steps.last?.outcome == .quit || walked.steps.count < runbook.steps.count { return .aborted }
+            // Done, but past a failed check or a skipped step.
+            return completed ? .ok : .judged(worst: .warning)
         }
 
         /// The phases of the newest drill of the plan that has any.

@@ -51,7 +51,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())/history-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // A regular file where the folder should be.
-        FileManager.default.createFile(atPath: dir + "/state", contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/state", contents: Data("x".utf8))
         #expect(throws: DrillError.self) { try HistoryStore(path: dir + "/state/history.sqlite") }
     }
 

@@ -64,6 +64,12 @@ public struct PreflightReport: Sendable, Codable {
     /// `ok`, `warning` or `critical`.
     public var verdict: String
     public var exitCode: Int32
+
+    /// What the checklist came to: its worst item (a failed item is critical, a warned one a warning).
+    public var outcome: Outcome {
+        let worst = items.map(\.status).max() ?? .pass
+        return .judged(worst: worst == .fail ? .critical : worst == .warn ? .warning : nil)
+    }
 }
 
 public enum Preflight {
@@ -228,12 +234,11 @@ public enum Preflight {
             items.append(postgres(analysis: analysis, to: to))
         }
 
-        let worst = items.map(\.status).max() ?? .pass
-        let status: ExitStatus = worst == .fail ? .critical : worst == .warn ? .warning : .ok
-        return PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: now, from: from?.description,
-                               to: options.to?.description, items: items,
-                               verdict: status == .ok ? "ok" : status == .warning ? "warning" : "critical",
-                               exitCode: status.rawValue)
+        var report = PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: now, from: from?.description,
+                                     to: options.to?.description, items: items, verdict: "", exitCode: 0)
+        report.verdict = report.outcome.verdict.rawValue
+        report.exitCode = report.outcome.exitStatus.rawValue
+        return report
     }
 
     static func upgradePath(from: ImmichVersion?, to: ImmichVersion) -> ChecklistItem {

@@ -40,8 +40,10 @@ public struct DrillOutcome: Sendable {
     /// What the operator must see even under --quiet: the run's own records could not be written.
     public var problems: [String] = []
 
-    /// The exit code, decided here: the report's (from its findings), else the failure's, else UNKNOWN.
-    public var exitCode: Int32 { report?.exitCode ?? failure?.exitCode ?? ExitStatus.unknown.rawValue }
+    /// What the drill came to: the report's outcome (from its findings), else the failure's, else could not run.
+    public var outcome: Outcome { report?.outcome ?? failure?.outcome ?? .couldNotRun }
+    /// The exit code of that outcome.
+    public var exitCode: Int32 { outcome.exitStatus.rawValue }
 }
 
 public enum ScheduledDrill {
@@ -50,8 +52,7 @@ public enum ScheduledDrill {
         var report = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
         if Cancellation.isCancelled, report.aborted == nil {
             report.aborted = "stopped by signal \(Cancellation.signal)"
-            report.verdict = .aborted
-            report.exitCode = ExitStatus.unknown.rawValue
+            report.decide()
         }
         return report
     }

@@ -90,7 +90,7 @@ import Testing
         let c = try CatalogReader.read(path: write(database(Self.minimalAssets, trailer: false)))
         #expect(!c.content.complete)
         #expect(c.findings.map(\.code) == ["dump-incomplete"])
-        #expect(ExitStatus.from(findings: c.findings) == .critical)
+        #expect(Outcome.from(findings: c.findings).exitStatus == .critical)
     }
 
     @Test func endsInsideCopy() throws {

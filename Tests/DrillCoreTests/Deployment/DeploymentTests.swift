@@ -121,7 +121,7 @@ import Testing
         #expect(writable.examples == ["photos-api: /volume1/photos → /photos"])
         let mismatch = try #require(d.findings.first { $0.code == "database-settings-mismatch" })
         #expect(mismatch.count == 2)
-        #expect(ExitStatus.from(findings: d.findings) == .critical)
+        #expect(Outcome.from(findings: d.findings).exitStatus == .critical)
         #expect(d.services.first { $0.name == "kv" }?.containerName == ProjectName.of(dir) + "-kv-1")
     }
 

@@ -76,7 +76,7 @@ enum Fixtures {
 
 /// One scratch folder per test process, removed when the process exits.
 enum TestScratch {
-    nonisolated(unsafe) static let root: String = {
+    static let root: String = {
         let path = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }

@@ -25,12 +25,21 @@ import Testing
         #expect(Paths.expandTilde("~user/p", home: "/home/u") == "~user/p")
     }
 
-    @Test func exitStatusFromFindings() {
+    @Test func outcomeDecidesTheExitStatus() {
         func f(_ s: Severity) -> Finding { Finding(code: s == .info ? .nameNotUtf8 : .uncoveredSource, severity: s, count: 1, message: "m") }
-        #expect(ExitStatus.from(findings: []) == .ok)
-        #expect(ExitStatus.from(findings: [f(.info)]) == .ok)
-        #expect(ExitStatus.from(findings: [f(.info), f(.warning)]) == .warning)
-        #expect(ExitStatus.from(findings: [f(.warning), f(.critical)]) == .critical)
+        #expect(Outcome.from(findings: []).exitStatus == .ok)
+        #expect(Outcome.from(findings: [f(.info)]).exitStatus == .ok)
+        #expect(Outcome.from(findings: [f(.info), f(.warning)]).exitStatus == .warning)
+        #expect(Outcome.from(findings: [f(.warning), f(.critical)]).exitStatus == .critical)
+        // The outcomes that are not judgements: stopped, could not run, misused.
+        #expect(Outcome.aborted.exitStatus == .unknown && Outcome.aborted.verdict == .aborted)
+        #expect(Outcome.couldNotRun.exitStatus == .unknown && Outcome.couldNotRun.verdict == .unknown)
+        #expect(Outcome.usage.exitStatus == .usage)
+        #expect(Outcome.from(findings: [f(.critical)]).verdict == .critical)
+        #expect(DrillError(.input, "x").outcome == .couldNotRun && DrillError(.usage, "x").outcome == .usage)
+        for status in [ExitStatus.ok, .warning, .critical, .unknown, .usage] {
+            #expect(Outcome.judged(status).exitStatus == status)
+        }
         #expect([f(.info), f(.critical), f(.warning)].sortedForReport().map(\.severity) == [.critical, .warning, .info])
         #expect(Finding(code: .nameNotUtf8, severity: .info, count: 9, message: "m", examples: (1...9).map(String.init)).examples.count == 5)
     }
