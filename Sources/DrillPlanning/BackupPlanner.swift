@@ -164,7 +164,7 @@ public struct BackupPlanner {
         let probes = configFiles()
         func request(for snapshot: Snapshot) -> ListingRequest? {
             guard let planned = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned else { return nil }
-            var request = listingRequest(for: planned)
+            var request = deployment.listingRequest(for: planned)
             request.probes = probes.map(\.host)
             request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
             return request
@@ -235,38 +235,6 @@ public struct BackupPlanner {
     }
 
     /// What to ask a listing of a planned source's snapshot for.
-    package func listingRequest(for planned: PlannedSource) -> ListingRequest {
-        let path: String?
-        switch planned.location {
-        case .archive(_, let p), .directory(_, let p), .command(_, _, let p, _): path = p
-        case .dumps: path = nil
-        }
-        let media = deployment.mediaLocation
-        switch planned.id {
-        case .config:
-            let host = deployment.composeFiles.first.map { Paths.directory(of: deployment.mountMap.hostPath(forDrill: $0)) }
-            return ListingRequest(layout: .folder, path: path, hostPath: host, containerPath: nil)
-        case .upload(nil):
-            var request = ListingRequest(layout: .uploadLocation, path: path, hostPath: media.hostPath,
-                                         containerPath: media.containerPath)
-            request.drillPath = media.drillPath
-            return request
-        case .upload(let folder?):
-            var request = ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
-                                         containerPath: media.containerPath + "/" + folder)
-            request.drillPath = media.drillPath.map { $0 + "/" + folder }
-            return request
-        case .external(let container):
-            let resolved = deployment.mountMap.resolve(containerPath: container)
-            var request = ListingRequest(layout: .folder, path: path, hostPath: resolved.hostPath, containerPath: container)
-            request.drillPath = resolved.drillPath
-            return request
-        case .database:
-            // Dumps are read, not listed.
-            return ListingRequest(layout: .folder, path: path, hostPath: nil, containerPath: nil)
-        }
-    }
-
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
     /// Lists a backup tool's snapshot with the plan's `files:` command ({id} passed as the shell's `$1`).
     func listFiles(_ template: String, snapshot: Snapshot, request: ListingRequest) throws -> SnapshotListing {

@@ -33,6 +33,42 @@ public struct DrillRunner {
 
     func say(_ text: String) { options.progress?(text) }
 
+    /// The steps of a drill, in the order they run (`allCases`). A new phase (the database load) is one more case
+    /// here and one function below; `perform` has no default, so the compiler asks for it.
+    enum Step: CaseIterable {
+        /// The restore point's dump into the catalog, timed.
+        case readDump
+        /// What to restore, the verification sample, and a scratch folder checked against every source and backup.
+        case prepare
+        /// Each file source from its snapshot into scratch, timed and hashed.
+        case restore
+        /// Every database reference against what came back.
+        case verify
+        /// What Immich still has to do after the restore, at the plan's stated rates; RTO and RPO against targets.
+        case estimate
+    }
+
+    /// What the steps of one drill share, filled in as they run.
+    struct State {
+        let analysis: PlanAnalysis
+        let point: RestorePoint
+        var report: RunReport
+        var findings: [Finding]
+        /// Set by `readDump`.
+        var catalog: Catalog?
+        /// Set by `prepare`.
+        var jobs: [RestoreJob] = []
+        var sample: Set<Int32>?
+        var samplePaths: Set<String>?
+        var scratch: Scratch?
+        /// Filled by `restore`.
+        let index = RestoreIndex()
+        var failures: [String] = []
+        var rootless: [(example: String, root: String)] = []
+        /// Set by `verify`.
+        var stats: VerificationStats?
+    }
+
     public func run() throws -> RunReport {
         let started = Date()
         var planOptions = PlanOptions()
@@ -56,65 +92,93 @@ public struct DrillRunner {
             return report.finished(findings: findings)
         }
 
-        // The dump, as its own timed phase.
-        var catalog: Catalog
-        if let c = analysis.catalog, analysis.catalogDump == point.dump.location {
+        var state = State(analysis: analysis, point: point, report: report, findings: findings)
+        // Scratch goes when the drill ends, however it ends (kept on request, never after a signal).
+        defer {
+            if let scratch = state.scratch, !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
+        }
+        for step in Step.allCases {
+            try perform(step, &state)
+            if state.report.aborted != nil { break }
+        }
+        if state.report.aborted == nil { state.report.restorePoint = point }
+        return state.report.finished(findings: state.findings)
+    }
+
+    func perform(_ step: Step, _ state: inout State) throws {
+        switch step {
+        case .readDump: try readDump(&state)
+        case .prepare: try prepare(&state)
+        case .restore: try restore(&state)
+        case .verify: verify(&state)
+        case .estimate: estimate(&state)
+        }
+    }
+
+    /// The dump, as its own timed phase (the plan step's read when it read the same dump).
+    func readDump(_ state: inout State) throws {
+        let point = state.point
+        let catalog: Catalog
+        if let c = state.analysis.catalog, state.analysis.catalogDump == point.dump.location {
             catalog = c
-            report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil, seconds: analysis.catalogSeconds,
-                                       bytes: c.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
+            state.report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil,
+                                             seconds: state.analysis.catalogSeconds, bytes: c.content.uncompressedBytes,
+                                             files: 1, measured: true, assumption: nil))
         } else {
             say("reading the dump \(point.dump.location)")
             let t = Date()
             catalog = try CatalogReader.read(path: point.dump.location, databaseName: deployment.database.name,
                                              timeZone: deployment.timeZone ?? plan.timeZone)
-            report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil, seconds: Date().timeIntervalSince(t),
-                                       bytes: catalog.content.uncompressedBytes, files: 1, measured: true, assumption: nil))
-            findings += catalog.findings.filter { $0.code == .dumpIncomplete }
+            state.report.phases.append(Phase(name: Phase.Kind.readDump.rawValue, source: nil,
+                                             seconds: Date().timeIntervalSince(t), bytes: catalog.content.uncompressedBytes,
+                                             files: 1, measured: true, assumption: nil))
+            state.findings += catalog.findings.filter { $0.code == .dumpIncomplete }
         }
-        report.catalog = RunReport.CatalogSummary(catalog)
+        state.catalog = catalog
+        state.report.catalog = RunReport.CatalogSummary(catalog)
+    }
 
-        // What to restore.
-        let jobs = restoreJobs(point: point, analysis: analysis)
-
-        // The sample: originals under a restored root, stratified by source and owner.
+    /// What to restore; the sample (originals under a restored root, stratified by source and owner); scratch,
+    /// checked against every source and backup and sized for what is restored.
+    func prepare(_ state: inout State) throws {
+        guard let catalog = state.catalog else { return }
+        let jobs = state.analysis.restoreJobs(point: state.point)
         let verifier0 = Verifier(catalog: catalog, deployment: deployment, index: RestoreIndex(), sample: nil,
                                  absentSources: [], liveStat: { _ in nil })
         let population = DrillRunner.samplePopulation(catalog, verifier: verifier0,
                                                       roots: jobs.map { ($0.containerRoot, $0.source) })
         let seed = options.seed ?? UInt64(options.now)
         let sample = Sampler.choose(population, depth: options.verify, seed: seed)
-        report.verify.seed = sample == nil ? nil : seed
-        let samplePaths = sample.map { Set($0.map { verifier0.containerPath(catalog.originalPath(catalog.assets[Int($0)])) }) }
+        state.report.verify.seed = sample == nil ? nil : seed
+        state.samplePaths = sample.map { Set($0.map { verifier0.containerPath(catalog.originalPath(catalog.assets[Int($0)])) }) }
+        state.sample = sample
+        state.jobs = jobs
 
-        // Scratch, checked against every source and backup.
         var needed: Int64 = 0
         // Snapshot folders are measured by their own walk, just before they are copied (Scratch.ensureSpace).
         for job in jobs where job.snapshot.kind != .directory {
-            let total = analysis.listings[job.snapshot.listingKey]?.bytes ?? 0
+            let total = state.analysis.listings[job.snapshot.listingKey]?.bytes ?? 0
             if let sample, !population.isEmpty {
                 needed += Int64(Double(total) * Double(sample.count) / Double(population.count)) + (1 << 20)
             } else {
                 needed += total
             }
         }
-        let scratch = try Scratch.prepare(root: plan.scratch, protected: protectedPaths(analysis), bytesNeeded: needed)
-        report.scratch = scratch.path + (options.keepScratch ? " (kept)" : " (removed after the drill)")
-        defer {
-            if !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
-        }
+        let scratch = try Scratch.prepare(root: plan.scratch, protected: protectedPaths(state.analysis), bytesNeeded: needed)
+        state.report.scratch = scratch.path + (options.keepScratch ? " (kept)" : " (removed after the drill)")
+        state.scratch = scratch
+    }
 
-        // Restore, source by source.
-        let index = RestoreIndex()
-        var restorer = Restorer(sample: samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
+    /// Restore, source by source. A restore that fails is what a drill exists to find: a finding, and the drill goes
+    /// on with the other sources and verifies what came back. Only a signal stops it.
+    func restore(_ state: inout State) throws {
+        guard let scratch = state.scratch else { return }
+        var restorer = Restorer(sample: state.samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
         restorer.scratch = scratch
-        // A restore that fails is what a drill exists to find: a finding, and the drill goes on with the other sources
-        // and verifies what came back. Only a signal stops it.
-        var failures: [String] = []
-        var rootless: [(example: String, root: String)] = []
         do {
-            for (n, job) in jobs.enumerated() {
+            for (n, job) in state.jobs.enumerated() {
                 if let top = job.rootNotFound {
-                    rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
+                    state.rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
                     continue
                 }
                 say("restoring \(job.source) from \(job.snapshot.name)")
@@ -122,59 +186,67 @@ public struct DrillRunner {
                 let began = Date()
                 let restored: SourceRestore
                 do {
-                    restored = try restorer.restore(job, into: target, index: index)
+                    restored = try restorer.restore(job, into: target, index: state.index)
                 } catch let error as DrillError where !Cancellation.isCancelled {
                     let seconds = Date().timeIntervalSince(began)
-                    failures.append("\(job.source) from \(job.snapshot.name): \(error.description)")
-                    report.restores.append(SourceRestore(
+                    state.failures.append("\(job.source) from \(job.snapshot.name): \(error.description)")
+                    state.report.restores.append(SourceRestore(
                         source: job.source.description, kind: job.snapshot.kind.rawValue, location: job.snapshot.location,
                         totalFiles: 0, totalBytes: 0, restoredFiles: 0, restoredBytes: 0, seconds: seconds,
                         projectedSeconds: nil, projection: nil, inPlace: options.inPlace && job.snapshot.kind == .directory,
                         refused: [], output: error.cause, failed: error.description))
-                    report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description, seconds: seconds, bytes: nil,
-                                               files: nil, measured: true, assumption: "failed after \(DurationText.short(seconds))"))
+                    state.report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description,
+                                                     seconds: seconds, bytes: nil, files: nil, measured: true,
+                                                     assumption: "failed after \(DurationText.short(seconds))"))
                     continue
                 }
                 if let top = restored.rootNotFound {
                     // What the tool restored does not hold the source where it was looked for (the restorer
                     // indexed none of it): its files are not verified, and the finding says what to set.
-                    rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
+                    state.rootless.append((SnapshotLister.rootNotFoundExample(job.source, job.snapshot.name, top: top), job.containerRoot))
                 }
-                report.restores.append(restored)
-                report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description, seconds: restored.seconds,
-                                           bytes: restored.restoredBytes, files: restored.restoredFiles, measured: true,
-                                           assumption: nil))
+                state.report.restores.append(restored)
+                state.report.phases.append(Phase(name: Phase.Kind.restore.rawValue, source: job.source.description,
+                                                 seconds: restored.seconds, bytes: restored.restoredBytes,
+                                                 files: restored.restoredFiles, measured: true, assumption: nil))
                 if let projected = restored.projectedSeconds {
-                    report.phases.append(Phase(name: Phase.Kind.restoreProjected.rawValue, source: job.source.description,
-                                               seconds: projected, bytes: restored.totalBytes, files: restored.totalFiles,
-                                               measured: false, assumption: restored.projection))
+                    state.report.phases.append(Phase(name: Phase.Kind.restoreProjected.rawValue, source: job.source.description,
+                                                     seconds: projected, bytes: restored.totalBytes, files: restored.totalFiles,
+                                                     measured: false, assumption: restored.projection))
                 }
             }
         } catch let error as DrillError where Cancellation.isCancelled {
             _ = error
-            report.aborted = "stopped by signal \(Cancellation.signal) during the restore"
-            return report.finished(findings: findings)
+            state.report.aborted = "stopped by signal \(Cancellation.signal) during the restore"
         }
+    }
 
-        // Verify.
+    /// Every database reference against what came back, and what the restores themselves reported.
+    func verify(_ state: inout State) {
+        guard let catalog = state.catalog else { return }
         say("checking \(catalog.assets.count) assets against the restored files")
-        let absent = point.missing
         let live = liveTranslator(catalog)
-        var verifier = Verifier(catalog: catalog, deployment: deployment, index: index, sample: sample,
-                                absentSources: absent, liveStat: { path in
+        var verifier = Verifier(catalog: catalog, deployment: deployment, index: state.index, sample: state.sample,
+                                absentSources: state.point.missing, liveStat: { path in
                                     guard let local = live.local(path) else { return nil }
                                     var st = stat()
                                     guard stat(local, &st) == 0 else { return nil }
                                     return (Double(st.st_mtim.tv_sec), Double(st.st_ctim.tv_sec))
                                 })
-        verifier.unverifiedRoots = rootless.map(\.root)
-        if !rootless.isEmpty { findings.append(SnapshotLister.rootNotFound(rootless.map(\.example))) }
+        verifier.unverifiedRoots = state.rootless.map(\.root)
+        if !state.rootless.isEmpty { state.findings.append(SnapshotLister.rootNotFound(state.rootless.map(\.example))) }
         let (verifyFindings, stats) = verifier.run()
-        findings += verifyFindings
-        report.verify.stats = stats
-        report.phases.append(Phase(name: Phase.Kind.verify.rawValue, source: nil, seconds: stats.seconds, bytes: nil, files: stats.assets,
-                                   measured: true, assumption: nil))
+        state.findings += verifyFindings
+        state.stats = stats
+        state.report.verify.stats = stats
+        state.report.phases.append(Phase(name: Phase.Kind.verify.rawValue, source: nil, seconds: stats.seconds, bytes: nil,
+                                         files: stats.assets, measured: true, assumption: nil))
+        state.findings += DrillRunner.restoreFindings(failures: state.failures, restores: state.report.restores)
+    }
 
+    /// What the restores reported: failed restores, refused entries, names that are not UTF-8.
+    static func restoreFindings(failures: [String], restores: [SourceRestore]) -> [Finding] {
+        var findings: [Finding] = []
         if !failures.isEmpty {
             findings.append(Finding(
                 code: .restoreFailed, severity: .critical, count: failures.count,
@@ -184,8 +256,7 @@ public struct DrillRunner {
                 remedy: "Run the restore by hand (see `walkthrough`) and fix what the error says: the backup tool's repository and password, a damaged archive (take the next snapshot), or an unreadable snapshot folder."))
         }
 
-        // Unsafe entries.
-        let refused = report.restores.flatMap { r in r.refused.map { "\(r.source): \($0)" } }
+        let refused = restores.flatMap { r in r.refused.map { "\(r.source): \($0)" } }
         if !refused.isEmpty {
             findings.append(Finding(
                 code: .unsafeArchiveEntry, severity: .critical, count: refused.count,
@@ -195,7 +266,7 @@ public struct DrillRunner {
                 remedy: "Find out what wrote these entries into the backup; restore with a tool that refuses them (bsdtar without -P, GNU tar's defaults)."))
         }
 
-        let notUTF8 = report.restores.flatMap { r in (r.namesNotUTF8 ?? []).map { "\(r.source): \($0)" } }
+        let notUTF8 = restores.flatMap { r in (r.namesNotUTF8 ?? []).map { "\(r.source): \($0)" } }
         if !notUTF8.isEmpty {
             findings.append(Finding(
                 code: .nameNotUtf8, severity: .info, count: notUTF8.count,
@@ -204,12 +275,14 @@ public struct DrillRunner {
                 immichWill: "Never refer to them: Immich's paths are UTF-8 text, so such a file is at most an untracked file after a scan.",
                 remedy: "Rename them to UTF-8 (convmv -f latin1 -t utf8) in the live library if Immich should import them."))
         }
+        return findings
+    }
 
-        // What Immich still has to do, at stated rates.
-        estimate(into: &report, catalog: catalog, stats: stats)
-        findings += targets(&report, point: point)
-        report.restorePoint = point
-        return report.finished(findings: findings)
+    /// What Immich still has to do, at stated rates; then RTO and RPO against the plan's targets.
+    func estimate(_ state: inout State) {
+        guard let catalog = state.catalog, let stats = state.stats else { return }
+        estimate(into: &state.report, catalog: catalog, stats: stats)
+        state.findings += targets(&state.report, point: state.point)
     }
 
     /// The originals a sample is drawn from: not offline, under a restored root; stratified by source and owner.
@@ -225,51 +298,6 @@ public struct DrillRunner {
             population.append((Int32(i), root.source.description + "|" + String(asset.ownerIndex)))
         }
         return population
-    }
-
-    /// The container path a planned source's root is at.
-    /// How each file member of a restore point is restored: its snapshot, where the source is inside it, and the
-    /// container path its root is at. The Compose folder (`config`) is not a restore job.
-    public func restoreJobs(point: RestorePoint, analysis: PlanAnalysis) -> [RestoreJob] {
-        let discovered = analysis.discovered
-        var jobs: [RestoreJob] = []
-        for member in point.members.dropFirst() {
-            guard let planned = discovered.first(where: { $0.planned.id == member.source }),
-                  let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
-                  member.source != .config else { continue }
-            var plannedPath: String?
-            var restoreCommand: String?
-            switch planned.planned.location {
-            case .archive(_, let p), .directory(_, let p): plannedPath = p
-            case .command(_, let restore, let p, _):
-                plannedPath = p
-                restoreCommand = restore
-            case .dumps: continue
-            }
-            // The plan step listed (archives) or probed (folders) every member of the selected point; what a backup
-            // tool restores is recognised once it is restored.
-            let listing = analysis.listings[snapshot.listingKey]
-            let inside = SnapshotLister.clean(plannedPath ?? listing?.root ?? "")
-            var job = RestoreJob(snapshot: snapshot, source: member.source, inside: inside,
-                                 containerRoot: containerRoot(of: member.source), restoreCommand: restoreCommand)
-            if snapshot.kind == .command, plannedPath == nil {
-                job.detect = BackupPlanner(plan: plan, deployment: deployment, options: PlanOptions()).listingRequest(for: planned.planned)
-            }
-            if let listing, !listing.rootFound { job.rootNotFound = listing.topLevel }
-            jobs.append(job)
-        }
-
-        return jobs
-    }
-
-    func containerRoot(of source: SourceID) -> String {
-        let media = deployment.mediaLocation.containerPath
-        switch source {
-        case .upload(nil): return media
-        case .upload(let folder?): return media + "/" + folder
-        case .external(let path): return Paths.normalize(path)
-        case .database, .config: return "/" + source.description
-        }
     }
 
     /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.

@@ -144,7 +144,7 @@ public struct RunbookBuilder {
 
     public func build() -> Runbook {
         let point = analysis.selected
-        let jobs = point.map { DrillRunner(plan: plan, deployment: deployment, options: RunOptions()).restoreJobs(point: $0, analysis: analysis) } ?? []
+        let jobs = point.map { analysis.restoreJobs(point: $0) } ?? []
         let composeDir = host(ofDrill: deployment.directory)
         let upload = deployment.mediaLocation.hostPath ?? "UPLOAD_LOCATION"
         let uploadDrill = deployment.mediaLocation.drillPath ?? drill(ofHost: upload)

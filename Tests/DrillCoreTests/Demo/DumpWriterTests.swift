@@ -153,7 +153,7 @@ enum ImmichRestore {
         if era == .v1 {
             // Up to v2.4: psql --dbname=postgres, no single transaction; two errors are expected noise.
             let log = dir + "/restore.log"
-            try? Shell.run(psql, cluster.connection + ["-X", "--dbname=postgres", "-f", sql], stdout: dir + "/out", stderr: log)
+            _ = try? Shell.run(psql, cluster.connection + ["-X", "--dbname=postgres", "-f", sql], stdout: dir + "/out", stderr: log)
             let errors = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("ERROR") }
             let expected = ["current user cannot be dropped", "role \"postgres\" already exists"]
             #expect(errors.count == 2, "\(errors)")

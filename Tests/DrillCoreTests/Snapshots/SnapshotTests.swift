@@ -12,7 +12,7 @@ import Testing
         if directory {
             Fixtures.mkdir(path)
         } else {
-            FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+            _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
         }
         if let mtime { try? DemoWriter.setMtime(path, mtime) }
     }

@@ -98,7 +98,7 @@ enum Shell {
         process.arguments = arguments
         var errPipe: Pipe?
         if let stderr {
-            if !FileManager.default.fileExists(atPath: stderr) { FileManager.default.createFile(atPath: stderr, contents: nil) }
+            if !FileManager.default.fileExists(atPath: stderr) { _ = FileManager.default.createFile(atPath: stderr, contents: nil) }
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderr))
         } else {
             errPipe = Pipe()
@@ -106,7 +106,7 @@ enum Shell {
         }
         var outPipe: Pipe?
         if let stdout {
-            if !FileManager.default.fileExists(atPath: stdout) { FileManager.default.createFile(atPath: stdout, contents: nil) }
+            if !FileManager.default.fileExists(atPath: stdout) { _ = FileManager.default.createFile(atPath: stdout, contents: nil) }
             process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
         } else {
             outPipe = Pipe()
