@@ -47,8 +47,9 @@ let package = Package(
         domain("DrillRestore", ["DrillSnapshots"]),
         // Every database reference checked against what came back.
         domain("DrillVerify", ["DrillInventory", "DrillRestore"]),
-        // Coverage of every source and the pairing of snapshots into restore points: the plan's analysis.
-        domain("DrillPlanning", ["DrillInventory", "DrillSnapshots"]),
+        // Coverage of every source and the pairing of snapshots into restore points: the plan's analysis (listing each
+        // snapshot through its kind, which lives with its restore).
+        domain("DrillPlanning", ["DrillInventory", "DrillRestore"]),
         // Findings and timings rendered: text, JSON, Markdown, HTML, metrics.
         domain("DrillReport", ["DrillPlanning", "DrillVerify"]),
         // The orchestrators above the boxes: the drill runner, the scheduled drill, preflight, the runbook, `init`'s

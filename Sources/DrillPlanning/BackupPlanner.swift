@@ -5,7 +5,7 @@
 // compared, the restore points paired, and the findings.
 
 import DrillInventory
-import DrillSnapshots
+import DrillRestore
 import Foundation
 
 /// Options of one `plan`.
@@ -169,43 +169,21 @@ public struct BackupPlanner {
             request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
             return request
         }
-        var archives: [String: [(Snapshot, ListingRequest)]] = [:]
-        var archiveOrder: [String] = []
-        for snapshot in toList where snapshot.kind == .command {
-            // A backup tool's snapshot is listed by its `files:` command, when the plan gives one.
-            guard let request = request(for: snapshot),
-                  case .command(_, _, _, let files?) = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned.location
-            else { continue }
-            do {
-                listings[snapshot.listingKey] = try listFiles(files, snapshot: snapshot, request: request)
-            } catch let error as DrillError {
-                findings.append(BackupPlanner.unreadable(snapshot, error))
+        // Each kind lists its own snapshots (an archive's headers once for all the sources it holds).
+        let context = ListingContext(planFile: plan.file, walkFolders: options.listFolders)
+        for kind in FileSnapshotKinds.all {
+            let items: [ListingItem] = toList.compactMap { snapshot in
+                guard snapshot.kind == kind.kind, let request = request(for: snapshot),
+                      let location = fileSources.first(where: { $0.planned.id == snapshot.source })?.planned.location
+                else { return nil }
+                return ListingItem(snapshot: snapshot, request: request, location: location)
             }
-        }
-        for snapshot in toList where snapshot.kind == .archive || snapshot.kind == .directory {
-            guard let request = request(for: snapshot) else { continue }
-            if snapshot.kind == .archive {
-                if archives[snapshot.location] == nil { archiveOrder.append(snapshot.location) }
-                archives[snapshot.location, default: []].append((snapshot, request))
-                continue
-            }
-            if !options.listFolders {
-                listings[snapshot.listingKey] = SnapshotLister.probeDirectory(snapshot.location, request)
-                continue
-            }
-            do {
-                listings[snapshot.listingKey] = try SnapshotLister.list(snapshot, request)
-            } catch let error as DrillError {
-                findings.append(BackupPlanner.unreadable(snapshot, error))
-            }
-        }
-        for location in archiveOrder {
-            let users = archives[location]!
-            do {
-                let views = try SnapshotLister.listArchive(location, users.map(\.1))
-                for ((snapshot, _), view) in zip(users, views) { listings[snapshot.listingKey] = view }
-            } catch let error as DrillError {
-                for (snapshot, _) in users { findings.append(BackupPlanner.unreadable(snapshot, error)) }
+            for (item, result) in zip(items, kind.list(items, context: context)) {
+                switch result {
+                case .success(let listing): listings[item.snapshot.listingKey] = listing
+                case .failure(let error): findings.append(BackupPlanner.unreadable(item.snapshot, error))
+                case nil: break
+                }
             }
         }
 
@@ -236,22 +214,6 @@ public struct BackupPlanner {
 
     /// What to ask a listing of a planned source's snapshot for.
     /// The planned source covering a deployment source, and the prefix of the source inside its snapshots.
-    /// Lists a backup tool's snapshot with the plan's `files:` command ({id} passed as the shell's `$1`).
-    func listFiles(_ template: String, snapshot: Snapshot, request: ListingRequest) throws -> SnapshotListing {
-        let what = "sources.\(snapshot.source).command.files"
-        let command = ShellTemplate.render(template, values: [("id", snapshot.location)], mode: .positional)
-        let result = try Subprocess.run(shell: command, arguments: [snapshot.location], timeout: 3600,
-                                        directory: Paths.directory(of: plan.file), isCancelled: { Cancellation.isCancelled })
-        if Cancellation.isCancelled { throw DrillError(.environment, file: plan.file, "stopped by signal \(Cancellation.signal) while '\(what)' ran") }
-        guard result.status == 0, !result.timedOut else {
-            throw DrillError(.environment, file: plan.file, "'\(what)' failed with exit status \(result.status)\(result.timedOut ? " (stopped after an hour)" : ""): \(template)", cause: result.tail)
-        }
-        let entries = try SnapshotLister.entries(fromFileList: result.stdout, what: what)
-        return try SnapshotLister.listEntries([request]) { body in
-            for entry in entries where try !body(entry) { return }
-        }[0]
-    }
-
     /// A snapshot that cannot be listed.
     static func unreadable(_ snapshot: Snapshot, _ error: DrillError) -> Finding {
         Finding(

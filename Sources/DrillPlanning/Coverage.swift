@@ -3,7 +3,7 @@
 // findings that follow from it.
 
 import DrillInventory
-import DrillSnapshots
+import DrillRestore
 import Foundation
 
 struct CoverageBuilder {
@@ -372,13 +372,6 @@ struct CoverageBuilder {
 }
 
 extension SnapshotLocation {
-    /// `dumps`, `archive`, `directory` or `command`.
-    public var kindName: String {
-        switch self {
-        case .dumps: "dumps"
-        case .archive: "archive"
-        case .directory: "directory"
-        case .command: "command"
-        }
-    }
+    /// `dumps`, or the name of its file snapshot kind (`archive`, `directory`, `command`).
+    public var kindName: String { FileSnapshotKinds.of(self)?.kind.rawValue ?? "dumps" }
 }

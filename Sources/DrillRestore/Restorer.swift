@@ -1,6 +1,7 @@
-// The restore engines: an archive through libarchive (safe extraction, data hashed as it is written), a snapshot
-// folder copied into scratch (or verified where it lies, `--in-place`), and a backup tool's restore command, timed.
-// Each engine records every file the snapshot holds for its source, by container path, so the verifier can check
+// What every kind of restore shares (the kinds themselves are in Kinds/: an archive through libarchive, a snapshot
+// folder copied into scratch or verified where it lies, a backup tool's restore command): the index of restored
+// files, the job, the result, and the folder copy that snapshot folders and tools' restores both end in. Each kind
+// records every file the snapshot holds for its source, by container path, so the verifier can check
 // the database against it; with a sample, only the sampled files (and the markers) are written and hashed, while
 // the presence of every file still comes from the archive's headers or the folder's tree.
 
@@ -145,87 +146,6 @@ public struct Restorer: Sendable {
     func wanted(_ container: String) -> Bool {
         guard let sample else { return true }
         return sample.contains(container) || container.hasSuffix("/.immich")
-    }
-
-    public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
-        index.roots.append((job.containerRoot, job.source, job.snapshot.time ?? 0))
-        switch job.snapshot.kind {
-        case .archive: return try restoreArchive(job, into: target, index: index)
-        case .directory:
-            return try restoreFolder(job, from: Paths.append(job.inside, to: job.snapshot.location),
-                                     into: inPlace ? nil : target, index: index, started: Date())
-        case .command: return try restoreCommand(job, into: target, index: index)
-        case .dump: throw DrillError(.input, file: job.snapshot.location, "a dump is not a file snapshot")
-        }
-    }
-
-    // MARK: Archives
-
-    /// Records every entry of the source in the index and extracts the wanted ones.
-    final class Observer: HashingExtraction {
-        let containerRoot: String
-        let restorer: Restorer
-        let index: RestoreIndex
-        var totalFiles = 0
-        var totalBytes: Int64 = 0
-
-        init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
-            containerRoot = job.containerRoot
-            self.restorer = restorer
-            self.index = index
-            super.init(inside: job.inside)
-        }
-
-        override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
-            let container = containerRoot + "/" + relative
-            if entry.type == .file || entry.type == .hardlink {
-                totalFiles += 1
-                totalBytes += entry.size
-                if index.files[container] == nil {
-                    index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
-                }
-            }
-            if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
-            return restorer.wanted(container)
-        }
-
-        /// Waits for the hashing thread and records each extracted file's digest.
-        func collect() {
-            for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
-        }
-    }
-
-    func restoreArchive(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
-        let started = Date()
-        let observer = Observer(job, restorer: self, index: index)
-        let result: ExtractionResult
-        do {
-            let extractor = try ArchiveExtractor(path: job.snapshot.location, root: target)
-            extractor.isCancelled = { Cancellation.isCancelled }
-            result = try extractor.extract(observer)
-            observer.collect()
-        } catch let error as ArchiveError {
-            observer.collect()
-            if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            throw DrillError(.input, file: job.snapshot.location, "cannot restore this archive", cause: error.message)
-        }
-        let seconds = Date().timeIntervalSince(started)
-        var restore = SourceRestore(
-            source: job.source.description, kind: "archive", location: job.snapshot.location, totalFiles: observer.totalFiles,
-            totalBytes: observer.totalBytes, restoredFiles: result.files, restoredBytes: result.bytes, seconds: seconds,
-            projectedSeconds: nil, projection: nil, inPlace: false,
-            refused: result.refused.map { "\($0.path): \($0.reason)" }
-                + result.linksOutside.map { "\($0.path): a symlink to \($0.target), outside the restore (restored as a link, never followed)" },
-            output: nil)
-        restore.namesNotUTF8 = result.notUTF8.isEmpty ? nil : result.notUTF8
-        if sample != nil, result.bytes < observer.totalBytes, result.writeSeconds > 0, result.bytes > 0 {
-            // The whole archive was read; the unsampled files would add their writing at the measured write rate.
-            let rate = Double(result.bytes) / result.writeSeconds
-            let extra = Double(observer.totalBytes - result.bytes) / rate
-            restore.projectedSeconds = seconds + extra
-            restore.projection = "the measured read of the whole archive plus the unsampled \(ByteText.format(observer.totalBytes - result.bytes)) at the measured write rate of \(ByteText.format(Int64(rate)))/s"
-        }
-        return restore
     }
 
     // MARK: Folders
@@ -374,47 +294,5 @@ public struct Restorer: Sendable {
             }
         }
         made.insert(parent)
-    }
-
-    // MARK: Commands
-
-    func restoreCommand(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
-        guard let template = job.restoreCommand else {
-            throw DrillError(.input, "the source \(job.source) has no restore command")
-        }
-        // {id} and {target} reach the shell as its arguments $1 and $2, never as text it parses.
-        let command = ShellTemplate.render(template, values: [("id", job.snapshot.location), ("target", target)],
-                                           mode: .positional)
-        let started = Date()
-        let result = try Subprocess.run(shell: command, arguments: [job.snapshot.location, target],
-                                        timeout: commandTimeout, directory: planDirectory,
-                                        isCancelled: { Cancellation.isCancelled })
-        if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-        guard result.status == 0, !result.timedOut else {
-            throw DrillError(.environment, "the restore command for \(job.source) failed with exit status \(result.status)\(result.timedOut ? " (stopped after \(Int(commandTimeout)) s)" : ""): \(command)",
-                             cause: result.tail)
-        }
-        // Everything was restored by the tool; where the source is in what came back is recognised as for any
-        // listing (unless the plan says `path:`), then the wanted files are read back from scratch and hashed.
-        var inside = job.inside
-        if let detect = job.detect {
-            let root = SnapshotLister.detectDirectoryRoot(target, detect)
-            if root.1 == SnapshotLister.notFound {
-                // Not where the source was looked for: nothing of it is indexed (or verified), and the root goes.
-                index.roots.removeAll { $0.source == job.source }
-                return SourceRestore(
-                    source: job.source.description, kind: "command", location: job.snapshot.location, totalFiles: 0, totalBytes: 0,
-                    restoredFiles: 0, restoredBytes: 0, seconds: Date().timeIntervalSince(started), projectedSeconds: nil,
-                    projection: nil, inPlace: false, refused: [], output: result.tail,
-                    rootNotFound: ((try? FileManager.default.contentsOfDirectory(atPath: target)) ?? []).sorted())
-            }
-            inside = root.0
-        }
-        var restore = try restoreFolder(job, from: Paths.append(inside, to: target), into: nil, index: index,
-                                        started: started, kind: "command", output: result.tail)
-        restore.inPlace = false
-        restore.restoredFiles = restore.totalFiles
-        restore.restoredBytes = restore.totalBytes
-        return restore
     }
 }

@@ -7,11 +7,7 @@ import DrillCatalog
 extension Deployment {
     /// The listing request for a planned source's snapshots.
     public func listingRequest(for planned: PlannedSource) -> ListingRequest {
-        let path: String?
-        switch planned.location {
-        case .archive(_, let p), .directory(_, let p), .command(_, _, let p, _): path = p
-        case .dumps: path = nil
-        }
+        let path = planned.location.path
         let media = mediaLocation
         switch planned.id {
         case .config:

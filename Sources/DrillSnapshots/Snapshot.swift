@@ -7,7 +7,7 @@ import Foundation
 
 /// One backup of one planned source.
 public struct Snapshot: Sendable, Codable, Equatable {
-    public enum Kind: String, Sendable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
         case dump, archive, directory, command
     }
 
@@ -93,60 +93,62 @@ public struct SnapshotDiscovery: Sendable {
         return false
     }
 
-    public func discover(_ planned: PlannedSource) throws -> DiscoveredSource {
-        var result = DiscoveredSource(planned: planned, snapshots: [], notes: [])
-        switch planned.location {
-        case .dumps(let folders):
-            for folder in folders {
-                guard FileProbe.kind(folder) == .directory else {
-                    result.notes.append("dump folder \(folder) \(FileProbe.exists(folder) ? "is not a folder" : "not found")")
-                    continue
-                }
-                let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-                for name in names where SnapshotDiscovery.isDumpName(name) {
-                    let path = Paths.append(name, to: folder)
-                    guard FileProbe.kind(path) == .file else { continue }
-                    let identity = DumpIdentity.of(path: path, timeZone: dumpZone)
-                    result.snapshots.append(Snapshot(
-                        source: planned.id, kind: .dump, location: path, time: identity.time,
-                        timeSource: identity.timeSource, bytes: identity.sizeBytes, failed: identity.failed,
-                        dump: identity))
-                }
+    /// The dumps in a database source's folders (Immich's names, plus the compressions operators' own jobs use).
+    public func dumps(in folders: [String], source: SourceID) -> (snapshots: [Snapshot], notes: [String]) {
+        var snapshots: [Snapshot] = []
+        var notes: [String] = []
+        for folder in folders {
+            guard FileProbe.kind(folder) == .directory else {
+                notes.append("dump folder \(folder) \(FileProbe.exists(folder) ? "is not a folder" : "not found")")
+                continue
             }
-        case .archive(let pattern, _), .directory(let pattern, _):
-            let directories: Bool
-            if case .directory = planned.location { directories = true } else { directories = false }
-            let compiled = try SnapshotPattern(pattern)
-            let (matches, problem) = compiled.expand(directories: directories)
-            if let problem { result.notes.append(problem) }
-            var unparsed: [String] = []
-            for match in matches {
-                var st = stat()
-                let statOK = stat(match.path, &st) == 0
-                let mtime = statOK ? Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9 : nil
-                var snapshot = Snapshot(source: planned.id, kind: directories ? .directory : .archive,
-                                        location: match.path, time: mtime, timeSource: "mtime (the pattern has no {time})",
-                                        bytes: directories || !statOK ? nil : Int64(st.st_size))
-                if let text = match.timeText {
-                    if let named = SnapshotTime.parse(text, zone: fileZone) {
-                        snapshot.time = named.time
-                        snapshot.timeSource = "name (\(named.reading))"
-                    } else {
-                        snapshot.timeSource = "mtime ('\(text)' is not a time this reads)"
-                        unparsed.append((match.path as NSString).lastPathComponent)
-                    }
-                }
-                result.snapshots.append(snapshot)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in names where SnapshotDiscovery.isDumpName(name) {
+                let path = Paths.append(name, to: folder)
+                guard FileProbe.kind(path) == .file else { continue }
+                let identity = DumpIdentity.of(path: path, timeZone: dumpZone)
+                snapshots.append(Snapshot(
+                    source: source, kind: .dump, location: path, time: identity.time,
+                    timeSource: identity.timeSource, bytes: identity.sizeBytes, failed: identity.failed,
+                    dump: identity))
             }
-            if !unparsed.isEmpty {
-                result.notes.append("\(unparsed.count) name(s) with no readable time in {time}, mtime used: "
-                                    + unparsed.prefix(3).joined(separator: ", "))
-            }
-        case .command(let list, _, _, _):
-            result.snapshots = try listCommand(list, source: planned.id)
         }
-        result.snapshots.sort { ($0.time ?? -.infinity, $0.location) > ($1.time ?? -.infinity, $1.location) }
-        return result
+        return (snapshots, notes)
+    }
+
+    /// The archives (or, with `directories`, the snapshot folders) a pattern matches, each with its time: from the
+    /// `{time}` in its name when there is one that reads, else its mtime (and a note saying which names did not read).
+    public func matches(of pattern: String, directories: Bool, kind: Snapshot.Kind,
+                        source: SourceID) throws -> (snapshots: [Snapshot], notes: [String]) {
+        var snapshots: [Snapshot] = []
+        var notes: [String] = []
+        let compiled = try SnapshotPattern(pattern)
+        let (matches, problem) = compiled.expand(directories: directories)
+        if let problem { notes.append(problem) }
+        var unparsed: [String] = []
+        for match in matches {
+            var st = stat()
+            let statOK = stat(match.path, &st) == 0
+            let mtime = statOK ? Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9 : nil
+            var snapshot = Snapshot(source: source, kind: kind,
+                                    location: match.path, time: mtime, timeSource: "mtime (the pattern has no {time})",
+                                    bytes: directories || !statOK ? nil : Int64(st.st_size))
+            if let text = match.timeText {
+                if let named = SnapshotTime.parse(text, zone: fileZone) {
+                    snapshot.time = named.time
+                    snapshot.timeSource = "name (\(named.reading))"
+                } else {
+                    snapshot.timeSource = "mtime ('\(text)' is not a time this reads)"
+                    unparsed.append((match.path as NSString).lastPathComponent)
+                }
+            }
+            snapshots.append(snapshot)
+        }
+        if !unparsed.isEmpty {
+            notes.append("\(unparsed.count) name(s) with no readable time in {time}, mtime used: "
+                         + unparsed.prefix(3).joined(separator: ", "))
+        }
+        return (snapshots, notes)
     }
 
     /// Runs a backup tool's `list` command: `<id> <ISO-8601 time>` a line; blank lines and `#` comments skipped.

@@ -428,7 +428,7 @@ public enum SnapshotLister {
 
     // MARK: Folders
 
-    static func listDirectory(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
+    package static func listDirectory(_ path: String, _ request: ListingRequest) throws -> SnapshotListing {
         var listing = SnapshotListing()
         let root = detectDirectoryRoot(path, request)
         listing.root = root.0

@@ -21,7 +21,7 @@ func sh(_ command: String) throws -> String {
 
 /// One scratch folder per test process, removed when the process exits.
 enum TestScratch {
-    nonisolated(unsafe) static let root: String = {
+    static let root: String = {
         let path = NSTemporaryDirectory() + "immich-drill-tests-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }
@@ -78,7 +78,7 @@ func lines(of path: String) throws -> [String] {
 
     @Test func emptyFiles() throws {
         let dir = tempDir()
-        FileManager.default.createFile(atPath: dir + "/empty.sql", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/empty.sql", contents: Data())
         #expect(try lines(of: dir + "/empty.sql") == [])
         try sh("printf '' | gzip -c > '\(dir)/empty.sql.gz'")
         #expect(try lines(of: dir + "/empty.sql.gz") == [])

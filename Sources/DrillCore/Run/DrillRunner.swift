@@ -303,7 +303,10 @@ public struct DrillRunner {
     /// Every path a restore must not write into: the sources as this machine sees them, the backups, the Compose folder.
     func protectedPaths(_ analysis: PlanAnalysis) -> [String] {
         var paths = plan.protectedPaths(deployment) + analysis.sources.compactMap(\.drillPath)
-        for source in analysis.discovered { paths += source.snapshots.filter { $0.kind != .command }.map(\.location) }
+        // Dumps and the snapshots whose locations are paths (not a backup tool's ids).
+        for source in analysis.discovered {
+            paths += source.snapshots.filter { FileSnapshotKinds.of($0.kind)?.locationsArePaths ?? true }.map(\.location)
+        }
         return paths.filter { $0 != "/" }
     }
 

@@ -18,15 +18,7 @@ extension DrillPlan {
             paths += deployment.composeFiles.map { Paths.directory(of: $0) }
         }
         paths += compose.map { Paths.directory(of: $0) }
-        for source in sources {
-            switch source.location {
-            case .dumps(let folders): paths += folders
-            case .archive(let pattern, _), .directory(let pattern, _):
-                let fixed = pattern.split(separator: "/").prefix { !$0.contains("{") && !$0.contains("*") && !$0.contains("?") && !$0.contains("[") }
-                paths.append((pattern.hasPrefix("/") ? "/" : "") + fixed.joined(separator: "/"))
-            case .command: break
-            }
-        }
+        for source in sources { paths += FileSnapshotKinds.fixedPaths(source.location) }
         return paths.filter { !$0.isEmpty && $0 != "/" }
     }
 

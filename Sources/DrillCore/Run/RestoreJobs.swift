@@ -12,15 +12,9 @@ extension PlanAnalysis {
             guard let planned = discovered.first(where: { $0.planned.id == member.source }),
                   let snapshot = planned.snapshots.first(where: { $0.location == member.location }),
                   member.source != .config else { continue }
-            var plannedPath: String?
-            var restoreCommand: String?
-            switch planned.planned.location {
-            case .archive(_, let p), .directory(_, let p): plannedPath = p
-            case .command(_, let restore, let p, _):
-                plannedPath = p
-                restoreCommand = restore
-            case .dumps: continue
-            }
+            guard let kind = FileSnapshotKinds.of(planned.planned.location) else { continue }
+            let plannedPath = planned.planned.location.path
+            let restoreCommand = kind.restoreTemplate(planned.planned.location)
             // The plan step listed (archives) or probed (folders) every member of the selected point; what a backup
             // tool restores is recognised once it is restored.
             let listing = listings[snapshot.listingKey]

@@ -385,30 +385,11 @@ public struct RunbookBuilder {
         return listing.files - listing.outsideRoot
     }
 
-    /// The command that restores one snapshot to `target`.
+    /// The command that restores one snapshot to `target`: its kind's (a dump is copied as it is).
     func restoreCommand(kind: Snapshot.Kind, location: String, inside: String, target: String, restore: String?) -> String {
-        switch kind {
-        case .archive:
-            return "immich-drill extract \(q(location)) \(q(target))" + (inside.isEmpty ? "" : " --inside \(q(inside))")
-        case .directory:
-            let from = inside.isEmpty ? location : location + "/" + inside
-            return "rsync -aHAX --numeric-ids \(q(from + "/")) \(q(target + "/"))"
-        case .command:
-            // Run exactly as the drill runs it, from any folder: in the plan's folder (its relative paths), into a
-            // folder that exists; a staging folder is removed once its contents are in place.
-            let slug = String(target.map { $0.isLetter || $0.isNumber ? $0 : "-" })
-            let staging = inside.isEmpty ? target : "/var/tmp/immich-restore/" + slug
-            guard let restore else { return "# the plan has no restore command" }
-            let command = ShellTemplate.render(restore, values: [("id", location), ("target", staging)], mode: .literal)
-            let folder = Paths.directory(of: Paths.absolute(plan.file))
-            var prefix = "cd \(q(folder)) && "
-            if command.contains("IMMICH_DRILL_DIR") { prefix = "export IMMICH_DRILL_DIR=\(q(folder)) && " + prefix }
-            let run = "(\(prefix)mkdir -p \(q(staging)) && \(command))"
-            return inside.isEmpty ? run
-                : run + " && mkdir -p \(q(target)) && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/")) && rm -rf \(q(staging))"
-        case .dump:
-            return "cp \(q(location)) \(q(target))"
-        }
+        guard let fileKind = FileSnapshotKinds.of(kind) else { return "cp \(q(location)) \(q(target))" }
+        return fileKind.restoreCommand(location: location, inside: inside, target: target, restore: restore,
+                                       planFolder: Paths.directory(of: Paths.absolute(plan.file)))
     }
 }
 

@@ -32,6 +32,14 @@ public enum SnapshotLocation: Sendable, Equatable {
     /// `files` (with `{id}`) prints what a snapshot holds without restoring it (`restic ls --json {id}`, `borg list
     /// --json-lines ::{id}`, or a path a line), so plan and preflight can check its layout and markers.
     case command(list: String, restore: String, path: String?, files: String? = nil)
+
+    /// Where the plan says the source is inside its snapshots (`path:`); nil to recognise it (and for dumps).
+    public var path: String? {
+        switch self {
+        case .archive(_, let path), .directory(_, let path), .command(_, _, let path, _): path
+        case .dumps: nil
+        }
+    }
 }
 
 /// A plan's `sources:` entry.

@@ -43,7 +43,7 @@ import Testing
     @Test func mtimeWhenTheNameHasNoTime() throws {
         let dir = Fixtures.tempDir("ident")
         let path = dir + "/nightly.sql.gz"
-        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)],
                                               ofItemAtPath: path)
         let d = DumpIdentity.of(path: path, timeZone: nil)
