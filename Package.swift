@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // System libraries: libarchive (through pkg-config) and fts.h, which Glibc's module lacks.
@@ -34,7 +35,8 @@ let package = Package(
         // Shared value types and the small machinery every box uses: errors, findings and their catalogue, phases,
         // digests, paths, byte and duration text, the file walker and globs, subprocesses, hashing, the write guard.
         domain("DrillModel", ["DrillArchive", "CPosix", .product(name: "Yams", package: "Yams"),
-                              .product(name: "Crypto", package: "swift-crypto")]),
+                              .product(name: "Crypto", package: "swift-crypto"),
+                              .product(name: "SystemPackage", package: "swift-system")]),
         // What is protected: compose, .env, the mount map, the sources, and the drill plan that names their backups.
         domain("DrillDeployment", ["DrillModel"]),
         // What the dump says exists: the streaming dump reader and the catalog it builds.

@@ -7,6 +7,7 @@ import DrillSnapshots
 import Crypto
 import DrillArchive
 import Foundation
+import SystemPackage
 
 /// Creates a file's folder only when the file cannot be made without it, so writing a million files costs no
 /// extra system call per file and no memory for a list of folders.
@@ -119,12 +120,12 @@ public struct DemoWriter: Sendable {
         var failure: Int32 = 0
         mediaBytes(size: size, video: video, seed: seed) { bytes in
             guard failure == 0 else { return }
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 { failure = written < 0 ? errno : EIO; return }
-                offset += written
+            do {
+                _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
+            } catch let error as Errno {
+                failure = error.rawValue
+            } catch {
+                failure = EIO
             }
         }
         guard failure == 0 else {

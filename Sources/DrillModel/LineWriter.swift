@@ -1,7 +1,10 @@
 // Buffered line output for listings of hundreds of thousands of entries: bytes are collected in a 256 KiB buffer
-// and written with write(2), numbers formatted without Foundation, so printing never dominates a listing.
+// and written whole (swift-system's writeAll, which retries interrupted writes), numbers formatted without
+// Foundation, so printing never dominates a listing. A write that fails is an error, never a listing cut short in
+// silence.
 
 import Foundation
+import SystemPackage
 
 public final class LineWriter {
     private let fd: Int32
@@ -12,7 +15,9 @@ public final class LineWriter {
         buffer.reserveCapacity(1 << 18)
     }
 
-    deinit { flush() }
+    /// What was still buffered when the writer went away is written if it can be (an error is already reported by
+    /// the flush that met it).
+    deinit { try? flush() }
 
     public func number(_ value: Int64) {
         if value < 0 { buffer.append(UInt8(ascii: "-")) }
@@ -39,21 +44,19 @@ public final class LineWriter {
     public func byte(_ value: UInt8) { buffer.append(value) }
 
     /// Ends a line, writing the buffer out when it is full.
-    public func endLine() {
+    public func endLine() throws {
         buffer.append(UInt8(ascii: "\n"))
-        if buffer.count >= 1 << 18 { flush() }
+        if buffer.count >= 1 << 18 { try flush() }
     }
 
-    public func flush() {
-        var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n <= 0 {
-                if n < 0 && errno == EINTR { continue }
-                break
-            }
-            offset += n
+    /// Writes the buffer out; throws naming the output when it cannot (a full disk, a closed pipe).
+    public func flush() throws {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        do {
+            _ = try FileDescriptor(rawValue: fd).writeAll(buffer)
+        } catch let error as Errno {
+            throw DrillError(.environment, file: fd == STDOUT_FILENO ? "standard output" : "file descriptor \(fd)",
+                             "cannot write", cause: error.description)
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }

@@ -6,6 +6,7 @@
 import DrillPlanning
 import DrillVerify
 import Foundation
+import SystemPackage
 
 public enum PrometheusMetrics {
     /// What a run that produced no report (a bad plan, an unreadable input) still tells monitoring.
@@ -87,17 +88,13 @@ public enum PrometheusMetrics {
             throw DrillError(.environment, file: path, "cannot write the metrics file",
                              cause: "\(temp): \(String(cString: strerror(errno)))")
         }
-        let bytes = Array(text.utf8)
-        var written = 0
         var failure: Int32 = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            written += n
+        do {
+            _ = try FileDescriptor(rawValue: fd).writeAll(Array(text.utf8))
+        } catch let error as Errno {
+            failure = error.rawValue
+        } catch {
+            failure = EIO
         }
         if failure == 0, fsync(fd) != 0 { failure = errno }
         close(fd)

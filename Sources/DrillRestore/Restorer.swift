@@ -9,6 +9,7 @@ import DrillSnapshots
 import Crypto
 import DrillArchive
 import Foundation
+import SystemPackage
 
 /// One file of a restored snapshot.
 public struct RestoredFile: Sendable {
@@ -253,14 +254,10 @@ public struct Restorer: Sendable {
                 let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<n])
                 hasher.update(chunk)
                 guard output >= 0 else { return }
-                var done = 0
-                while done < n {
-                    let w = write(output, chunk.baseAddress! + done, n - done)
-                    if w < 0 {
-                        if errno == EINTR { continue }
-                        throw DrillError(.environment, file: destination, "cannot write", cause: DrillError.errnoText(errno))
-                    }
-                    done += w
+                do {
+                    _ = try FileDescriptor(rawValue: output).writeAll(chunk)
+                } catch let error as Errno {
+                    throw DrillError(.environment, file: destination, "cannot write", cause: DrillError.errnoText(error.rawValue))
                 }
             }
         }

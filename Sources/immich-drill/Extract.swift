@@ -48,7 +48,7 @@ extension ImmichDrill {
             } catch let error as ArchiveError {
                 throw DrillError(.input, file: archive, "cannot extract this archive", cause: error.message)
             }
-            Extract.printDigests(observer)
+            try Extract.printDigests(observer)
             let seconds = Date().timeIntervalSince(started)
             var summary = "immich-drill: extracted \(result.files) files (\(ByteText.format(result.bytes))) into \(folder) in \(String(format: "%.2f", seconds)) s"
             if !result.refused.isEmpty {
@@ -69,15 +69,15 @@ extension ImmichDrill {
         }
 
         /// Prints `sha1  path` lines, in the archive's order.
-        static func printDigests(_ observer: HashingExtraction) {
+        static func printDigests(_ observer: HashingExtraction) throws {
             let out = LineWriter()
             for (path, sha1) in observer.digests() {
                 out.text(sha1.hex)
                 out.text("  ")
                 out.text(path)
-                out.endLine()
+                try out.endLine()
             }
-            out.flush()
+            try out.flush()
         }
     }
 }

@@ -54,7 +54,6 @@ extension ImmichDrill {
 
         func printFiles(_ kind: Snapshot.Kind) throws {
             let out = LineWriter()
-            defer { out.flush() }
             if kind == .directory {
                 try FileWalker.walk(path) { file in
                     out.number(file.size)
@@ -62,9 +61,9 @@ extension ImmichDrill {
                     out.number(Int64(file.mtime))
                     out.byte(UInt8(ascii: " "))
                     out.text(file.path)
-                    out.endLine()
+                    try out.endLine()
                 }
-                return
+                return try out.flush()
             }
             do {
                 try ArchiveLister(path: path).forEachEntry { entry in
@@ -74,13 +73,14 @@ extension ImmichDrill {
                         out.number(entry.mtime)
                         out.byte(UInt8(ascii: " "))
                         out.text(entry.path)
-                        out.endLine()
+                        try out.endLine()
                     }
                     return true
                 }
             } catch let error as ArchiveError {
                 throw DrillError(.input, file: path, "cannot list this archive", cause: error.message)
             }
+            try out.flush()
         }
     }
 }

@@ -1,4 +1,5 @@
 @testable import DrillCore
+import Foundation
 import Testing
 
 @Suite struct SupportTests {
@@ -81,5 +82,32 @@ import Testing
         #expect(documented == catalogued)
         #expect(Set(FindingCode.all.map(\.rawValue)).count == FindingCode.all.count, "codes are unique")
         #expect(FindingCode.all.allSatisfy { FindingCode.named($0.rawValue) == $0 })
+    }
+}
+
+struct LineWriterTests {
+    @Test func everyLineIsWrittenAndAFailedWriteIsAnError() throws {
+        let path = NSTemporaryDirectory() + "linewriter-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(path) }
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        #expect(fd >= 0)
+        let out = LineWriter(fd: fd)
+        for i in 0..<100_000 {
+            out.number(Int64(i))
+            out.text(" é")
+            try out.endLine()
+        }
+        try out.flush()
+        close(fd)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 100_000 && lines.first == "0 é" && lines.last == "99999 é")
+
+        // A descriptor that cannot be written (read-only): the flush throws instead of dropping the lines.
+        let readOnly = open(path, O_RDONLY)
+        defer { close(readOnly) }
+        let broken = LineWriter(fd: readOnly)
+        broken.text("lost")
+        #expect(throws: DrillError.self) { try broken.endLine(); try broken.flush() }
     }
 }
