@@ -239,6 +239,7 @@ public final class ArchiveWriter {
 
 /// Writes one compressed stream (a `.sql.gz` or `.sql.zst`) through libarchive's raw format.
 public final class CompressedFileWriter {
+    /// The compression of an archive or dump stream.
     public enum Compression: String, Sendable { case none, gzip, zstd, xz }
 
     public let path: String

@@ -19,6 +19,7 @@ public struct Refusal: Error, Sendable, Equatable {
 /// A path's components as C strings (no `/`, no `.`, no `..`, none empty).
 public typealias PathComponents = [[CChar]]
 
+/// A folder opened once and walked beneath, one component at a time with no symlink followed: where extraction writes.
 public final class BeneathTree {
     /// The descriptor of the tree's root, opened with O_NOFOLLOW | O_DIRECTORY.
     public let rootFD: Int32

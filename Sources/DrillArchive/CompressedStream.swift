@@ -11,6 +11,7 @@ import Foundation
 
 /// An error reading an archive or a compressed stream.
 public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// How a stream is compressed, told by its first bytes.
     public enum Kind: String, Sendable {
         /// The file could not be opened (missing, permission).
         case open

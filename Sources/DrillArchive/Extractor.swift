@@ -53,6 +53,7 @@ public protocol ExtractionObserver: AnyObject {
     func end()
 }
 
+/// Extracts an archive into one folder and nowhere else: entries that would leave it are refused and reported.
 public final class ArchiveExtractor {
     public let path: String
     public let root: String

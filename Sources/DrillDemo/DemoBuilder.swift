@@ -64,6 +64,7 @@ public struct DemoOptions: Sendable {
 
 /// The manifest: what was generated, and what each fault touched.
 public struct DemoManifest: Codable, Sendable {
+    /// One backup the demo wrote: its source, kind and path.
     public struct Snapshot: Codable, Sendable {
         public var source: String
         public var kind: String
@@ -72,6 +73,7 @@ public struct DemoManifest: Codable, Sendable {
         public var files: Int
     }
 
+    /// A fault the demo planted and how many things it touches.
     public struct FaultRecord: Codable, Sendable {
         public var fault: String
         public var count: Int
@@ -80,6 +82,7 @@ public struct DemoManifest: Codable, Sendable {
         public var note: String
     }
 
+    /// What the demo library holds.
     public struct Counts: Codable, Sendable {
         public var assets = 0
         public var uploaded = 0

@@ -174,6 +174,7 @@ public struct DemoAsset: Sendable {
 
 /// The whole demo library.
 public struct DemoLibrary: Sendable {
+    /// A demo user, with the storage label their files are filed under.
     public struct User: Sendable {
         public var id: UUID16
         public var email: String
@@ -183,6 +184,7 @@ public struct DemoLibrary: Sendable {
         public var profileImage: String
     }
 
+    /// A recognised person in the demo library (faces point at them).
     public struct Person: Sendable {
         public var id: UUID16
         public var owner: Int

@@ -19,6 +19,7 @@ public struct TemplateColumn: Sendable, Equatable {
 
 /// One era's dump template.
 public struct DumpTemplate: Sendable {
+    /// The Immich release whose dump format and layout the demo writes.
     public enum Era: String, Sendable, CaseIterable, Codable {
         /// v1.135.3 names, relative paths, pg_dumpall cluster dumps (Immich up to v2.4).
         case v1

@@ -84,6 +84,7 @@ public struct LiveIntegrity: Sendable {
     public var untrackedExamples: [String] = []
 }
 
+/// The live library walked against the newest dump: what changed since the snapshots, what moved, what nobody references.
 public struct LiveInventory: Sendable {
     public var sources: [LiveSource] = []
     public var integrity: LiveIntegrity?

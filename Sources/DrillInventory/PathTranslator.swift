@@ -6,6 +6,7 @@
 import DrillCatalog
 import Foundation
 
+/// Container paths (as the database stores them) to paths on this machine, longest prefix first, by component.
 public struct PathTranslator: Sendable {
     /// Container prefix → local folder, longest first.
     public private(set) var roots: [(container: String, local: String)] = []

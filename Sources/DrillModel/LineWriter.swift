@@ -6,6 +6,7 @@
 import Foundation
 import SystemPackage
 
+/// Buffered output of many short lines; a failed write throws.
 public final class LineWriter {
     private let fd: Int32
     private var buffer: [UInt8] = []

@@ -1,6 +1,7 @@
 // The file types Immich imports from an external library (server/src/utils/mime-types.ts): a library scan picks up
 // only these, so only these can become new assets, and only these count as untracked files in an import path.
 
+/// The file extensions Immich imports as images and videos.
 public enum MediaTypes {
     public static let image: Set<String> = [
         "3fr", "ari", "arw", "avif", "bmp", "cap", "cin", "cr2", "cr3", "crw", "dcr", "dng", "erf", "fff", "gif",

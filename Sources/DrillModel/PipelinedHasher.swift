@@ -5,6 +5,7 @@
 
 import Foundation
 
+/// SHA-1 of files while they are written, on a second thread fed chunk by chunk.
 public final class PipelinedHasher: @unchecked Sendable {
     private struct Segment {
         var id: Int

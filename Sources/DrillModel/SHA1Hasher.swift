@@ -2,6 +2,7 @@
 
 import Crypto
 
+/// SHA-1 of a byte stream, as Immich computes its checksums.
 public struct SHA1Hasher {
     private var hasher = Insecure.SHA1()
 

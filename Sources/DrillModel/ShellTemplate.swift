@@ -12,6 +12,7 @@
 
 import Foundation
 
+/// A plan's command template rendered for bash: values as positional arguments (to run) or quoted literals (to print).
 public enum ShellTemplate {
     /// How the placeholders are filled.
     public enum Mode: Sendable {

@@ -22,6 +22,7 @@ public struct SubprocessResult: Sendable {
     }
 }
 
+/// Runs commands with a deadline, in their own process group, with no descriptors but 0–2, and bounded output.
 public enum Subprocess {
     /// The shell commands run under: bash with `-o pipefail` when it exists (so `restic … | jq …` fails when restic
     /// does), else /bin/sh.

@@ -19,6 +19,7 @@ public struct ProtectedPath: Sendable {
     public var identity: FileIdentity?
 }
 
+/// Refuses a path the tool would write when it lies in a source or a backup, judged by real path and by device/inode.
 public enum WriteGuard {
     /// `path` made absolute and resolved: the longest prefix that exists through realpath(3), the rest appended.
     public static func realPath(_ path: String) -> String {

@@ -71,6 +71,7 @@ public struct PlanAnalysis: Sendable {
     public var zone: TimeZone?
 }
 
+/// The plan step: sources, snapshots, the catalog, listings, coverage, restore points and the live library, without restoring anything.
 public struct BackupPlanner {
     public var plan: DrillPlan
     public var deployment: Deployment

@@ -7,6 +7,7 @@ import Foundation
 
 /// What `catalog` prints.
 public struct CatalogReport: Sendable, Encodable {
+    /// The dump the catalog was read from.
     public struct Dump: Sendable, Encodable {
         public var file: String
         public var format: DumpFormat
@@ -29,6 +30,7 @@ public struct CatalogReport: Sendable, Encodable {
         public var lines: Int64
     }
 
+    /// One user and what they own.
     public struct Owner: Sendable, Encodable {
         public var id: String
         public var email: String?
@@ -36,6 +38,7 @@ public struct CatalogReport: Sendable, Encodable {
         public var counts: AssetCounts
     }
 
+    /// One library with its import paths and exclusions.
     public struct Library: Sendable, Encodable {
         public var id: String
         public var name: String

@@ -7,6 +7,7 @@ import Foundation
 
 /// The deployment part of a report, as JSON shows it (no secrets: passwords and the environment are left out).
 public struct DeploymentView: Sendable, Encodable {
+    /// Where the media is: in the container, on the host, on this machine.
     public struct Media: Encodable, Sendable {
         public var hostPath: String?
         public var containerPath: String
@@ -26,6 +27,7 @@ public struct DeploymentView: Sendable, Encodable {
         }
     }
 
+    /// The database service as compose describes it.
     public struct Database: Encodable, Sendable {
         public var user: String
         public var name: String

@@ -7,6 +7,7 @@ import DrillPlanning
 import DrillVerify
 import Foundation
 
+/// One self-contained HTML page for a past drill: verdict, timeline, findings, coverage, trends.
 public enum HTMLReport {
     public static func render(_ report: RunReport, trend: [HistoryView.Run] = []) -> String {
         var body: [String] = []

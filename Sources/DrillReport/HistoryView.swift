@@ -5,7 +5,9 @@ import DrillPlanning
 import DrillVerify
 import Foundation
 
+/// Past drills and walkthroughs, newest first, as `history` prints them.
 public struct HistoryView: Sendable, Encodable {
+    /// One past drill.
     public struct Run: Sendable, Encodable {
         public var id: Int64
         public var plan: String
@@ -109,6 +111,7 @@ public struct CheckResult: Sendable, Codable, Equatable {
 
 /// One step as `--interactive` lived it.
 public struct WalkedStep: Sendable, Codable, Equatable {
+    /// How the operator left the step.
     public enum Outcome: String, Sendable, Codable {
         /// Done, and every check passed.
         case done

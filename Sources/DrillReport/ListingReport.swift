@@ -5,6 +5,7 @@ import DrillPlanning
 import DrillVerify
 import Foundation
 
+/// What `list` prints about one snapshot.
 public struct ListingReport: Sendable, Encodable {
     public var schema = "immich-drill/list/v1"
     public var path: String

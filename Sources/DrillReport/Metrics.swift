@@ -8,6 +8,7 @@ import DrillVerify
 import Foundation
 import SystemPackage
 
+/// The node_exporter textfile a scheduled drill writes.
 public enum PrometheusMetrics {
     /// What a run that produced no report (a bad plan, an unreadable input) still tells monitoring.
     public struct Outcome: Sendable {

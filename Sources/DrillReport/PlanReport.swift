@@ -30,6 +30,7 @@ public struct ListingSummary: Sendable, Encodable {
     public var folders: [String: FolderStats]
 }
 
+/// What `plan` prints: coverage, restore points, snapshots and findings.
 public struct PlanReport: Sendable, Encodable {
     public var schema = "immich-drill/plan/v1"
     public var plan: String

@@ -5,7 +5,9 @@ import DrillPlanning
 import DrillVerify
 import Foundation
 
+/// One drill: the restore point, the restores, the phases, RTO, RPO, the findings, the verdict and exit code.
 public struct RunReport: Sendable, Codable {
+    /// The drilled dump's counts.
     public struct CatalogSummary: Sendable, Codable, Equatable {
         public var dump: String
         public var immichVersion: String?
@@ -26,12 +28,14 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
+    /// How deep verification went and what it measured.
     public struct Verify: Sendable, Codable, Equatable {
         public var depth = "full"
         public var seed: UInt64?
         public var stats: VerificationStats?
     }
 
+    /// The recovery time: measured and projected phases against the target.
     public struct RTO: Sendable, Codable, Equatable {
         /// What this drill timed.
         public var measuredSeconds: Double
@@ -48,6 +52,7 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
+    /// The recovery point: the restore point's age and skew against the targets.
     public struct RPO: Sendable, Codable, Equatable {
         public var seconds: Int
         public var targetSeconds: Int

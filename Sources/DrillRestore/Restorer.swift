@@ -129,6 +129,7 @@ public struct RestoreJob: Sendable {
     }
 }
 
+/// Restores jobs into scratch (sampled or whole), through their snapshot kind.
 public struct Restorer: Sendable {
     /// Container paths to write and hash; nil for all.
     public var sample: Set<String>?

@@ -5,6 +5,7 @@
 import DrillSnapshots
 import Foundation
 
+/// The run's own folder under the plan's scratch, checked against every source and backup, sized, and removed after.
 public struct Scratch: Sendable {
     /// The run's own folder.
     public let path: String

@@ -39,6 +39,7 @@ public struct RestorePoint: Sendable, Codable, Equatable {
     public var dump: RestorePointMember { members[0] }
 }
 
+/// Pairs each dump with the file snapshots nearest it in time into restore points, and selects one.
 public enum RestorePlanner {
     /// Pairs every usable dump with the file sources' snapshots. `fileSources` are the discovered planned file
     /// sources; `now` is the drill time.

@@ -7,6 +7,7 @@ import Foundation
 
 /// One backup of one planned source.
 public struct Snapshot: Sendable, Codable, Equatable {
+    /// What kind of backup it is.
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case dump, archive, directory, command
     }

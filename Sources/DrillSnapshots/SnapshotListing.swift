@@ -26,6 +26,7 @@ public struct FolderStats: Sendable, Codable, Equatable {
 
 /// What a listing is asked for.
 public struct ListingRequest: Sendable {
+    /// How the source sits in the snapshot.
     public enum Layout: Sendable {
         /// All of UPLOAD_LOCATION: the six folders below the root.
         case uploadLocation
@@ -85,6 +86,7 @@ public struct SnapshotListing: Sendable {
     public var rootFound = true
 }
 
+/// Lists snapshots without extracting them: archive headers, folder trees, a tool's file list.
 public enum SnapshotLister {
     /// How many leading entries of an archive are looked at to recognise its layout.
     static let detectionWindow = 50_000

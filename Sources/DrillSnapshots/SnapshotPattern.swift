@@ -17,6 +17,7 @@ public struct PatternMatch: Sendable, Equatable {
     public var timeText: String?
 }
 
+/// A snapshot location pattern (`/b/upload-{time}.tar.zst`, globs) compiled and matched against the file system.
 public struct SnapshotPattern: Sendable {
     public let pattern: String
     /// True when the pattern says where the time is.

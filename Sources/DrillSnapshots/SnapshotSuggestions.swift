@@ -13,6 +13,7 @@ public struct SnapshotSuggestion: Sendable, Equatable {
     public var evidence: String
 }
 
+/// Backups `init` finds on its own: Immich's dumps, ZFS/btrfs/Synology snapshot folders.
 public enum SnapshotSuggestions {
     /// Suggestions for a deployment's sources, by what exists on this machine now.
     public static func find(for deployment: Deployment) -> [SnapshotSuggestion] {

@@ -14,6 +14,7 @@ public struct NamedTime: Sendable, Equatable {
     public var reading: String
 }
 
+/// Times in snapshot names, in the forms backup tools write them.
 public enum SnapshotTime {
     /// Reads `text` as a time, local times in `zone` (UTC when nil). Nil when `text` is not a time this knows.
     public static func parse(_ text: String, zone: TimeZone?) -> NamedTime? {

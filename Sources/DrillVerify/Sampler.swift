@@ -8,6 +8,7 @@ import DrillInventory
 import DrillRestore
 import Foundation
 
+/// How much of a restore is written and hashed: all of it, a number of files, or a share.
 public enum VerifyDepth: Sendable, Equatable, CustomStringConvertible {
     case full
     case percent(Double)
@@ -48,6 +49,7 @@ struct SeededRandom: RandomNumberGenerator {
     }
 }
 
+/// Chooses the verification sample, stratified, repeatable from its seed.
 public enum Sampler {
     /// Picks items from `population` (each with its stratum), `depth` deep, with `seed`. Nil means all.
     public static func choose<T: Hashable>(_ population: [(item: T, stratum: String)], depth: VerifyDepth,

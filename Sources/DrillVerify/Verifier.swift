@@ -22,6 +22,7 @@ public struct VerificationStats: Sendable, Codable, Equatable {
     public var seconds = 0.0
 }
 
+/// Checks a restored restore point against the catalog, one function per failure mode.
 public struct Verifier {
     public var catalog: Catalog
     public var deployment: Deployment

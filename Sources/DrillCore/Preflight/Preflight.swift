@@ -6,7 +6,9 @@
 import DrillReport
 import Foundation
 
+/// One line of the pre-upgrade checklist: what was checked, pass / warn / fail, and what to do.
 public struct ChecklistItem: Sendable, Codable, Equatable {
+    /// How the item came out; the worst item decides the checklist.
     public enum Status: String, Sendable, Codable, Comparable {
         case pass, warn, fail
         var rank: Int { self == .pass ? 0 : self == .warn ? 1 : 2 }
@@ -37,6 +39,7 @@ public struct LastDrill: Sendable, Codable, Equatable {
     }
 }
 
+/// What `preflight` checks against: the target release, the freshest dump and drill it accepts, the last drill.
 public struct PreflightOptions: Sendable {
     /// The newest complete dump must be younger than this.
     public var maxDumpAge = 24 * 3600
@@ -52,6 +55,7 @@ public struct PreflightOptions: Sendable {
     public init() {}
 }
 
+/// The checklist as `preflight` prints and stores it.
 public struct PreflightReport: Sendable, Codable {
     public var schema = "immich-drill/preflight/v1"
     public var plan: String
@@ -72,6 +76,7 @@ public struct PreflightReport: Sendable, Codable {
     }
 }
 
+/// The pre-upgrade checklist: fresh complete dump, recent drill, covered sources, markers, the upgrade path and the database image.
 public enum Preflight {
     /// Immich's TypeORM → Kysely cut-over (IMMICH.md §3.1): a database older than v1.132.0 must boot once on
     /// v1.132.0–v1.136.x before v1.137.0 or later.

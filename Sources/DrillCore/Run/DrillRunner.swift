@@ -7,6 +7,7 @@
 import DrillReport
 import Foundation
 
+/// How a drill runs: verification depth and seed, in place or into scratch, which restore point, progress.
 public struct RunOptions: Sendable {
     public var verify: VerifyDepth = .full
     public var seed: UInt64?
@@ -20,6 +21,7 @@ public struct RunOptions: Sendable {
     public init() {}
 }
 
+/// One drill of a plan: its steps in order, into a report with findings, timings, RTO and RPO.
 public struct DrillRunner {
     public var plan: DrillPlan
     public var deployment: Deployment

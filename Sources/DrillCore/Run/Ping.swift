@@ -11,11 +11,13 @@ import Foundation
 import FoundationNetworking
 #endif
 
+/// The monitoring service a ping URL speaks to: healthchecks.io (and its self-hosted twins) or an Uptime Kuma push monitor.
 public enum PingStyle: String, Sendable, CaseIterable {
     case healthchecks
     case uptimeKuma = "uptime-kuma"
 }
 
+/// Tells a monitoring service that a scheduled drill started and how it ended.
 public struct Pinger: Sendable {
     public var url: URL
     public var style: PingStyle

@@ -7,6 +7,7 @@ import DrillReport
 import DrillArchive
 import Foundation
 
+/// The flock that keeps two drills of one plan from running at once; released by the kernel when its holder dies.
 public final class RunLock: @unchecked Sendable {
     /// The lock file.
     public let path: String

@@ -46,6 +46,7 @@ public struct DrillOutcome: Sendable {
     public var exitCode: Int32 { outcome.exitStatus.rawValue }
 }
 
+/// The scheduled drill: own files checked, lock, stale run folders, pings, the drill, history, metrics.
 public enum ScheduledDrill {
     /// The drill itself, marked aborted when a signal stopped it.
     public static func drill(plan: DrillPlan, deployment: Deployment, options: RunOptions) throws -> RunReport {

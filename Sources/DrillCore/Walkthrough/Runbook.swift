@@ -55,6 +55,7 @@ extension RunbookCheck {
     }
 }
 
+/// One restore-day step: its commands, what it is expected to take, and the checks that say it worked.
 public struct RunbookStep: Sendable, Codable, Equatable {
     public var number: Int
     /// `prepare`, `compose`, `mounts`, `restore-external`, `restore-upload`, `markers`, `fresh-database`,
@@ -72,6 +73,7 @@ public struct RunbookStep: Sendable, Codable, Equatable {
     public var checks: [RunbookCheck]
 }
 
+/// The restore-day walkthrough for one restore point, in the era's commands.
 public struct Runbook: Sendable, Codable {
     public var schema = "immich-drill/walkthrough/v1"
     public var plan: String
@@ -98,6 +100,7 @@ public struct DrillTimings: Sendable {
     }
 }
 
+/// Builds the runbook from the plan's analysis, the point's catalog and the last drill's timings.
 public struct RunbookBuilder {
     public var plan: DrillPlan
     public var analysis: PlanAnalysis

@@ -5,6 +5,7 @@ import DrillModel
 
 /// One thing that must be backed up.
 public struct SourceDescriptor: Sendable, Equatable, Codable {
+    /// What kind of source it is.
     public enum Kind: String, Sendable, Codable {
         case database, upload, external
     }
