@@ -5,12 +5,12 @@ import CArchive
 import Foundation
 
 /// What an archive entry is.
-public enum ArchiveEntryType: String, Sendable, Codable {
+package enum ArchiveEntryType: String, Sendable, Codable {
     case file, directory, symlink, hardlink, other
 }
 
 /// One entry of an archive, as its header describes it.
-public struct ArchiveEntry: Sendable, Equatable {
+package struct ArchiveEntry: Sendable, Equatable {
     /// The path as stored (`library/upload/ab/cd/x.jpg`, maybe with a leading `./`).
     public var path: String
     public var type: ArchiveEntryType
@@ -18,9 +18,9 @@ public struct ArchiveEntry: Sendable, Equatable {
     /// Seconds since 1970.
     public var mtime: Int64
     /// The target of a symlink or hard link.
-    public var linkTarget: String?
+    package var linkTarget: String?
 
-    public init(path: String, type: ArchiveEntryType, size: Int64, mtime: Int64, linkTarget: String? = nil) {
+    package init(path: String, type: ArchiveEntryType, size: Int64, mtime: Int64, linkTarget: String? = nil) {
         self.path = path
         self.type = type
         self.size = size
@@ -42,13 +42,13 @@ public final class ArchiveLister {
     deinit { archive_read_free(handle) }
 
     /// The compression found (`gzip`, `zstd`, … or `none`).
-    public var compression: String {
+    package var compression: String {
         guard archive_filter_count(handle) > 1, let name = archive_filter_name(handle, 0) else { return "none" }
         return String(cString: name)
     }
 
     /// Calls `body` for each entry until the end or until it returns false. Data is skipped, not read.
-    public func forEachEntry(_ body: (ArchiveEntry) throws -> Bool) throws {
+    package func forEachEntry(_ body: (ArchiveEntry) throws -> Bool) throws {
         var entry: OpaquePointer?
         while true {
             let status = archive_read_next_header(handle, &entry)
@@ -104,20 +104,20 @@ public final class ArchiveLister {
 }
 
 /// Writes an archive, entry by entry, the way backup jobs write them.
-public final class ArchiveWriter {
+package final class ArchiveWriter {
     /// The container and compression.
     public enum Format: String, Sendable, CaseIterable {
         case tar, tarGzip = "tar.gz", tarZstd = "tar.zst", tarXz = "tar.xz", zip
 
         /// The usual file-name ending.
-        public var fileExtension: String { rawValue }
+        package var fileExtension: String { rawValue }
     }
 
     public let path: String
     private let handle: OpaquePointer
     private var closed = false
 
-    public init(path: String, format: Format) throws {
+    package init(path: String, format: Format) throws {
         self.path = path
         guard let a = archive_write_new() else { throw ArchiveError(.write, path: path, "libarchive could not allocate a writer") }
         var status = format == .zip ? archive_write_set_format_zip(a) : archive_write_set_format_pax_restricted(a)
@@ -161,12 +161,12 @@ public final class ArchiveWriter {
         }
     }
 
-    public func addDirectory(_ name: String, mtime: Int64, mode: UInt32 = 0o755) throws {
+    package func addDirectory(_ name: String, mtime: Int64, mode: UInt32 = 0o755) throws {
         try header(name, type: CA_AE_IFDIR, size: 0, mtime: mtime, mode: mode)
     }
 
     /// Adds a file whose `size` bytes `produce` writes through the callback it is given.
-    public func addFile(_ name: String, size: Int64, mtime: Int64, mode: UInt32 = 0o644,
+    package func addFile(_ name: String, size: Int64, mtime: Int64, mode: UInt32 = 0o644,
                         produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try header(name, type: CA_AE_IFREG, size: size, mtime: mtime, mode: mode)
         var written: Int64 = 0
@@ -184,14 +184,14 @@ public final class ArchiveWriter {
     }
 
     /// Adds a file with the contents of `data`.
-    public func addFile(_ name: String, data: Data, mtime: Int64, mode: UInt32 = 0o644) throws {
+    package func addFile(_ name: String, data: Data, mtime: Int64, mode: UInt32 = 0o644) throws {
         try addFile(name, size: Int64(data.count), mtime: mtime, mode: mode) { write in
             try data.withUnsafeBytes { try write($0) }
         }
     }
 
     /// Adds a file by streaming it from disk.
-    public func addFile(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws {
+    package func addFile(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws {
         guard try addFileIfPresent(name, from: source, mtime: mtime, mode: mode) else {
             throw ArchiveError(.open, path: source, String(cString: strerror(ENOENT)))
         }
@@ -199,7 +199,7 @@ public final class ArchiveWriter {
 
     /// Adds a file by streaming it from disk; false (and nothing added) when there is no file at `source`.
     @discardableResult
-    public func addFileIfPresent(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws -> Bool {
+    package func addFileIfPresent(_ name: String, from source: String, mtime: Int64? = nil, mode: UInt32 = 0o644) throws -> Bool {
         let fd = open(source, O_RDONLY | O_CLOEXEC)
         if fd < 0 && errno == ENOENT { return false }
         guard fd >= 0 else { throw ArchiveError(.open, path: source, String(cString: strerror(errno))) }
@@ -219,16 +219,16 @@ public final class ArchiveWriter {
         return true
     }
 
-    public func addSymlink(_ name: String, target: String, mtime: Int64) throws {
+    package func addSymlink(_ name: String, target: String, mtime: Int64) throws {
         try header(name, type: CA_AE_IFLNK, size: 0, mtime: mtime, mode: 0o777, link: target)
     }
 
-    public func addHardlink(_ name: String, target: String, mtime: Int64) throws {
+    package func addHardlink(_ name: String, target: String, mtime: Int64) throws {
         try header(name, type: CA_AE_IFREG, size: 0, mtime: mtime, mode: 0o644, hardlink: target)
     }
 
     /// Finishes the archive; nothing is complete until this returns.
-    public func close() throws {
+    package func close() throws {
         guard !closed else { return }
         closed = true
         guard archive_write_close(handle) == ARCHIVE_OK else {
@@ -238,16 +238,16 @@ public final class ArchiveWriter {
 }
 
 /// Writes one compressed stream (a `.sql.gz` or `.sql.zst`) through libarchive's raw format.
-public final class CompressedFileWriter {
+package final class CompressedFileWriter {
     /// The compression of an archive or dump stream.
-    public enum Compression: String, Sendable { case none, gzip, zstd, xz }
+    package enum Compression: String, Sendable { case none, gzip, zstd, xz }
 
     public let path: String
     private let handle: OpaquePointer
     private var closed = false
     private var buffer: [UInt8] = []
 
-    public init(path: String, compression: Compression) throws {
+    package init(path: String, compression: Compression) throws {
         self.path = path
         guard let a = archive_write_new() else { throw ArchiveError(.write, path: path, "libarchive could not allocate a writer") }
         var status = archive_write_set_format_raw(a)
@@ -303,7 +303,7 @@ public final class CompressedFileWriter {
         buffer.removeAll(keepingCapacity: true)
     }
 
-    public func close() throws {
+    package func close() throws {
         guard !closed else { return }
         try flush()
         closed = true

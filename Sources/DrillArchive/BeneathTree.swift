@@ -12,24 +12,24 @@
 import Foundation
 
 /// Why a path below the tree was refused.
-public struct Refusal: Error, Sendable, Equatable {
+package struct Refusal: Error, Sendable, Equatable {
     public var reason: String
 }
 
 /// A path's components as C strings (no `/`, no `.`, no `..`, none empty).
-public typealias PathComponents = [[CChar]]
+package typealias PathComponents = [[CChar]]
 
 /// A folder opened once and walked beneath, one component at a time with no symlink followed: where extraction writes.
-public final class BeneathTree {
+package final class BeneathTree {
     /// The descriptor of the tree's root, opened with O_NOFOLLOW | O_DIRECTORY.
-    public let rootFD: Int32
+    package let rootFD: Int32
     /// The folders opened for the last request, root first (excluding the root itself).
     private var chain: [(name: [CChar], fd: Int32)] = []
     /// Deeper than this is refused (each level holds a descriptor while it is the current folder).
-    public static let maxDepth = 256
+    package static let maxDepth = 256
 
     /// Opens `root`, which must be a real folder (not a symlink).
-    public init(root: String) throws {
+    package init(root: String) throws {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else {
             throw ArchiveError(.write, path: root, "cannot open the folder: \(String(cString: strerror(errno)))")
@@ -86,7 +86,7 @@ public final class BeneathTree {
     }
 
     /// Opens the folder `parts` below the root for the caller to own (and close), never creating anything.
-    public func openOwned(_ parts: ArraySlice<[CChar]>) throws(Refusal) -> Int32 {
+    package func openOwned(_ parts: ArraySlice<[CChar]>) throws(Refusal) -> Int32 {
         var parent = dup(rootFD)
         guard parent >= 0 else { throw Refusal(reason: "cannot open a folder: \(String(cString: strerror(errno)))") }
         for (i, part) in parts.enumerated() {
@@ -127,13 +127,13 @@ public final class BeneathTree {
     }
 
     /// What is at `name` in `parent`, not following a symlink.
-    public static func lstat(_ name: [CChar], in parent: Int32) -> stat? {
+    package static func lstat(_ name: [CChar], in parent: Int32) -> stat? {
         var st = stat()
         return fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st : nil
     }
 
     /// Makes room for a new entry at `name`: removes a file or link there (never a folder, never following a link).
-    public static func clear(_ name: [CChar], in parent: Int32, shown: String) throws(Refusal) {
+    package static func clear(_ name: [CChar], in parent: Int32, shown: String) throws(Refusal) {
         guard let st = lstat(name, in: parent) else { return }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw Refusal(reason: "a folder is already at \(shown)") }
         if unlinkat(parent, name, 0) != 0 && errno != ENOENT {
@@ -143,11 +143,11 @@ public final class BeneathTree {
 }
 
 /// A file's device and inode: what "the same file" means whatever path reaches it.
-public struct FileIdentity: Hashable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
+package struct FileIdentity: Hashable, Sendable {
+    package var device: UInt64
+    package var inode: UInt64
 
-    public init(_ st: stat) {
+    package init(_ st: stat) {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
     }
@@ -161,7 +161,7 @@ public struct FileIdentity: Hashable, Sendable {
 
 /// Names as the file system holds them: bytes. Shown as UTF-8 where they are, with each byte that is not valid
 /// UTF-8 written `\xNN`, so two names that differ in bytes never print (or index) alike.
-public enum PathText {
+package enum PathText {
     /// Text for raw name bytes.
     public static func decode(_ bytes: some Collection<UInt8>) -> String {
         if let text = String(validating: bytes, as: UTF8.self) { return text }
@@ -201,7 +201,7 @@ public enum PathText {
     }
 
     /// True when the bytes are not valid UTF-8.
-    public static func isNotUTF8(_ bytes: some Collection<UInt8>) -> Bool {
+    package static func isNotUTF8(_ bytes: some Collection<UInt8>) -> Bool {
         String(validating: bytes, as: UTF8.self) == nil
     }
 }

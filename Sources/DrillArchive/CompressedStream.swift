@@ -27,7 +27,7 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
     public var path: String
     public var message: String
     /// Uncompressed bytes read before the error, when known.
-    public var offset: Int64?
+    package var offset: Int64?
 
     public init(_ kind: Kind, path: String, _ message: String, offset: Int64? = nil) {
         self.kind = kind
@@ -46,18 +46,18 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
 /// The compression is found from the first bytes, not the name. gzip is decoded with zlib, member after member,
 /// so each member's CRC-32 and length are verified (libarchive's gzip filter skips that check); zstd, xz, bzip2 and
 /// lz4 go through libarchive's raw format, whose decoders verify their own checksums.
-public final class CompressedStream {
+package final class CompressedStream {
     /// The file's path.
     public let path: String
     private let backend: Backend
     private var finished = false
     /// Uncompressed bytes delivered so far.
-    public private(set) var bytesRead: Int64 = 0
+    package private(set) var bytesRead: Int64 = 0
     /// The compression found: `gzip`, `zstd`, `xz`, `bzip2`, `lz4`, or `none`.
-    public let compression: String
+    package let compression: String
 
     /// The block size files are read with; 64 KiB matched bsdtar's speed (STYLE.md).
-    public static let blockSize = 65_536
+    package static let blockSize = 65_536
 
     private enum Backend {
         case gzip(GzipDecoder)
@@ -74,7 +74,7 @@ public final class CompressedStream {
     ]
 
     /// Opens `path`.
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         let head = try CompressedStream.readHead(path, count: 6)
         let found = CompressedStream.magics.first { head.starts(with: $0.bytes) }
@@ -129,7 +129,7 @@ public final class CompressedStream {
     }
 
     /// Compressed bytes consumed from the file so far.
-    public var compressedBytesRead: Int64 {
+    package var compressedBytesRead: Int64 {
         switch backend {
         case .gzip(let decoder): decoder.compressedBytesRead
         case .libarchive(let a): archive_filter_bytes(a, -1)
@@ -138,7 +138,7 @@ public final class CompressedStream {
 
     /// Calls `body` with each block of uncompressed bytes until the end, or until `body` returns false.
     /// Throws `ArchiveError` with kind `.truncated` or `.corrupt` when the stream breaks.
-    public func forEachBlock(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+    package func forEachBlock(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         guard !finished else { return }
         switch backend {
         case .gzip(let decoder):
@@ -176,7 +176,7 @@ public final class CompressedStream {
     }
 
     /// True once the stream has been read to its end without error.
-    public var reachedEnd: Bool { finished }
+    package var reachedEnd: Bool { finished }
 
     /// A libarchive reader of `path` with every filter and the formats `formats` enables, opened; the caller frees it.
     static func openReader(_ path: String, formats: (OpaquePointer) -> Void) throws -> OpaquePointer {
@@ -196,7 +196,7 @@ public final class CompressedStream {
 
     /// Dumps and archives are regular files: a FIFO would block the read forever, a device (`/dev/zero`) never
     /// ends, and a folder is not a backup file.
-    public static func requireRegularFile(_ path: String) throws {
+    package static func requireRegularFile(_ path: String) throws {
         var st = stat()
         guard stat(path, &st) == 0 else {
             let error = errno
@@ -334,25 +334,25 @@ final class GzipDecoder {
 /// carried across blocks may grow to `maxLine` bytes; past that the caller is asked whether it may be dropped (data
 /// the caller skips anyway: the rest of it is then discarded as it streams by, and `dropped` is called at its end),
 /// else `LineTooLong` is thrown. So memory is bounded by `maxLine`, whatever the stream holds.
-public struct LineSplitter {
+package struct LineSplitter {
     private var carry: [UInt8] = []
     private var dropping = false
     /// The longest line held in memory.
-    public var maxLine: Int
+    package var maxLine: Int
     /// Lines delivered (or dropped) so far.
-    public private(set) var lineCount: Int64 = 0
+    package private(set) var lineCount: Int64 = 0
 
     /// A line longer than `maxLine` that the caller could not drop.
-    public struct LineTooLong: Error, Sendable {
+    package struct LineTooLong: Error, Sendable {
         /// Its number, counting from 1.
         public var line: Int64
         public var limit: Int
     }
 
-    public init(maxLine: Int = .max) { self.maxLine = maxLine }
+    package init(maxLine: Int = .max) { self.maxLine = maxLine }
 
     /// Feeds one block; calls `body` for each complete line. Returns false when `body` asked to stop.
-    public mutating func feed(_ block: UnsafeRawBufferPointer, mayDrop: () -> Bool = { false },
+    package mutating func feed(_ block: UnsafeRawBufferPointer, mayDrop: () -> Bool = { false },
                               dropped: () throws -> Void = {},
                               _ body: (UnsafeRawBufferPointer) throws -> Bool) throws -> Bool {
         guard let base = block.baseAddress else { return true }
@@ -404,7 +404,7 @@ public struct LineSplitter {
     }
 
     /// Delivers a last line that had no `\n` after it.
-    public mutating func finish(_ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows {
+    package mutating func finish(_ body: (UnsafeRawBufferPointer) throws -> Bool) rethrows {
         guard !carry.isEmpty else { return }
         lineCount += 1
         _ = try carry.withUnsafeBytes { try body($0) }
@@ -412,12 +412,12 @@ public struct LineSplitter {
     }
 
     /// True when a partial line is waiting for its end.
-    public var hasPartialLine: Bool { !carry.isEmpty || dropping }
+    package var hasPartialLine: Bool { !carry.isEmpty || dropping }
 }
 
 extension CompressedStream {
     /// Calls `body` with every line of the stream (without `\n`), to the end or until `body` returns false.
-    public func forEachLine(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+    package func forEachLine(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         var splitter = LineSplitter()
         var stopped = false
         try forEachBlock { block in
@@ -518,7 +518,7 @@ private struct UncheckedBox<T>: @unchecked Sendable { let value: T }
 extension CompressedStream {
     /// Like `forEachBlock`, but decompresses on a second thread while `body` runs on this one. Plain files are
     /// read directly: there is nothing to overlap.
-    public func forEachBlockConcurrently(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
+    package func forEachBlockConcurrently(_ body: (UnsafeRawBufferPointer) throws -> Bool) throws {
         guard compression != "none" else { return try forEachBlock(body) }
         let pipeline = BlockPipeline(buffers: 8, size: 4 * CompressedStream.blockSize)
         let box = UncheckedBox(value: self)

@@ -25,9 +25,9 @@ public struct ExtractionResult: Sendable {
     public var entries = 0
     public var files = 0
     public var bytes: Int64 = 0
-    public var directories = 0
+    package var directories = 0
     public var symlinks = 0
-    public var hardlinks = 0
+    package var hardlinks = 0
     /// Entries refused, with the reason.
     public var refused: [(path: String, reason: String)] = []
     /// Symlinks restored (as links, never followed) whose text points outside the folder.
@@ -35,11 +35,11 @@ public struct ExtractionResult: Sendable {
     /// Entries whose names are not UTF-8 (shown with `\xNN` for the bytes that are not), written as stored.
     public var notUTF8: [String] = []
     /// Seconds spent on extracted files (their data read and written), a part of the whole.
-    public var writeSeconds = 0.0
+    package var writeSeconds = 0.0
 }
 
 /// Receives the extracted files' bytes.
-public protocol ExtractionObserver: AnyObject {
+package protocol ExtractionObserver: AnyObject {
     /// Where an archive path goes, relative to the root (nil: it is outside what is restored). The path given is
     /// already checked to be relative and free of `..`; the answer must be that path or a tail of its components.
     func place(_ archivePath: String) -> String?
@@ -75,7 +75,7 @@ public final class ArchiveExtractor {
     deinit { readBack.deallocate() }
 
     /// `a/./b/` → `a/b`; nil for absolute paths, `..` components and empty paths.
-    public static func safeRelative(_ path: String) -> String? {
+    package static func safeRelative(_ path: String) -> String? {
         BeneathTree.components(path).map { BeneathTree.text($0) }
     }
 
@@ -109,7 +109,7 @@ public final class ArchiveExtractor {
         return (mappedParts, mapped)
     }
 
-    public func extract(_ observer: ExtractionObserver) throws -> ExtractionResult {
+    package func extract(_ observer: ExtractionObserver) throws -> ExtractionResult {
         var result = ExtractionResult()
         let a = try CompressedStream.openReader(path) { archive_read_support_format_all($0) }
         defer { archive_read_free(a) }

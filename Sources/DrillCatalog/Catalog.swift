@@ -8,7 +8,7 @@ import DrillDeployment
 import Foundation
 
 /// Immich's asset types.
-public enum AssetType: UInt8, Sendable, Codable {
+package enum AssetType: UInt8, Sendable, Codable {
     case image, video, audio, other
 
     init(field: UnsafeRawBufferPointer) {
@@ -25,7 +25,7 @@ public enum AssetType: UInt8, Sendable, Codable {
 }
 
 /// How an asset's checksum was computed (IMMICH.md §4).
-public enum ChecksumAlgorithm: String, Sendable, Codable {
+package enum ChecksumAlgorithm: String, Sendable, Codable {
     /// SHA-1 of the file's bytes (uploads).
     case sha1
     /// SHA-1 of `path:` + the container path (external-library assets).
@@ -33,73 +33,73 @@ public enum ChecksumAlgorithm: String, Sendable, Codable {
 }
 
 /// Boolean facts about an asset.
-public struct AssetFlags: OptionSet, Sendable, Hashable {
+package struct AssetFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    package init(rawValue: UInt16) { self.rawValue = rawValue }
 
     /// In an external library (`isExternal`).
     public static let external = AssetFlags(rawValue: 1 << 0)
     /// `isOffline`: its file was missing at the last library scan.
-    public static let offline = AssetFlags(rawValue: 1 << 1)
+    package static let offline = AssetFlags(rawValue: 1 << 1)
     /// In the trash (`deletedAt` set).
-    public static let trashed = AssetFlags(rawValue: 1 << 2)
-    public static let favorite = AssetFlags(rawValue: 1 << 3)
+    package static let trashed = AssetFlags(rawValue: 1 << 2)
+    package static let favorite = AssetFlags(rawValue: 1 << 3)
     /// A non-empty description in its EXIF row.
-    public static let described = AssetFlags(rawValue: 1 << 4)
-    public static let archived = AssetFlags(rawValue: 1 << 5)
+    package static let described = AssetFlags(rawValue: 1 << 4)
+    package static let archived = AssetFlags(rawValue: 1 << 5)
     /// Hidden from the timeline (the video part of a live photo, `isVisible = false`).
-    public static let hidden = AssetFlags(rawValue: 1 << 6)
+    package static let hidden = AssetFlags(rawValue: 1 << 6)
     /// In the locked folder.
-    public static let locked = AssetFlags(rawValue: 1 << 7)
+    package static let locked = AssetFlags(rawValue: 1 << 7)
     /// The checksum algorithm was inferred (no `checksumAlgorithm` column).
-    public static let algorithmInferred = AssetFlags(rawValue: 1 << 8)
+    package static let algorithmInferred = AssetFlags(rawValue: 1 << 8)
     /// `status = 'deleted'`: pending removal.
-    public static let pendingDeletion = AssetFlags(rawValue: 1 << 9)
+    package static let pendingDeletion = AssetFlags(rawValue: 1 << 9)
     /// The checksum is not 20 bytes.
-    public static let oddChecksum = AssetFlags(rawValue: 1 << 10)
+    package static let oddChecksum = AssetFlags(rawValue: 1 << 10)
 }
 
 /// Counts of database-only metadata on one asset (saturating at 65535).
-public struct AssetMeta: Sendable, Hashable {
-    public var albums: UInt16 = 0
-    public var faces: UInt16 = 0
-    public var namedFaces: UInt16 = 0
-    public var tags: UInt16 = 0
-    public var sharedLinks: UInt16 = 0
+package struct AssetMeta: Sendable, Hashable {
+    package var albums: UInt16 = 0
+    package var faces: UInt16 = 0
+    package var namedFaces: UInt16 = 0
+    package var tags: UInt16 = 0
+    package var sharedLinks: UInt16 = 0
 
-    public init() {}
+    package init() {}
 
     static func bump(_ value: inout UInt16) { if value < .max { value += 1 } }
 }
 
 /// One asset, compactly: 112 bytes. Owners, libraries and stacks are small indexes into the catalog's tables; the
 /// rare live-photo partner lives in a side table.
-public struct AssetRecord: Sendable {
+package struct AssetRecord: Sendable {
     public var id: UUID16
-    public var checksum: Digest20
+    package var checksum: Digest20
     /// From EXIF `fileSizeInByte`; -1 when unknown.
-    public var fileSize: Int64
+    package var fileSize: Int64
     /// Seconds since 1970; NaN when unknown.
-    public var fileCreatedAt: Double
-    public var originalPath: PathRef
-    public var originalFileName: PathRef
+    package var fileCreatedAt: Double
+    package var originalPath: PathRef
+    package var originalFileName: PathRef
     /// Index into `Catalog.ownerIDs`.
     package var ownerIndex: UInt32
     /// 1 + index into `Catalog.libraryIDs`; 0 when the asset is in no library.
     var libraryIndex: UInt32
     /// 1 + index into the stack ids; 0 when not stacked.
     var stackIndex: UInt32
-    public var meta: AssetMeta
-    public var flags: AssetFlags
+    package var meta: AssetMeta
+    package var flags: AssetFlags
     public var type: AssetType
-    public var algorithm: ChecksumAlgorithm
+    package var algorithm: ChecksumAlgorithm
 
     /// True when the asset is in a stack.
-    public var isStacked: Bool { stackIndex != 0 }
+    package var isStacked: Bool { stackIndex != 0 }
 }
 
 /// Kinds of generated or companion files (`asset_file.type`, and the old path columns).
-public enum AssetFileKind: String, Sendable, Codable, CaseIterable {
+package enum AssetFileKind: String, Sendable, Codable, CaseIterable {
     case thumbnail, preview, fullsize, sidecar
     case encodedVideo = "encoded_video"
     case other
@@ -122,24 +122,24 @@ public enum AssetFileKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// One file belonging to an asset.
-public struct AssetFileRecord: Sendable {
+package struct AssetFileRecord: Sendable {
     /// Index into `Catalog.assets`.
-    public var asset: Int32
+    package var asset: Int32
     public var kind: AssetFileKind
     public var path: PathRef
 }
 
 /// A user.
-public struct CatalogUser: Sendable, Codable, Equatable {
+package struct CatalogUser: Sendable, Codable, Equatable {
     public var id: UUID16
-    public var email: String
+    package var email: String
     public var name: String
-    public var storageLabel: String?
-    public var isAdmin: Bool
-    public var deleted: Bool
-    public var profileImagePath: String?
+    package var storageLabel: String?
+    package var isAdmin: Bool
+    package var deleted: Bool
+    package var profileImagePath: String?
 
-    public init(id: UUID16, email: String, name: String, storageLabel: String? = nil, isAdmin: Bool, deleted: Bool, profileImagePath: String? = nil) {
+    package init(id: UUID16, email: String, name: String, storageLabel: String? = nil, isAdmin: Bool, deleted: Bool, profileImagePath: String? = nil) {
         self.id = id
         self.email = email
         self.name = name
@@ -151,161 +151,161 @@ public struct CatalogUser: Sendable, Codable, Equatable {
 }
 
 /// A library (external, or the per-user upload libraries of v1.79–v1.10x).
-public struct CatalogLibrary: Sendable, Codable, Equatable {
+package struct CatalogLibrary: Sendable, Codable, Equatable {
     public var id: UUID16
     public var owner: UUID16
     public var name: String
-    public var importPaths: [String]
-    public var exclusionPatterns: [String]
-    public var deleted: Bool
+    package var importPaths: [String]
+    package var exclusionPatterns: [String]
+    package var deleted: Bool
     /// `UPLOAD` or `EXTERNAL` in the releases that had library types; nil after.
     public var type: String?
 
     /// True for a library whose files live in its import paths (every library but an old UPLOAD one).
-    public var isExternal: Bool { type != "UPLOAD" }
+    package var isExternal: Bool { type != "UPLOAD" }
 }
 
 /// A person (face cluster).
-public struct CatalogPerson: Sendable {
+package struct CatalogPerson: Sendable {
     public var id: UUID16
     public var owner: UUID16
     public var named: Bool
-    public var thumbnail: PathRef
+    package var thumbnail: PathRef
 }
 
 /// Which names and columns the dump used, decided from its COPY headers.
-public struct SchemaReport: Sendable, Codable, Equatable {
+package struct SchemaReport: Sendable, Codable, Equatable {
     /// `v1.136+ (asset, user, …)` or `before v1.136 (assets, users, …)`.
-    public var tableNames: String
+    package var tableNames: String
     /// `v2.3+ (albumId, assetId)` or `before v2.3 (albumsId, assetsId)`.
-    public var joinColumns: String
+    package var joinColumns: String
     /// `asset.sidecarPath` or `asset_file (type 'sidecar')`.
-    public var sidecars: String
+    package var sidecars: String
     /// `asset.encodedVideoPath` or `asset_file (type 'encoded_video')`.
-    public var encodedVideo: String
+    package var encodedVideo: String
     /// `column` or `inferred (library assets: sha1-path)`.
-    public var checksumAlgorithm: String
+    package var checksumAlgorithm: String
     /// `visibility` or `isArchived/isVisible`.
-    public var visibility: String
+    package var visibility: String
     /// The tables read, by the name the dump used.
-    public var tables: [String]
+    package var tables: [String]
 }
 
 /// Asset counts for one owner, or for all.
-public struct AssetCounts: Sendable, Codable, Equatable {
+package struct AssetCounts: Sendable, Codable, Equatable {
     public var assets = 0
     /// Uploaded originals kept in `upload/`.
-    public var uploaded = 0
+    package var uploaded = 0
     /// Uploaded originals moved into `library/` by the storage template.
-    public var libraryFiles = 0
+    package var libraryFiles = 0
     public var external = 0
-    public var offline = 0
-    public var trashed = 0
-    public var images = 0
+    package var offline = 0
+    package var trashed = 0
+    package var images = 0
     public var videos = 0
     public var bytes: Int64 = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// The counts `catalog` reports.
-public struct CatalogCounts: Sendable, Codable, Equatable {
+package struct CatalogCounts: Sendable, Codable, Equatable {
     public var assets = 0
-    public var uploaded = 0
-    public var libraryFiles = 0
+    package var uploaded = 0
+    package var libraryFiles = 0
     public var external = 0
-    public var offline = 0
-    public var trashed = 0
+    package var offline = 0
+    package var trashed = 0
     public var users = 0
     public var libraries = 0
-    public var albums = 0
-    public var albumMemberships = 0
-    public var favorites = 0
-    public var descriptions = 0
-    public var faces = 0
-    public var namedFaces = 0
-    public var people = 0
-    public var namedPeople = 0
-    public var tags = 0
-    public var taggedAssets = 0
-    public var sharedLinks = 0
-    public var sharedLinkAssets = 0
-    public var stacks = 0
-    public var stackedAssets = 0
-    public var livePhotos = 0
-    public var sidecars = 0
-    public var encodedVideos = 0
-    public var thumbnails = 0
-    public var previews = 0
-    public var personThumbnails = 0
+    package var albums = 0
+    package var albumMemberships = 0
+    package var favorites = 0
+    package var descriptions = 0
+    package var faces = 0
+    package var namedFaces = 0
+    package var people = 0
+    package var namedPeople = 0
+    package var tags = 0
+    package var taggedAssets = 0
+    package var sharedLinks = 0
+    package var sharedLinkAssets = 0
+    package var stacks = 0
+    package var stackedAssets = 0
+    package var livePhotos = 0
+    package var sidecars = 0
+    package var encodedVideos = 0
+    package var thumbnails = 0
+    package var previews = 0
+    package var personThumbnails = 0
     public var bytes: Int64 = 0
 
-    public init() {}
+    package init() {}
 }
 
 /// Everything a dump says.
 public struct Catalog: Sendable {
-    public var identity: DumpIdentity
-    public var content: DumpContent
-    public var schema: SchemaReport
-    public var users: [CatalogUser]
-    public var libraries: [CatalogLibrary]
-    public var assets: ChunkedArray<AssetRecord>
+    package var identity: DumpIdentity
+    package var content: DumpContent
+    package var schema: SchemaReport
+    package var users: [CatalogUser]
+    package var libraries: [CatalogLibrary]
+    package var assets: ChunkedArray<AssetRecord>
     /// The distinct owner ids, indexed by `AssetRecord.ownerIndex`.
-    public var ownerIDs: [UUID16]
+    package var ownerIDs: [UUID16]
     /// The distinct library ids assets name.
-    public var libraryIDs: [UUID16]
+    package var libraryIDs: [UUID16]
     /// The video part of each live photo, by the still's index in `assets`.
-    public var livePhotoVideos: [Int32: UUID16]
+    package var livePhotoVideos: [Int32: UUID16]
     /// The distinct stack ids, indexed by `AssetRecord.stackIndex - 1`.
-    public var stackIDs: [UUID16]
-    public var files: ChunkedArray<AssetFileRecord>
-    public var people: [CatalogPerson]
-    public var paths: PathStore
-    public var counts: CatalogCounts
-    public var countsByOwner: [UUID16: AssetCounts]
+    package var stackIDs: [UUID16]
+    package var files: ChunkedArray<AssetFileRecord>
+    package var people: [CatalogPerson]
+    package var paths: PathStore
+    package var counts: CatalogCounts
+    package var countsByOwner: [UUID16: AssetCounts]
     /// `system_metadata.MediaLocation`, when saved (v1.137+).
-    public var savedMediaLocation: String?
+    package var savedMediaLocation: String?
     /// The media root the paths use: `upload` (relative, before v1.136), `/usr/src/app/upload`, `/data`, or custom.
-    public var mediaPrefix: String?
+    package var mediaPrefix: String?
     /// `system_metadata['system-flags'].mountChecks`: the folders whose `.immich` marker Immich will demand.
-    public var mountChecks: [String: Bool]
+    package var mountChecks: [String: Bool]
     /// The Immich version the database last ran, and where that came from.
-    public var immichVersion: String?
-    public var immichVersionSource: String?
+    package var immichVersion: String?
+    package var immichVersionSource: String?
     /// The newest migration recorded (kysely or TypeORM).
-    public var newestMigration: String?
-    public var findings: [Finding]
+    package var newestMigration: String?
+    package var findings: [Finding]
 
     /// An asset's original path as stored in the database.
-    public func originalPath(_ asset: AssetRecord) -> String { paths.string(asset.originalPath) }
+    package func originalPath(_ asset: AssetRecord) -> String { paths.string(asset.originalPath) }
 
     /// An asset's original file name.
-    public func originalFileName(_ asset: AssetRecord) -> String { paths.name(asset.originalFileName) }
+    package func originalFileName(_ asset: AssetRecord) -> String { paths.name(asset.originalFileName) }
 
     /// A file's path as stored in the database.
-    public func path(_ file: AssetFileRecord) -> String {
+    package func path(_ file: AssetFileRecord) -> String {
         paths.string(file.path, stem: assets[Int(file.asset)].id.description)
     }
 
     /// A person's thumbnail path.
-    public func thumbnailPath(_ person: CatalogPerson) -> String {
+    package func thumbnailPath(_ person: CatalogPerson) -> String {
         paths.string(person.thumbnail, stem: person.id.description)
     }
 
     /// The user with `id`.
-    public func user(_ id: UUID16) -> CatalogUser? { users.first { $0.id == id } }
+    package func user(_ id: UUID16) -> CatalogUser? { users.first { $0.id == id } }
 
     /// An asset's owner.
-    public func owner(of asset: AssetRecord) -> UUID16 { ownerIDs[Int(asset.ownerIndex)] }
+    package func owner(of asset: AssetRecord) -> UUID16 { ownerIDs[Int(asset.ownerIndex)] }
 
     /// An asset's stack, nil when it is in none.
-    public func stack(of asset: AssetRecord) -> UUID16? {
+    package func stack(of asset: AssetRecord) -> UUID16? {
         asset.stackIndex == 0 ? nil : stackIDs[Int(asset.stackIndex) - 1]
     }
 
     /// An asset's library, nil when it is in none.
-    public func library(of asset: AssetRecord) -> UUID16? {
+    package func library(of asset: AssetRecord) -> UUID16? {
         asset.libraryIndex == 0 ? nil : libraryIDs[Int(asset.libraryIndex) - 1]
     }
 }

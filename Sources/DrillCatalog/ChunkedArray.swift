@@ -4,16 +4,16 @@
 import DrillDeployment
 
 /// A random-access collection stored in chunks.
-public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
+package struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
     static var shift: Int { 16 }
     static var chunkSize: Int { 1 << shift }
     private var chunks: [[Element]] = []
     public private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
-    public var startIndex: Int { 0 }
-    public var endIndex: Int { count }
+    package var startIndex: Int { 0 }
+    package var endIndex: Int { count }
 
     public mutating func append(_ element: Element) {
         if count & (Self.chunkSize - 1) == 0 {
@@ -25,14 +25,14 @@ public struct ChunkedArray<Element>: RandomAccessCollection, MutableCollection {
         count += 1
     }
 
-    public subscript(position: Int) -> Element {
+    package subscript(position: Int) -> Element {
         get { chunks[position >> Self.shift][position & (Self.chunkSize - 1)] }
         _modify { yield &chunks[position >> Self.shift][position & (Self.chunkSize - 1)] }
         set { chunks[position >> Self.shift][position & (Self.chunkSize - 1)] = newValue }
     }
 
     /// Trims the last chunk's spare capacity.
-    public mutating func shrink() {
+    package mutating func shrink() {
         guard let last = chunks.popLast() else { return }
         chunks.append(Array(last))
     }

@@ -7,21 +7,21 @@ import DrillDeployment
 import Foundation
 
 /// A UUID as two 64-bit halves: cheap to hash and compare, 16 bytes.
-public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
-    public var high: UInt64
-    public var low: UInt64
+package struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    package var high: UInt64
+    package var low: UInt64
 
-    public init(high: UInt64, low: UInt64) {
+    package init(high: UInt64, low: UInt64) {
         self.high = high
         self.low = low
     }
 
     /// The all-zero UUID, used as "none" in compact records.
-    public static let zero = UUID16(high: 0, low: 0)
-    public var isZero: Bool { high == 0 && low == 0 }
+    package static let zero = UUID16(high: 0, low: 0)
+    package var isZero: Bool { high == 0 && low == 0 }
 
     /// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (dashes optional, either case).
-    public init?(_ bytes: UnsafeRawBufferPointer) {
+    package init?(_ bytes: UnsafeRawBufferPointer) {
         if bytes.count == 36, bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D {
             // The canonical form, as PostgreSQL writes it: the 32 hex digits gathered into four words and decoded
             // eight at a time (SWAR), with one validity check per word.
@@ -79,7 +79,7 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
         return ((quads << 16) | (quads >> 32)) & 0xFFFF_FFFF
     }
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         var copy = text
         guard let parsed = copy.withUTF8({ UUID16(UnsafeRawBufferPointer($0)) }) else { return nil }
         self = parsed
@@ -125,7 +125,7 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
         }
     }
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let value = UUID16(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a UUID"))
@@ -140,7 +140,7 @@ public struct UUID16: Hashable, Comparable, Sendable, CustomStringConvertible, C
 }
 
 /// Decoders for fields of the text COPY format.
-public enum CopyText {
+package enum CopyText {
     @inline(__always)
     static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
@@ -153,12 +153,12 @@ public enum CopyText {
 
     /// True for the NULL marker `\N`.
     @inline(__always)
-    public static func isNull(_ field: UnsafeRawBufferPointer) -> Bool {
+    package static func isNull(_ field: UnsafeRawBufferPointer) -> Bool {
         field.count == 2 && field[0] == 0x5C && field[1] == 0x4E
     }
 
     /// The field's bytes with COPY escapes decoded (`\t`, `\n`, `\\`, octal, hex…).
-    public static func unescape(_ field: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func unescape(_ field: UnsafeRawBufferPointer) -> [UInt8] {
         guard let base = field.baseAddress, memchr(base, 0x5C, field.count) != nil else { return Array(field) }
         var out: [UInt8] = []
         out.reserveCapacity(field.count)
@@ -219,7 +219,7 @@ public enum CopyText {
     }
 
     /// `t` / `f`; nil for NULL or anything else.
-    public static func bool(_ field: UnsafeRawBufferPointer) -> Bool? {
+    package static func bool(_ field: UnsafeRawBufferPointer) -> Bool? {
         guard field.count == 1 else { return nil }
         switch field[0] {
         case UInt8(ascii: "t"): return true
@@ -229,7 +229,7 @@ public enum CopyText {
     }
 
     /// A decimal integer; nil for NULL or malformed.
-    public static func int(_ field: UnsafeRawBufferPointer) -> Int64? {
+    package static func int(_ field: UnsafeRawBufferPointer) -> Int64? {
         guard !field.isEmpty, !isNull(field) else { return nil }
         var i = 0
         var negative = false
@@ -252,7 +252,7 @@ public enum CopyText {
     }
 
     /// A UUID; nil for NULL or malformed.
-    public static func uuid(_ field: UnsafeRawBufferPointer) -> UUID16? {
+    package static func uuid(_ field: UnsafeRawBufferPointer) -> UUID16? {
         guard field.count == 36 else { return nil }
         return UUID16(field)
     }
@@ -260,7 +260,7 @@ public enum CopyText {
     /// A `bytea` value: hex format `\\x0011…` as COPY writes it, or the old escape format.
     /// A 20-byte `bytea` (a SHA-1) read straight from its `\\x` hex form, without building arrays; nil for any
     /// other shape.
-    public static func digest20(_ field: UnsafeRawBufferPointer) -> Digest20? {
+    package static func digest20(_ field: UnsafeRawBufferPointer) -> Digest20? {
         guard field.count == 43, field[0] == 0x5C, field[1] == 0x5C, field[2] == UInt8(ascii: "x") else { return nil }
         let base = field.baseAddress! + 3
         @inline(__always) func word(_ k: Int) -> UInt64? {
@@ -272,12 +272,12 @@ public enum CopyText {
 
     /// True when the field is exactly `text` (no escapes involved).
     @inline(__always)
-    public static func equals(_ field: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
+    package static func equals(_ field: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
         guard field.count == text.utf8CodeUnitCount, let base = field.baseAddress else { return false }
         return memcmp(base, text.utf8Start, field.count) == 0
     }
 
-    public static func bytea(_ field: UnsafeRawBufferPointer) -> [UInt8]? {
+    package static func bytea(_ field: UnsafeRawBufferPointer) -> [UInt8]? {
         if isNull(field) { return nil }
         let text = unescape(field)
         if text.count >= 2, text[0] == 0x5C, text[1] == UInt8(ascii: "x") {
@@ -320,7 +320,7 @@ public enum CopyText {
     }
 
     /// A one-dimensional text array `{a,"b,c",NULL,"q\"t"}`; NULL elements are nil.
-    public static func textArray(_ field: UnsafeRawBufferPointer) -> [String?]? {
+    package static func textArray(_ field: UnsafeRawBufferPointer) -> [String?]? {
         if isNull(field) { return nil }
         let s = unescape(field)
         guard s.first == UInt8(ascii: "{"), s.last == UInt8(ascii: "}") else { return nil }
@@ -364,7 +364,7 @@ public enum CopyText {
 
     /// A `timestamp with time zone` as seconds since 1970 (UTC): `2026-11-26 13:22:27.119389+00`, offsets such as
     /// `+05:30` or `-07`, optional fraction, ` BC` not supported. `infinity` and `-infinity` map to ±∞.
-    public static func timestamp(_ field: UnsafeRawBufferPointer) -> Double? {
+    package static func timestamp(_ field: UnsafeRawBufferPointer) -> Double? {
         guard !isNull(field), field.count >= 10 else {
             if field.count == 8, String(decoding: field, as: UTF8.self) == "infinity" { return .infinity }
             return nil
@@ -427,7 +427,7 @@ public enum CopyText {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    package static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -440,7 +440,7 @@ public enum CopyText {
 
 /// Splits a COPY row into its fields without copying. One instance is reused for every row of a dump; its field
 /// boundaries live in raw buffers so reading a field costs no reference counting.
-public final class CopyRow {
+package final class CopyRow {
     private var starts: UnsafeMutablePointer<Int>
     private var ends: UnsafeMutablePointer<Int>
     private var capacity: Int
@@ -448,7 +448,7 @@ public final class CopyRow {
     public private(set) var count = 0
     public private(set) var line = UnsafeRawBufferPointer(start: nil, count: 0)
 
-    public init() {
+    package init() {
         capacity = 64
         starts = .allocate(capacity: capacity)
         ends = .allocate(capacity: capacity)
@@ -504,7 +504,7 @@ public final class CopyRow {
 
     /// Field `i` (0-based); an empty buffer when the row has fewer fields.
     @inline(__always)
-    public func field(_ i: Int) -> UnsafeRawBufferPointer {
+    package func field(_ i: Int) -> UnsafeRawBufferPointer {
         guard i >= 0, i < count, let base = line.baseAddress else {
             return UnsafeRawBufferPointer(start: nil, count: 0)
         }

@@ -10,7 +10,7 @@ import DrillDeployment
 import Foundation
 
 /// The kind of dump, by name.
-public enum DumpOrigin: String, Sendable, Codable {
+package enum DumpOrigin: String, Sendable, Codable {
     /// Immich's nightly automatic backup.
     case automatic
     /// Written by Immich before a restore (v2.5+).
@@ -22,11 +22,11 @@ public enum DumpOrigin: String, Sendable, Codable {
 }
 
 /// What the file name (and, failing that, the mtime) says about a dump.
-public struct DumpIdentity: Sendable, Equatable, Codable {
+package struct DumpIdentity: Sendable, Equatable, Codable {
     public var file: String
-    public var origin: DumpOrigin
+    package var origin: DumpOrigin
     /// A `.tmp` leftover: the backup failed (or is still being written).
-    public var failed: Bool
+    package var failed: Bool
     /// When the dump was taken, as seconds since 1970.
     public var time: Double?
     /// How `time` was found: `name (epoch milliseconds, UTC)`, `name (local time in Europe/Berlin)`, `mtime`.
@@ -34,10 +34,10 @@ public struct DumpIdentity: Sendable, Equatable, Codable {
     /// The zone the name's time was read in, when the name holds a local time.
     public var timeZone: String?
     /// The Immich version in the name (`1.136.0`).
-    public var immichVersion: String?
+    package var immichVersion: String?
     /// The PostgreSQL version in the name (`14.17`).
-    public var postgresVersion: String?
-    public var sizeBytes: Int64?
+    package var postgresVersion: String?
+    package var sizeBytes: Int64?
 
     /// Reads the identity of `path`. `timeZone` is the deployment's TZ (or the plan's); nil means UTC, said so.
     public static func of(path: String, timeZone: String?) -> DumpIdentity {
@@ -117,5 +117,5 @@ public struct DumpIdentity: Sendable, Equatable, Codable {
     }
 
     /// True for the names Immich's retention prunes and counts as its nightly backups.
-    public var isRoutine: Bool { origin == .automatic }
+    package var isRoutine: Bool { origin == .automatic }
 }

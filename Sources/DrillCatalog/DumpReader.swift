@@ -13,7 +13,7 @@ import DrillArchive
 import Foundation
 
 /// Which tool wrote the dump.
-public enum DumpFormat: String, Sendable, Codable {
+package enum DumpFormat: String, Sendable, Codable {
     /// `pg_dumpall`: the whole cluster (Immich up to v2.4.x).
     case cluster
     /// `pg_dump`: one database (Immich from v2.5.0, and most hand-made dumps).
@@ -21,41 +21,41 @@ public enum DumpFormat: String, Sendable, Codable {
 }
 
 /// What the stream itself said about the dump.
-public struct DumpContent: Sendable, Equatable, Codable {
+package struct DumpContent: Sendable, Equatable, Codable {
     public var format: DumpFormat
-    public var compression: String
+    package var compression: String
     /// The server version, `-- Dumped from database version 14.17 (…)` → `14.17`.
-    public var postgresVersion: String?
+    package var postgresVersion: String?
     /// The client that wrote it, `-- Dumped by pg_dump version 15.18` → `15.18`.
-    public var dumpToolVersion: String?
+    package var dumpToolVersion: String?
     /// The databases a cluster dump holds.
-    public var databases: [String]
+    package var databases: [String]
     /// The database whose section was read.
     public var database: String
     public var complete: Bool
     /// Why the dump is not complete.
-    public var incompleteReason: String?
+    package var incompleteReason: String?
     public var lines: Int64
-    public var uncompressedBytes: Int64
-    public var compressedBytes: Int64
+    package var uncompressedBytes: Int64
+    package var compressedBytes: Int64
 }
 
 /// Receives the rows of one COPY block.
-public protocol CopySink: AnyObject {
+package protocol CopySink: AnyObject {
     /// One row, split into fields. `line` is the row's line number in the uncompressed dump.
     func row(_ row: CopyRow, line: Int64) throws
 }
 
 /// Reads a dump and feeds COPY rows to sinks.
-public struct DumpReader {
+package struct DumpReader {
     public var path: String
     /// The Immich database in a cluster dump (DB_DATABASE_NAME, default `immich`).
     public var databaseName: String
 
     /// The longest line of SQL held in memory (COPY data of skipped tables is streamed, whatever its length).
-    public static let maxLine = 64 << 20
+    package static let maxLine = 64 << 20
 
-    public init(path: String, databaseName: String = "immich") {
+    package init(path: String, databaseName: String = "immich") {
         self.path = path
         self.databaseName = databaseName
     }

@@ -7,7 +7,7 @@ import Foundation
 // A million assets with thumbnails and previews then take tens of megabytes of path text, not hundreds.
 
 /// A reference to a path in a `PathStore`.
-public struct PathRef: Sendable, Hashable {
+package struct PathRef: Sendable, Hashable {
     /// Index of the directory (`UInt32.max` when the path has no directory part).
     var directory: UInt32
     /// Start of the name (or of the suffix, for stemmed names) in the arena.
@@ -18,27 +18,27 @@ public struct PathRef: Sendable, Hashable {
     static let stemFlag: UInt32 = 1 << 31
     static let noDirectory = UInt32.max
     /// A reference to nothing.
-    public static let none = PathRef(directory: UInt32.max, start: 0, length: 0)
-    public var isNone: Bool { directory == PathRef.noDirectory && length == 0 }
+    package static let none = PathRef(directory: UInt32.max, start: 0, length: 0)
+    package var isNone: Bool { directory == PathRef.noDirectory && length == 0 }
 }
 
 /// Interned directories plus a name arena.
-public struct PathStore: Sendable {
+package struct PathStore: Sendable {
     private var directories = ByteInterner()
     private(set) var arena: [UInt8] = []
     private var suffixes = ByteInterner()
 
-    public init() {}
+    package init() {}
 
     /// Stores `bytes` (a path); when its file name begins with `stem`, only the rest of the name is kept.
-    public mutating func add(_ bytes: [UInt8], stem: String? = nil) -> PathRef {
+    package mutating func add(_ bytes: [UInt8], stem: String? = nil) -> PathRef {
         guard let stem else { return add(bytes, stemBytes: nil) }
         var copy = stem
         return copy.withUTF8 { add(bytes, stemBytes: UnsafeRawBufferPointer($0)) }
     }
 
     /// `add` with the stem as raw bytes (the id field of the same COPY row, so no string is built per row).
-    public mutating func add(_ bytes: [UInt8], stemBytes stem: UnsafeRawBufferPointer?) -> PathRef {
+    package mutating func add(_ bytes: [UInt8], stemBytes stem: UnsafeRawBufferPointer?) -> PathRef {
         guard !bytes.isEmpty else { return .none }
         return bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress!
@@ -60,7 +60,7 @@ public struct PathStore: Sendable {
         }
     }
 
-    public mutating func add(_ text: String, stem: String? = nil) -> PathRef {
+    package mutating func add(_ text: String, stem: String? = nil) -> PathRef {
         add(Array(text.utf8), stem: stem)
     }
 
@@ -73,7 +73,7 @@ public struct PathStore: Sendable {
     }
 
     /// The path text; `stem` must be the one given when it was added.
-    public func string(_ ref: PathRef, stem: String? = nil) -> String {
+    package func string(_ ref: PathRef, stem: String? = nil) -> String {
         guard !ref.isNone else { return "" }
         let name = name(ref, stem: stem)
         if ref.directory == PathRef.noDirectory { return name }
@@ -86,7 +86,7 @@ public struct PathStore: Sendable {
     }
 
     /// Releases the lookup tables once nothing more will be added.
-    public mutating func freeze() {
+    package mutating func freeze() {
         directories.freeze()
         suffixes.freeze()
     }

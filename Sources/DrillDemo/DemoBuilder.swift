@@ -63,7 +63,7 @@ public struct DemoOptions: Sendable {
 }
 
 /// The manifest: what was generated, and what each fault touched.
-public struct DemoManifest: Codable, Sendable {
+package struct DemoManifest: Codable, Sendable {
     /// One backup the demo wrote: its source, kind and path.
     public struct Snapshot: Codable, Sendable {
         public var source: String
@@ -74,38 +74,38 @@ public struct DemoManifest: Codable, Sendable {
     }
 
     /// A fault the demo planted and how many things it touches.
-    public struct FaultRecord: Codable, Sendable {
+    package struct FaultRecord: Codable, Sendable {
         public var fault: String
         public var count: Int
         public var paths: [String]
-        public var assetIds: [String]
-        public var note: String
+        package var assetIds: [String]
+        package var note: String
     }
 
     /// What the demo library holds.
-    public struct Counts: Codable, Sendable {
+    package struct Counts: Codable, Sendable {
         public var assets = 0
-        public var uploaded = 0
-        public var libraryFiles = 0
+        package var uploaded = 0
+        package var libraryFiles = 0
         public var external = 0
-        public var offline = 0
-        public var trashed = 0
+        package var offline = 0
+        package var trashed = 0
         public var users = 0
-        public var albums = 0
-        public var albumMemberships = 0
-        public var favorites = 0
-        public var descriptions = 0
-        public var faces = 0
-        public var people = 0
-        public var tags = 0
-        public var taggedAssets = 0
-        public var sharedLinkAssets = 0
-        public var sidecars = 0
-        public var stacks = 0
-        public var livePhotos = 0
+        package var albums = 0
+        package var albumMemberships = 0
+        package var favorites = 0
+        package var descriptions = 0
+        package var faces = 0
+        package var people = 0
+        package var tags = 0
+        package var taggedAssets = 0
+        package var sharedLinkAssets = 0
+        package var sidecars = 0
+        package var stacks = 0
+        package var livePhotos = 0
     }
 
-    public var schema = "immich-drill/demo/v1"
+    package var schema = "immich-drill/demo/v1"
     public var era: String
     public var seed: UInt64
     public var directory: String
@@ -124,7 +124,7 @@ public struct DemoManifest: Codable, Sendable {
 /// Builds demo installs.
 public enum DemoBuilder {
     /// Builds the demo described by `options` and returns its manifest (also written as manifest.json).
-    public static func build(_ options: DemoOptions) throws -> DemoManifest {
+    package static func build(_ options: DemoOptions) throws -> DemoManifest {
         let fm = FileManager.default
         let root = Paths.absolute(options.directory)
         if fm.fileExists(atPath: root), let contents = try? fm.contentsOfDirectory(atPath: root), !contents.isEmpty {

@@ -7,12 +7,12 @@ import Crypto
 import Foundation
 
 /// A small, fast, deterministic random number generator (SplitMix64).
-public struct DemoRandom: RandomNumberGenerator, Sendable {
+package struct DemoRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    package init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -21,16 +21,16 @@ public struct DemoRandom: RandomNumberGenerator, Sendable {
     }
 
     /// A version-4 UUID.
-    public mutating func uuid() -> UUID16 {
+    package mutating func uuid() -> UUID16 {
         UUID16(high: (next() & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000,
                low: (next() & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000)
     }
 
-    public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+    package mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
 }
 
 /// What kind of original an asset is.
-public enum DemoAssetKind: String, Sendable, Codable {
+package enum DemoAssetKind: String, Sendable, Codable {
     /// Uploaded, in `upload/`.
     case upload
     /// Uploaded and moved by the storage template into `library/`.
@@ -41,16 +41,16 @@ public enum DemoAssetKind: String, Sendable, Codable {
 
 /// One asset of the demo, compactly (no heap storage, about a hundred bytes): its paths and names are derived from
 /// these fields, so a million assets take about a hundred megabytes.
-public struct DemoAsset: Sendable {
+package struct DemoAsset: Sendable {
     public var id: UUID16
     /// The owner's id (`upload/<id>/…`, and `library/<id>/…` when the owner has no storage label).
-    public var ownerID: UUID16
+    package var ownerID: UUID16
     public var size: Int64
     /// When it was uploaded or first scanned (seconds since 1970); files exist and rows are dumped from then.
-    public var createdAt: Double
-    public var takenAt: Double
+    package var createdAt: Double
+    package var takenAt: Double
     /// SHA-1 of the bytes (uploads); filled before the files are written.
-    public var contentSHA1 = Digest20.zero
+    package var contentSHA1 = Digest20.zero
     /// The asset's number in the library, for file names.
     public var number: Int32
     private var livePhotoVideoIndex: Int32 = -1
@@ -59,17 +59,17 @@ public struct DemoAsset: Sendable {
     private var shareIndex: UInt8 = 0
     public var kind: DemoAssetKind
     /// 0: no XMP sidecar; 1: `IMG_1.jpg.xmp`; 2: `IMG_1.xmp` (Immich reads both).
-    public var sidecarStyle: UInt8 = 0
-    public var isVideo: Bool
+    package var sidecarStyle: UInt8 = 0
+    package var isVideo: Bool
     /// The video part of a live photo: hidden from the timeline, a `.mov`.
-    public var hidden = false
-    public var favorite = false
-    public var hasDescription = false
-    public var trashed = false
-    public var offline = false
-    public var archived = false
+    package var hidden = false
+    package var favorite = false
+    package var hasDescription = false
+    package var trashed = false
+    package var offline = false
+    package var archived = false
     /// Moved on the NAS into `Sorted/` (the `moved` fault).
-    public var moved = false
+    package var moved = false
 
     init(id: UUID16, owner: Int, ownerID: UUID16, number: Int32, kind: DemoAssetKind, isVideo: Bool, size: Int64,
          createdAt: Double, takenAt: Double) {
@@ -87,26 +87,26 @@ public struct DemoAsset: Sendable {
     /// The owner (index into `DemoLibrary.users`).
     public var owner: Int { Int(ownerIndex) }
     /// Which external import path (index into `DemoLibrary.importPaths`) an external asset is under.
-    public var share: Int {
+    package var share: Int {
         get { Int(shareIndex) }
         set { shareIndex = UInt8(newValue) }
     }
     /// The video part of this live photo (index into `DemoLibrary.assets`).
-    public var livePhotoVideo: Int? {
+    package var livePhotoVideo: Int? {
         get { livePhotoVideoIndex < 0 ? nil : Int(livePhotoVideoIndex) }
         set { livePhotoVideoIndex = newValue.map(Int32.init) ?? -1 }
     }
     /// Its stack (index into `DemoLibrary.stacks`).
-    public var stack: Int? {
+    package var stack: Int? {
         get { stackIndex < 0 ? nil : Int(stackIndex) }
         set { stackIndex = newValue.map(Int32.init) ?? -1 }
     }
     /// The owner's storage label (`library/<label>/…`).
-    public var ownerLabel: String? { DemoLibrary.accounts[owner].label }
+    package var ownerLabel: String? { DemoLibrary.accounts[owner].label }
 
     /// The random-looking upload UUID an upload's file is named by (Immich names uploads by a fresh UUID, not by the
     /// asset id), derived from the id.
-    public var fileID: UUID16 {
+    package var fileID: UUID16 {
         var mix = DemoRandom(seed: id.high ^ (id.low &* 0x9E37_79B9_7F4A_7C15))
         return mix.uuid()
     }
@@ -115,7 +115,7 @@ public struct DemoAsset: Sendable {
     var fileSeed: UInt64 { id.low ^ id.high }
 
     /// The camera's file name.
-    public var fileName: String {
+    package var fileName: String {
         if isVideo && hidden { return "IMG_" + DemoAsset.digits(Int(number), 5) + ".MOV" }
         if isVideo {
             let (y, m, d) = CopyValue.civil(Int(takenAt / 86_400))
@@ -131,10 +131,10 @@ public struct DemoAsset: Sendable {
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
-    public var originalFileName: String { fileName }
+    package var originalFileName: String { fileName }
 
     /// The path relative to its root: UPLOAD_LOCATION for upload/template, the NAS share for external.
-    public var relativePath: String {
+    package var relativePath: String {
         switch kind {
         case .upload:
             let f = fileID.description
@@ -157,7 +157,7 @@ public struct DemoAsset: Sendable {
     }
 
     /// The XMP sidecar's relative path, in one of Immich's two naming styles.
-    public var sidecar: String? {
+    package var sidecar: String? {
         switch sidecarStyle {
         case 1: relativePath + ".xmp"
         case 2: (relativePath as NSString).deletingPathExtension + ".xmp"
@@ -173,19 +173,19 @@ public struct DemoAsset: Sendable {
 }
 
 /// The whole demo library.
-public struct DemoLibrary: Sendable {
+package struct DemoLibrary: Sendable {
     /// A demo user, with the storage label their files are filed under.
-    public struct User: Sendable {
+    package struct User: Sendable {
         public var id: UUID16
-        public var email: String
+        package var email: String
         public var name: String
-        public var storageLabel: String?
-        public var isAdmin: Bool
-        public var profileImage: String
+        package var storageLabel: String?
+        package var isAdmin: Bool
+        package var profileImage: String
     }
 
     /// A recognised person in the demo library (faces point at them).
-    public struct Person: Sendable {
+    package struct Person: Sendable {
         public var id: UUID16
         public var owner: Int
         public var name: String
@@ -193,9 +193,9 @@ public struct DemoLibrary: Sendable {
 
     public var era: DumpTemplate.Era
     public var users: [User] = []
-    public var libraryID: UUID16
+    package var libraryID: UUID16
     /// The external library's import paths inside the container, and the NAS shares they are on.
-    public static let importPaths = ["/mnt/media/photos", "/mnt/media/family"]
+    package static let importPaths = ["/mnt/media/photos", "/mnt/media/family"]
     public static let shares = ["photos", "family"]
     /// The users: e-mail, name, storage label, admin.
     static let accounts: [(email: String, name: String, label: String?, admin: Bool)] = [
@@ -203,20 +203,20 @@ public struct DemoLibrary: Sendable {
         ("alex@example.com", "Alex", "alex", false),
     ]
     public var assets: [DemoAsset] = []
-    public var albums: [(id: UUID16, owner: Int, name: String, assets: [Int])] = []
-    public var people: [Person] = []
-    public var faces: [(asset: Int, person: Int?)] = []
-    public var tags: [(id: UUID16, value: String)] = []
-    public var tagged: [(asset: Int, tag: Int)] = []
-    public var sharedLink: (id: UUID16, assets: [Int])
-    public var stacks: [(id: UUID16, primary: Int)] = []
-    public var installedAt: Double
+    package var albums: [(id: UUID16, owner: Int, name: String, assets: [Int])] = []
+    package var people: [Person] = []
+    package var faces: [(asset: Int, person: Int?)] = []
+    package var tags: [(id: UUID16, value: String)] = []
+    package var tagged: [(asset: Int, tag: Int)] = []
+    package var sharedLink: (id: UUID16, assets: [Int])
+    package var stacks: [(id: UUID16, primary: Int)] = []
+    package var installedAt: Double
 
     /// The media root the database stores paths under: `upload` (relative, v1.135) or `/data` (v2).
-    public var mediaPrefix: String { era == .v1 ? "upload" : "/data" }
+    package var mediaPrefix: String { era == .v1 ? "upload" : "/data" }
 
     /// Builds a library of `count` assets, created between `installedAt` and `lastDay`.
-    public init(era: DumpTemplate.Era, count: Int, seed: UInt64, installedAt: Double, lastDay: Double,
+    package init(era: DumpTemplate.Era, count: Int, seed: UInt64, installedAt: Double, lastDay: Double,
                 sizeScale: Double) {
         var rng = DemoRandom(seed: seed)
         self.era = era

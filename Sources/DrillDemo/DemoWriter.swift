@@ -34,23 +34,23 @@ enum FolderMaker {
 }
 
 /// Writes demo files and rows.
-public struct DemoWriter: Sendable {
+package struct DemoWriter: Sendable {
     public var library: DemoLibrary
     /// UPLOAD_LOCATION on disk.
     public var uploadLocation: String
     /// The NAS shares on disk (the external library's host folders), by `DemoAsset.share`.
-    public var nasRoots: [String]
+    package var nasRoots: [String]
     /// File sizes times this.
     public var sizeScale = 0.01
 
-    public init(library: DemoLibrary, uploadLocation: String, nasRoots: [String]) {
+    package init(library: DemoLibrary, uploadLocation: String, nasRoots: [String]) {
         self.library = library
         self.uploadLocation = uploadLocation
         self.nasRoots = nasRoots
     }
 
     /// Where an asset's original is on disk.
-    public func diskPath(_ asset: DemoAsset) -> String {
+    package func diskPath(_ asset: DemoAsset) -> String {
         (asset.kind == .external ? nasRoots[asset.share] : uploadLocation) + "/" + asset.relativePath
     }
 
@@ -152,13 +152,13 @@ public struct DemoWriter: Sendable {
     }
 
     /// The path Immich stores for an asset's original.
-    public func databasePath(_ asset: DemoAsset) -> String {
+    package func databasePath(_ asset: DemoAsset) -> String {
         asset.kind == .external ? DemoLibrary.importPaths[asset.share] + "/" + asset.relativePath
             : library.mediaPrefix + "/" + asset.relativePath
     }
 
     /// Thumbnail, preview and (for videos) encoded-video paths, relative to UPLOAD_LOCATION, by kind.
-    public func derivatives(_ asset: DemoAsset) -> [(kind: String, path: String)] {
+    package func derivatives(_ asset: DemoAsset) -> [(kind: String, path: String)] {
         let owner = library.users[asset.owner].id.description
         let id = asset.id.description
         let folder = "\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))"
@@ -171,14 +171,14 @@ public struct DemoWriter: Sendable {
 
     /// Writes every file of the library as it stands at `time` (assets created by then) and records each
     /// original's SHA-1.
-    public mutating func writeFiles(upTo time: Double) throws {
+    package mutating func writeFiles(upTo time: Double) throws {
         hashOriginals(upTo: time)
         try writeFileTree(upTo: time)
     }
 
     /// Records the SHA-1 of each original that exists at `time`, from the bytes `writeFileTree` writes, without
     /// writing anything (so the dumps, which carry them, can be written while the files are).
-    public mutating func hashOriginals(upTo time: Double) {
+    package mutating func hashOriginals(upTo time: Double) {
         let (indices, digests) = DemoWriter.originalDigests(library.assets, upTo: time)
         // Written once the helper let go of the array, so it changes in place rather than as a copy.
         for (k, index) in indices.enumerated() { library.assets[index].contentSHA1 = digests[k] }
@@ -200,7 +200,7 @@ public struct DemoWriter: Sendable {
 
     /// Writes every file of the library as it stands at `time`, on a few threads (each file is its own, and folders
     /// are made race-free).
-    public func writeFileTree(upTo time: Double) throws {
+    package func writeFileTree(upTo time: Double) throws {
         for folder in Deployment.uploadFolders {
             try DemoWriter.writeText(uploadLocation + "/\(folder)/.immich", String(Int64(library.installedAt * 1000)),
                                      mtime: library.installedAt)
@@ -261,7 +261,7 @@ public struct DemoWriter: Sendable {
 extension DemoWriter {
     /// The database rows of the library as it stood at `time`, in the era's table and column names, as sources that
     /// make them one at a time (for dumps of millions of assets).
-    public func sources(at time: Double) -> [String: RowSource] {
+    package func sources(at time: Double) -> [String: RowSource] {
         let library = self.library
         let old = library.era == .v1
         let prefix = library.mediaPrefix

@@ -8,13 +8,13 @@ import DrillSnapshots
 import Foundation
 
 /// A column of a table, as the template's DDL declares it.
-public struct TemplateColumn: Sendable, Equatable {
+package struct TemplateColumn: Sendable, Equatable {
     public var name: String
     /// The SQL type (`uuid`, `character varying`, `public.assets_status_enum`, `text[]`…).
     public var type: String
     public var notNull: Bool
     /// The DEFAULT expression, if any (`false`, `now()`, `'active'::public.assets_status_enum`…).
-    public var defaultExpression: String?
+    package var defaultExpression: String?
 }
 
 /// One era's dump template.
@@ -36,7 +36,7 @@ public struct DumpTemplate: Sendable {
     public let era: Era
     let segments: [Segment]
     /// Tables of Immich's database by name, with their columns in COPY order.
-    public let tables: [String: [TemplateColumn]]
+    package let tables: [String: [TemplateColumn]]
 
     /// The template of `era`.
     public static func of(_ era: Era) -> DumpTemplate {

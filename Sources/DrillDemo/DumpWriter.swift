@@ -7,7 +7,7 @@ import DrillArchive
 import Foundation
 
 /// A value for one COPY field.
-public enum CopyValue: Sendable, Equatable {
+package enum CopyValue: Sendable, Equatable {
     case null
     case text(String)
     case bool(Bool)
@@ -21,7 +21,7 @@ public enum CopyValue: Sendable, Equatable {
     case json(String)
 
     /// The field as the text COPY format writes it.
-    public var copyText: String {
+    package var copyText: String {
         switch self {
         case .null: return "\\N"
         case .text(let s), .json(let s): return CopyValue.escape(s)
@@ -147,13 +147,13 @@ public enum CopyValue: Sendable, Equatable {
 }
 
 /// One row: column name → value; columns not named get a value their declaration allows.
-public typealias DumpRow = [String: CopyValue]
+package typealias DumpRow = [String: CopyValue]
 
 /// Produces a table's rows one at a time, so a dump of millions of rows is never held in memory.
-public typealias RowSource = (_ emit: (DumpRow) throws -> Void) throws -> Void
+package typealias RowSource = (_ emit: (DumpRow) throws -> Void) throws -> Void
 
 /// Writes dumps from a template.
-public struct DumpWriter {
+package struct DumpWriter {
     /// What a column a row leaves out is written as.
     enum Filler {
         case constant([UInt8])
@@ -163,13 +163,13 @@ public struct DumpWriter {
         case unavailable(DrillError)
     }
 
-    public var template: DumpTemplate
+    package var template: DumpTemplate
     /// The PostgreSQL server the dump claims to come from, e.g. `14.17 (Debian 14.17-1.pgdg120+1)`.
-    public var serverVersion: String
+    package var serverVersion: String
     /// Whether the `\restrict` lines of recent PostgreSQL minors are written (and with which key).
-    public var restrictKey: String?
+    package var restrictKey: String?
 
-    public init(template: DumpTemplate, serverVersion: String, restrictKey: String?) {
+    package init(template: DumpTemplate, serverVersion: String, restrictKey: String?) {
         self.template = template
         self.serverVersion = serverVersion
         self.restrictKey = restrictKey

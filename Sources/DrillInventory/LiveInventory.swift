@@ -9,26 +9,26 @@ import DrillCatalog
 import Foundation
 
 /// One source as it is now.
-public struct LiveSource: Sendable, Codable, Equatable {
+package struct LiveSource: Sendable, Codable, Equatable {
     public var source: String
     /// Where it was walked (a drill-machine path).
     public var path: String?
     /// False when the folder is not visible from here (not mounted, no `mounts:` entry).
-    public var visible: Bool
+    package var visible: Bool
     public var files = 0
     public var bytes: Int64 = 0
-    public var newestMtime: Double?
+    package var newestMtime: Double?
     /// Files left out by exclusion patterns and the hidden-file rule (external folders).
-    public var excluded = 0
-    public var unreadable = 0
+    package var excluded = 0
+    package var unreadable = 0
     /// The snapshot compared with, and how: `listing` (path, size, mtime) or `mtime` (newer than the snapshot).
-    public var comparedWith: String?
-    public var comparedBy: String?
+    package var comparedWith: String?
+    package var comparedBy: String?
     /// Files added or changed since that snapshot, and their bytes.
-    public var changedFiles: Int?
-    public var changedBytes: Int64?
+    package var changedFiles: Int?
+    package var changedBytes: Int64?
 
-    public init(source: String, path: String?, visible: Bool) {
+    package init(source: String, path: String?, visible: Bool) {
         self.source = source
         self.path = path
         self.visible = visible
@@ -36,7 +36,7 @@ public struct LiveSource: Sendable, Codable, Equatable {
 }
 
 /// The newest snapshot of a source, as the live walk compares with it.
-public struct LiveBaseline: Sendable {
+package struct LiveBaseline: Sendable {
     public var name: String
     public var time: Double
     /// The snapshot's files, by path relative to the planned source's root.
@@ -45,7 +45,7 @@ public struct LiveBaseline: Sendable {
     /// of all of UPLOAD_LOCATION and the source is one folder of it.
     public var prefix: String
 
-    public init(name: String, time: Double, table: [String: FileStat]?, prefix: String) {
+    package init(name: String, time: Double, table: [String: FileStat]?, prefix: String) {
         self.name = name
         self.time = time
         self.table = table
@@ -54,15 +54,15 @@ public struct LiveBaseline: Sendable {
 }
 
 /// An external folder to walk.
-public struct LiveExternal: Sendable {
+package struct LiveExternal: Sendable {
     public var source: String
     public var containerPath: String
     public var local: String?
-    public var exclusions: ExclusionSet
+    package var exclusions: ExclusionSet
     /// True when a library imports from it, so its files are checked against the database.
-    public var imported: Bool
+    package var imported: Bool
 
-    public init(source: String, containerPath: String, local: String?, exclusions: ExclusionSet, imported: Bool = true) {
+    package init(source: String, containerPath: String, local: String?, exclusions: ExclusionSet, imported: Bool = true) {
         self.imported = imported
         self.source = source
         self.containerPath = containerPath
@@ -72,27 +72,27 @@ public struct LiveExternal: Sendable {
 }
 
 /// What the live files say against the database.
-public struct LiveIntegrity: Sendable {
+package struct LiveIntegrity: Sendable {
     /// Assets (indexes into the catalog) whose original is referenced, expected on disk, and not there.
     public var missing: [Int32] = []
     /// Files no asset references (originals' folders and import paths only).
-    public var untracked = 0
-    public var untrackedBytes: Int64 = 0
+    package var untracked = 0
+    package var untrackedBytes: Int64 = 0
     /// Of those, the ones written, copied or renamed after the dump was taken (by ctime: Immich sets an upload's
     /// mtime to the photo's own date, so mtime cannot tell).
-    public var untrackedNewerThanDump = 0
-    public var untrackedExamples: [String] = []
+    package var untrackedNewerThanDump = 0
+    package var untrackedExamples: [String] = []
 }
 
 /// The live library walked against the newest dump: what changed since the snapshots, what moved, what nobody references.
-public struct LiveInventory: Sendable {
-    public var sources: [LiveSource] = []
-    public var integrity: LiveIntegrity?
+package struct LiveInventory: Sendable {
+    package var sources: [LiveSource] = []
+    package var integrity: LiveIntegrity?
     public var seconds: Double = 0
 
     /// Walks UPLOAD_LOCATION (`uploadRoot`) and each external folder. `baselines` by deployment source id;
     /// `index` and `catalog` for the integrity check; `dumpTime` to tell late files from orphans.
-    public static func take(uploadRoot: String?, externals: [LiveExternal], baselines: [String: LiveBaseline],
+    package static func take(uploadRoot: String?, externals: [LiveExternal], baselines: [String: LiveBaseline],
                             catalog: Catalog?, index: ReferenceIndex?, dumpTime: Double?) -> LiveInventory {
         let began = Date()
         var result = LiveInventory()

@@ -7,14 +7,14 @@ import DrillCatalog
 import Foundation
 
 /// Container paths (as the database stores them) to paths on this machine, longest prefix first, by component.
-public struct PathTranslator: Sendable {
+package struct PathTranslator: Sendable {
     /// Container prefix → local folder, longest first.
-    public private(set) var roots: [(container: String, local: String)] = []
+    package private(set) var roots: [(container: String, local: String)] = []
 
-    public init() {}
+    package init() {}
 
     /// Maps the container folder `container` (or a relative `upload`) to `local`.
-    public mutating func add(container: String, local: String) {
+    package mutating func add(container: String, local: String) {
         let key = container.hasPrefix("/") ? Paths.normalize(container) : container
         roots.removeAll { $0.container == key }
         roots.append((key, Paths.normalize(local)))
@@ -37,7 +37,7 @@ public struct PathTranslator: Sendable {
 
     /// The translator for a catalog's paths: its media prefix (and the deployment's media location, which Immich
     /// migrates to at startup) to `uploadRoot`, and each external container folder to its local folder.
-    public static func forCatalog(_ catalog: Catalog?, mediaContainerPath: String, uploadRoot: String?,
+    package static func forCatalog(_ catalog: Catalog?, mediaContainerPath: String, uploadRoot: String?,
                                   externals: [(container: String, local: String)]) -> PathTranslator {
         var translator = PathTranslator()
         for (container, local) in externals { translator.add(container: container, local: local) }
@@ -51,15 +51,15 @@ public struct PathTranslator: Sendable {
 
 /// The files a catalog references, by local path: each original with its asset's index, and every other file
 /// (sidecars, thumbnails, previews, encoded video, face crops, profile pictures) as referenced.
-public struct ReferenceIndex: Sendable {
+package struct ReferenceIndex: Sendable {
     /// Original path → index in `catalog.assets`.
     public var originals: [String: Int32] = [:]
     /// Other referenced files.
-    public var others: Set<String> = []
+    package var others: Set<String> = []
     /// Assets whose original maps to no local folder (container path not mounted).
-    public var unmapped: [Int32] = []
+    package var unmapped: [Int32] = []
 
-    public init(catalog: Catalog, translator: PathTranslator) {
+    package init(catalog: Catalog, translator: PathTranslator) {
         originals.reserveCapacity(catalog.assets.count)
         for index in 0..<catalog.assets.count {
             let asset = catalog.assets[index]
@@ -81,7 +81,7 @@ public struct ReferenceIndex: Sendable {
     }
 
     /// True when `path` is a sidecar Immich would find for a referenced original (`IMG.jpg.xmp`, `IMG.xmp`).
-    public func isSidecarOfOriginal(_ path: String) -> Bool {
+    package func isSidecarOfOriginal(_ path: String) -> Bool {
         guard path.hasSuffix(".xmp") || path.hasSuffix(".XMP") else { return false }
         let stem = String(path.dropLast(4))
         if originals[stem] != nil { return true }

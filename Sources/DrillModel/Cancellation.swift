@@ -13,10 +13,10 @@ public enum Cancellation {
     public static var isCancelled: Bool { flag.load(ordering: .relaxed) != 0 }
 
     /// The signal that asked to stop (0 when none).
-    public static var signal: Int32 { flag.load(ordering: .relaxed) }
+    package static var signal: Int32 { flag.load(ordering: .relaxed) }
 
     /// The signals a drill stops on.
-    public static let signals = [SIGINT, SIGTERM, SIGHUP]
+    package static let signals = [SIGINT, SIGTERM, SIGHUP]
 
     /// Installs the handlers, first thing in the process: the first signal sets the flag and the work stops at its
     /// next check (so the run folder is removed and the run recorded). A command that does not check the flag calls
@@ -50,5 +50,5 @@ public enum Cancellation {
     }
 
     /// For tests.
-    public static func reset() { flag.store(0, ordering: .relaxed) }
+    package static func reset() { flag.store(0, ordering: .relaxed) }
 }

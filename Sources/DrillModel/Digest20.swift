@@ -2,11 +2,11 @@
 // content. Inlinable, since the dump reader builds one per asset row in another module.
 
 /// A SHA-1 digest in 20 bytes.
-public struct Digest20: Sendable, Hashable {
+package struct Digest20: Sendable, Hashable {
     @usableFromInline var a: UInt64
     @usableFromInline var b: UInt64
     @usableFromInline var c: UInt32
-    public static let zero = Digest20(a: 0, b: 0, c: 0)
+    package static let zero = Digest20(a: 0, b: 0, c: 0)
 
     @inlinable
     package init(a: UInt64, b: UInt64, c: UInt32) {
@@ -17,7 +17,7 @@ public struct Digest20: Sendable, Hashable {
 
     /// The digest of 20 bytes; nil for any other length.
     @inlinable
-    public init?<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+    package init?<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         guard bytes.count == 20 else { return nil }
         var a: UInt64 = 0, b: UInt64 = 0, c: UInt32 = 0
         for (i, byte) in bytes.enumerated() {

@@ -43,7 +43,7 @@ public struct DurationText: Sendable, Equatable, Codable, CustomStringConvertibl
     public var description: String { DurationText.format(seconds: seconds) }
 
     /// A measured time: tenths of a second under a minute (`4.2s`), else as `format` (`1h3m`).
-    public static func short(_ seconds: Double) -> String {
+    package static func short(_ seconds: Double) -> String {
         seconds < 60 ? String(format: "%.1fs", seconds) : format(seconds: Int(seconds.rounded()))
     }
 

@@ -7,7 +7,7 @@ import DrillArchive
 import Foundation
 
 /// A regular file found by a walk.
-public struct WalkedFile: Sendable {
+package struct WalkedFile: Sendable {
     /// The full path.
     public var path: String
     /// Bytes.
@@ -15,36 +15,36 @@ public struct WalkedFile: Sendable {
     /// Seconds since 1970.
     public var mtime: Double
     /// The inode change time (set by writes, renames and copies), seconds since 1970.
-    public var ctime: Double = 0
+    package var ctime: Double = 0
     /// The path's bytes when they are not UTF-8 (`path` then shows them as `\xNN`); nil for UTF-8 paths.
-    public var rawPath: [UInt8]?
+    package var rawPath: [UInt8]?
 }
 
 /// What a walk met besides files.
-public struct WalkSummary: Sendable, Equatable {
+package struct WalkSummary: Sendable, Equatable {
     public var files = 0
     public var bytes: Int64 = 0
-    public var newestMtime: Double?
+    package var newestMtime: Double?
     /// Folders pruned by the predicate.
-    public var prunedDirectories = 0
+    package var prunedDirectories = 0
     /// Files left out by the predicate.
-    public var skippedFiles = 0
+    package var skippedFiles = 0
     public var symlinks = 0
     /// Paths that could not be read, with the reason.
-    public var errors: [String] = []
+    package var errors: [String] = []
 
-    public init() {}
+    package init() {}
 }
 
 /// fts-based tree walking.
 public enum FileWalker {
     /// What to do with an entry.
-    public enum Decision { case include, skip }
+    package enum Decision { case include, skip }
 
     /// Walks `root`. `decide` is asked for every folder (skip prunes it) and file (skip leaves it out), with the
     /// full path and whether it is a folder; `body` gets each included regular file.
     @discardableResult
-    public static func walk(_ root: String, decide: (String, Bool) -> Decision = { _, _ in .include },
+    package static func walk(_ root: String, decide: (String, Bool) -> Decision = { _, _ in .include },
                             body: (WalkedFile) throws -> Void) throws -> WalkSummary {
         var summary = WalkSummary()
         guard FileProbe.kind(root) == .directory else {
@@ -97,7 +97,7 @@ public enum FileWalker {
 
     /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names).
     /// Folders a restore left without write permission are made writable first, so they can be emptied.
-    public static func removeTree(_ root: String) throws {
+    package static func removeTree(_ root: String) throws {
         var st = stat()
         guard lstat(root, &st) == 0 else { return }
         if (st.st_mode & S_IFMT) != S_IFDIR {
@@ -129,18 +129,18 @@ public enum FileWalker {
     }
 
     /// Immich's hidden-file rule for library scans (`includeHidden: false`): a name starting with `.` is hidden.
-    public static func isHidden(_ path: String) -> Bool {
+    package static func isHidden(_ path: String) -> Bool {
         guard let slash = path.lastIndex(of: "/") else { return path.hasPrefix(".") }
         return path[path.index(after: slash)...].hasPrefix(".")
     }
 }
 
 /// A file's size and mtime, as a listing keeps them for comparisons.
-public struct FileStat: Sendable, Equatable {
+package struct FileStat: Sendable, Equatable {
     public var size: Int64
     public var mtime: Int64
 
-    public init(size: Int64, mtime: Int64) {
+    package init(size: Int64, mtime: Int64) {
         self.size = size
         self.mtime = mtime
     }

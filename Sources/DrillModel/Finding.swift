@@ -20,23 +20,23 @@ public enum Severity: String, Codable, Sendable, Comparable, CaseIterable {
 
 /// One failure mode: a stable kebab-case code, a severity, how many things it concerns, a few examples, what Immich
 /// will do about it and how to fix it.
-public struct Finding: Codable, Sendable, Equatable {
+package struct Finding: Codable, Sendable, Equatable {
     /// The catalogued code (FindingCode.rawValue), stored as text so JSON, metrics and the history keep their shape.
     public var code: String
-    public var severity: Severity
+    package var severity: Severity
     public var count: Int
     public var message: String
     public var examples: [String]
     /// What Immich does when it meets this (at startup, at the next library scan…).
-    public var immichWill: String?
+    package var immichWill: String?
     /// What the operator should do.
-    public var remedy: String?
+    package var remedy: String?
 
     /// The most examples a finding carries.
-    public static let maxExamples = 5
+    package static let maxExamples = 5
 
     /// A finding of a catalogued code (FindingCode), with one of the severities the catalogue gives it.
-    public init(code: FindingCode, severity: Severity, count: Int, message: String, examples: [String] = [],
+    package init(code: FindingCode, severity: Severity, count: Int, message: String, examples: [String] = [],
                 immichWill: String? = nil, remedy: String? = nil) {
         assert(code.severities.contains(severity), "\(code) is catalogued as \(code.severities), not \(severity)")
         self.code = code.rawValue
@@ -55,7 +55,7 @@ public enum Verdict: String, Codable, Sendable, CaseIterable {
     case ok, warning, critical, unknown, aborted
 
     /// The verdict an exit status earns.
-    public init(_ status: ExitStatus) {
+    package init(_ status: ExitStatus) {
         switch status {
         case .ok: self = .ok
         case .warning: self = .warning
@@ -69,7 +69,7 @@ public enum Verdict: String, Codable, Sendable, CaseIterable {
 public func == (lhs: Verdict, rhs: String) -> Bool { lhs.rawValue == rhs }
 
 /// The exit codes, in the Nagios convention so monitoring understands them as they are (DESIGN.md).
-public enum ExitStatus: Int32, Sendable, Codable {
+package enum ExitStatus: Int32, Sendable, Codable {
     case ok = 0
     case warning = 1
     case critical = 2
@@ -79,7 +79,7 @@ public enum ExitStatus: Int32, Sendable, Codable {
 
 extension Array where Element == Finding {
     /// Sorted worst first, then by code, for stable output.
-    public func sortedForReport() -> [Finding] {
+    package func sortedForReport() -> [Finding] {
         sorted { a, b in
             a.severity != b.severity ? a.severity > b.severity : a.code < b.code
         }

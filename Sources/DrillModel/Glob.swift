@@ -4,12 +4,12 @@
 // classes, `{a,b}` are alternatives (nested allowed). Matching is on whole paths and case-sensitive, as Immich's is.
 
 /// A compiled glob pattern.
-public struct Glob: Sendable, Equatable, CustomStringConvertible {
-    public let pattern: String
+package struct Glob: Sendable, Equatable, CustomStringConvertible {
+    package let pattern: String
     /// The pattern with its `{…}` alternatives expanded, as scalars.
     private let alternatives: [[Unicode.Scalar]]
 
-    public init(_ pattern: String) {
+    package init(_ pattern: String) {
         self.pattern = pattern
         alternatives = Glob.expandBraces(Array(pattern.unicodeScalars))
     }
@@ -17,7 +17,7 @@ public struct Glob: Sendable, Equatable, CustomStringConvertible {
     public var description: String { pattern }
 
     /// True when `path` matches the whole pattern.
-    public func matches(_ path: String) -> Bool {
+    package func matches(_ path: String) -> Bool {
         let text = Array(path.unicodeScalars)
         return alternatives.contains { Glob.match($0[...], text[...]) }
     }
@@ -135,19 +135,19 @@ public struct Glob: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A library's exclusion patterns, with Immich's default set.
-public struct ExclusionSet: Sendable {
-    public let globs: [Glob]
+package struct ExclusionSet: Sendable {
+    package let globs: [Glob]
 
     /// The patterns a new external library gets (IMMICH.md §5).
-    public static let immichDefaults = ["**/@eaDir/**", "**/._*", "**/#recycle/**", "**/#snapshot/**",
+    package static let immichDefaults = ["**/@eaDir/**", "**/._*", "**/#recycle/**", "**/#snapshot/**",
                                         "**/.stversions/**", "**/.stfolder/**"]
 
-    public init(_ patterns: [String]) { globs = patterns.map(Glob.init) }
+    package init(_ patterns: [String]) { globs = patterns.map(Glob.init) }
 
     /// The first pattern that excludes `path`, if any.
-    public func excluding(_ path: String) -> Glob? { globs.first { $0.matches(path) } }
+    package func excluding(_ path: String) -> Glob? { globs.first { $0.matches(path) } }
 
     /// The first pattern that excludes everything under the folder `path` (`**/@eaDir/**` and `/x/@eaDir`), so a
     /// walk can prune it.
-    public func excludingFolder(_ path: String) -> Glob? { globs.first { $0.matches(path + "/") } }
+    package func excludingFolder(_ path: String) -> Glob? { globs.first { $0.matches(path + "/") } }
 }

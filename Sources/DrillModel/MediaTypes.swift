@@ -2,14 +2,14 @@
 // only these, so only these can become new assets, and only these count as untracked files in an import path.
 
 /// The file extensions Immich imports as images and videos.
-public enum MediaTypes {
-    public static let image: Set<String> = [
+package enum MediaTypes {
+    package static let image: Set<String> = [
         "3fr", "ari", "arw", "avif", "bmp", "cap", "cin", "cr2", "cr3", "crw", "dcr", "dng", "erf", "fff", "gif",
         "heic", "heif", "hif", "iiq", "insp", "jp2", "jpe", "jpeg", "jpg", "jxl", "k25", "kdc", "mrw", "nef", "nrw",
         "orf", "ori", "pef", "png", "psd", "raf", "raw", "rw2", "rwl", "sr2", "srf", "srw", "svg", "tif", "tiff",
         "webp", "x3f",
     ]
-    public static let video: Set<String> = [
+    package static let video: Set<String> = [
         "3gp", "3gpp", "avi", "flv", "insv", "m2t", "m2ts", "m4v", "mkv", "mov", "mp4", "mpe", "mpeg", "mpg", "mts",
         "vob", "webm", "wmv",
     ]
@@ -18,7 +18,7 @@ public enum MediaTypes {
                                    "CR2", "nef", "NEF", "arw", "ARW", "mp4", "MP4", "mov", "MOV", "tif", "TIF"]
 
     /// True when a library scan would import `path` (by its extension, case-insensitive).
-    public static func isMedia(_ path: String) -> Bool {
+    package static func isMedia(_ path: String) -> Bool {
         guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return false }
         let ext = path[path.index(after: dot)...].lowercased()
         return image.contains(ext) || video.contains(ext)

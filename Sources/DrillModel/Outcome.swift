@@ -18,10 +18,10 @@ public enum Outcome: Sendable, Equatable {
     public static let ok = Outcome.judged(worst: nil)
 
     /// The outcome a set of findings earns.
-    public static func from(findings: [Finding]) -> Outcome { .judged(worst: findings.map(\.severity).max()) }
+    package static func from(findings: [Finding]) -> Outcome { .judged(worst: findings.map(\.severity).max()) }
 
     /// The outcome of a judgement given as an exit status (preflight's checklist, a past run's stored code).
-    public static func judged(_ status: ExitStatus) -> Outcome {
+    package static func judged(_ status: ExitStatus) -> Outcome {
         switch status {
         case .ok: .judged(worst: nil)
         case .warning: .judged(worst: .warning)
@@ -32,7 +32,7 @@ public enum Outcome: Sendable, Equatable {
     }
 
     /// The exit status: the one place it is decided.
-    public var exitStatus: ExitStatus {
+    package var exitStatus: ExitStatus {
         switch self {
         case .judged(worst: .critical): .critical
         case .judged(worst: .warning): .warning

@@ -6,7 +6,7 @@ import Foundation
 /// Lexical operations on POSIX paths; nothing here touches the file system.
 public enum Paths {
     /// Collapses `//`, `.` and `..` (never above the root for absolute paths) and drops a trailing slash.
-    public static func normalize(_ path: String) -> String {
+    package static func normalize(_ path: String) -> String {
         guard !path.isEmpty else { return "." }
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
@@ -30,19 +30,19 @@ public enum Paths {
     }
 
     /// Joins `path` onto `base` unless `path` is absolute, then normalizes.
-    public static func resolve(_ path: String, against base: String) -> String {
+    package static func resolve(_ path: String, against base: String) -> String {
         if path.hasPrefix("/") { return normalize(path) }
         return normalize(base + "/" + path)
     }
 
     /// Expands a leading `~` or `~/` with `home`.
-    public static func expandTilde(_ path: String, home: String?) -> String {
+    package static func expandTilde(_ path: String, home: String?) -> String {
         guard let home, path == "~" || path.hasPrefix("~/") else { return path }
         return home + path.dropFirst()
     }
 
     /// True when `path` equals `prefix` or lies below it (both normalized).
-    public static func isWithin(_ path: String, _ prefix: String) -> Bool {
+    package static func isWithin(_ path: String, _ prefix: String) -> Bool {
         let p = normalize(path)
         let q = normalize(prefix)
         if q == "/" { return p.hasPrefix("/") }
@@ -50,7 +50,7 @@ public enum Paths {
     }
 
     /// The part of `path` below `prefix` ("" when equal), or nil when it is not within it.
-    public static func remainder(of path: String, under prefix: String) -> String? {
+    package static func remainder(of path: String, under prefix: String) -> String? {
         let p = normalize(path)
         let q = normalize(prefix)
         guard isWithin(p, q) else { return nil }
@@ -64,7 +64,7 @@ public enum Paths {
     }
 
     /// `path` written relative to `directory` when it lies inside it, else unchanged.
-    public static func relative(_ path: String, to directory: String) -> String {
+    package static func relative(_ path: String, to directory: String) -> String {
         guard let rest = remainder(of: path, under: directory) else { return path }
         return rest.isEmpty ? "." : rest
     }
@@ -87,7 +87,7 @@ public enum Paths {
 /// File-system questions answered with one system call each.
 public enum FileProbe {
     /// Bytes free to an unprivileged writer on the file system holding `path` (or its nearest existing parent).
-    public static func freeBytes(at path: String) -> Int64? {
+    package static func freeBytes(at path: String) -> Int64? {
         var path = path
         var st = statvfs()
         while statvfs(path, &st) != 0 {
@@ -141,10 +141,10 @@ public enum FileProbe {
     }
 
     /// The largest text file (a plan, a Compose file, an env file) read whole.
-    public static let maxTextFile = 64 << 20
+    package static let maxTextFile = 64 << 20
 
     /// Reads a whole small text file, or throws a `DrillError` naming it and the real cause.
-    public static func readText(_ path: String, what: String) throws -> String {
+    package static func readText(_ path: String, what: String) throws -> String {
         if let reason = problem(readingFile: path) {
             throw DrillError(.input, file: path, "cannot read \(what)", cause: reason)
         }

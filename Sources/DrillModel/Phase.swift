@@ -2,7 +2,7 @@
 // are made of.
 
 /// One timed (or estimated) phase of a restore.
-public struct Phase: Sendable, Codable, Equatable {
+package struct Phase: Sendable, Codable, Equatable {
     /// The phases a drill knows; a new phase is one more case. Stored (and shown) as its words.
     public enum Kind: String, Sendable, CaseIterable {
         case readDump = "read dump"
@@ -15,7 +15,7 @@ public struct Phase: Sendable, Codable, Equatable {
         case transcodeVideos = "transcode videos"
 
         /// A restore, measured or projected.
-        public var isRestore: Bool { self == .restore || self == .restoreProjected }
+        package var isRestore: Bool { self == .restore || self == .restoreProjected }
     }
 
     /// The kind's words, as JSON and the history store them.
@@ -27,11 +27,11 @@ public struct Phase: Sendable, Codable, Equatable {
     public var bytes: Int64?
     public var files: Int?
     /// True when timed by this drill; false when projected from a sample or estimated at an assumed rate.
-    public var measured: Bool
+    package var measured: Bool
     /// What an unmeasured figure assumes.
-    public var assumption: String?
+    package var assumption: String?
 
-    public init(name: String, source: String? = nil, seconds: Double, bytes: Int64? = nil, files: Int? = nil,
+    package init(name: String, source: String? = nil, seconds: Double, bytes: Int64? = nil, files: Int? = nil,
                 measured: Bool, assumption: String? = nil) {
         self.name = name
         self.source = source
@@ -46,7 +46,7 @@ public struct Phase: Sendable, Codable, Equatable {
 extension Array where Element == Phase {
     /// The measured restores that a projection of the same source replaces (a sampled restore's own timing): the
     /// RTO, the runbook and the timeline count the projection, not both.
-    public var supersededMeasurements: (Phase) -> Bool {
+    package var supersededMeasurements: (Phase) -> Bool {
         let projected = Set(filter { !$0.measured && $0.kind?.isRestore == true }.compactMap(\.source))
         return { $0.measured && $0.kind == .restore && projected.contains($0.source ?? "") }
     }

@@ -6,7 +6,7 @@
 import Foundation
 
 /// SHA-1 of files while they are written, on a second thread fed chunk by chunk.
-public final class PipelinedHasher: @unchecked Sendable {
+package final class PipelinedHasher: @unchecked Sendable {
     private struct Segment {
         var id: Int
         var start: Int
@@ -32,7 +32,7 @@ public final class PipelinedHasher: @unchecked Sendable {
     private var currentID = -1
     private let size: Int
 
-    public init(buffers: Int = 8, size: Int = 1 << 20) {
+    package init(buffers: Int = 8, size: Int = 1 << 20) {
         self.size = size
         for _ in 0..<buffers { free.append(Item(size: size)) }
         let thread = Thread { [unowned self] in self.consume() }
@@ -43,7 +43,7 @@ public final class PipelinedHasher: @unchecked Sendable {
     // MARK: Producer
 
     /// A new file begins; its digest will be under `id`.
-    public func begin(_ id: Int) { currentID = id }
+    package func begin(_ id: Int) { currentID = id }
 
     public func update(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
@@ -72,7 +72,7 @@ public final class PipelinedHasher: @unchecked Sendable {
     }
 
     /// Waits for every digest and returns them by id.
-    public func finish() -> [Int: Digest20] {
+    package func finish() -> [Int: Digest20] {
         if current != nil { submit() }
         condition.lock()
         stopping = true

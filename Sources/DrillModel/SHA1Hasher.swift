@@ -3,12 +3,12 @@
 import Crypto
 
 /// SHA-1 of a byte stream, as Immich computes its checksums.
-public struct SHA1Hasher {
+package struct SHA1Hasher {
     private var hasher = Insecure.SHA1()
 
-    public init() {}
+    package init() {}
 
     public mutating func update(_ bytes: UnsafeRawBufferPointer) { hasher.update(bufferPointer: bytes) }
 
-    public func finalize() -> Digest20 { Digest20(Array(hasher.finalize()))! }
+    package func finalize() -> Digest20 { Digest20(Array(hasher.finalize()))! }
 }

@@ -13,9 +13,9 @@
 import Foundation
 
 /// A plan's command template rendered for bash: values as positional arguments (to run) or quoted literals (to print).
-public enum ShellTemplate {
+package enum ShellTemplate {
     /// How the placeholders are filled.
-    public enum Mode: Sendable {
+    package enum Mode: Sendable {
         /// `"${N}"` for the N-th value, passed to the shell as positional arguments.
         case positional
         /// The value itself, quoted for its context.
@@ -76,7 +76,7 @@ public enum ShellTemplate {
     }
 
     /// True when `text` holds a control character (a snapshot id must not: it is printed and passed to tools).
-    public static func hasControlCharacters(_ text: String) -> Bool {
+    package static func hasControlCharacters(_ text: String) -> Bool {
         text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }

@@ -4,7 +4,7 @@
 // takes a name apart by its prefix; JSON and the history keep the same words.
 
 /// One source's identity.
-public enum SourceID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+package enum SourceID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// The database, restored from a dump.
     case database
     /// UPLOAD_LOCATION: all of it (`folder` nil) or one of its folders (`library`, `upload`, `thumbs`…).
@@ -15,11 +15,11 @@ public enum SourceID: Hashable, Comparable, Sendable, Codable, CustomStringConve
     case config
 
     /// The six folders of UPLOAD_LOCATION (IMMICH.md §4).
-    public static let uploadFolders = ["library", "upload", "profile", "backups", "thumbs", "encoded-video"]
+    package static let uploadFolders = ["library", "upload", "profile", "backups", "thumbs", "encoded-video"]
 
     /// Parses a source name; nil when it is none of the forms above (an unknown upload folder, a relative external
     /// path, an empty one).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         switch text {
         case "database": self = .database
         case "upload": self = .upload(folder: nil)
@@ -51,26 +51,26 @@ public enum SourceID: Hashable, Comparable, Sendable, Codable, CustomStringConve
     }
 
     /// The UPLOAD_LOCATION folder of an `upload/<folder>` source.
-    public var uploadFolder: String? {
+    package var uploadFolder: String? {
         if case .upload(let folder?) = self { return folder }
         return nil
     }
 
     /// The container path of an `external:<path>` source.
-    public var externalPath: String? {
+    package var externalPath: String? {
         if case .external(let path) = self { return path }
         return nil
     }
 
     /// `upload` or `upload/<folder>`.
-    public var isUpload: Bool {
+    package var isUpload: Bool {
         if case .upload = self { return true }
         return false
     }
 
     public static func < (a: SourceID, b: SourceID) -> Bool { a.description < b.description }
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = SourceID(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
@@ -87,5 +87,5 @@ public enum SourceID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
 extension String {
     /// The source this text names, nil when it names none (a phase or a row without a source).
-    public var sourceID: SourceID? { SourceID(self) }
+    package var sourceID: SourceID? { SourceID(self) }
 }

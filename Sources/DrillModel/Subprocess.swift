@@ -6,16 +6,16 @@ import CPosix
 import Foundation
 
 /// What a command did.
-public struct SubprocessResult: Sendable {
+package struct SubprocessResult: Sendable {
     /// The exit status, or 128 + the signal that ended it.
     public var status: Int32
     public var stdout: Data
-    public var stderr: Data
-    public var timedOut: Bool
+    package var stderr: Data
+    package var timedOut: Bool
     public var seconds: Double
 
     /// The last lines of stderr (or stdout when stderr is empty), for an error message.
-    public var tail: String {
+    package var tail: String {
         let data = stderr.isEmpty ? stdout : stderr
         let text = String(decoding: data.suffix(2000), as: UTF8.self)
         return text.split(separator: "\n").suffix(3).joined(separator: " | ")
@@ -34,7 +34,7 @@ public enum Subprocess {
     /// stream is dropped (and the command still runs to its end). The whole process group is stopped at the deadline
     /// and as soon as `isCancelled` says so, whatever the command does with its pipes. Throws only when the command
     /// cannot be started.
-    public static func run(shell command: String, arguments: [String] = [], timeout: Double, limit: Int = 256 << 20,
+    package static func run(shell command: String, arguments: [String] = [], timeout: Double, limit: Int = 256 << 20,
                            directory: String? = nil, isCancelled: () -> Bool = { false }) throws -> SubprocessResult {
         let start = Date()
         var outPipe: [Int32] = [0, 0]

@@ -10,7 +10,7 @@ import DrillArchive
 import Foundation
 
 /// A source or backup path the drill must never write into.
-public struct ProtectedPath: Sendable {
+package struct ProtectedPath: Sendable {
     /// As the plan or deployment spells it.
     public var shown: String
     /// Resolved through the file system.
@@ -40,7 +40,7 @@ public enum WriteGuard {
     }
 
     /// The protected paths, resolved (`/` itself is never one: everything is below it).
-    public static func protect(_ paths: [String]) -> [ProtectedPath] {
+    package static func protect(_ paths: [String]) -> [ProtectedPath] {
         var seen = Set<String>()
         var out: [ProtectedPath] = []
         for path in paths where !path.isEmpty {
@@ -64,7 +64,7 @@ public enum WriteGuard {
     }
 
     /// The protected path that `path` overlaps (lies inside, or holds), or nil.
-    public static func overlap(_ path: String, _ protected: [ProtectedPath]) -> ProtectedPath? {
+    package static func overlap(_ path: String, _ protected: [ProtectedPath]) -> ProtectedPath? {
         let real = realPath(path)
         for p in protected where Paths.isWithin(real, p.real) || Paths.isWithin(p.real, real) { return p }
         // The same folders seen at other paths (bind mounts): by device and inode.
@@ -80,7 +80,7 @@ public enum WriteGuard {
 
     /// Throws when `path` (what the drill writes, named by `what` and the plan key that sets it) overlaps a protected
     /// path.
-    public static func refuse(_ path: String, what: String, key: String, protected: [ProtectedPath], file: String? = nil) throws {
+    package static func refuse(_ path: String, what: String, key: String, protected: [ProtectedPath], file: String? = nil) throws {
         guard let hit = overlap(path, protected) else { return }
         let real = realPath(path)
         let seen = real == Paths.normalize(Paths.absolute(path)) ? "" : " (really \(real))"
@@ -92,7 +92,7 @@ public enum WriteGuard {
 
     /// Throws when the opened folder `fd` lies inside a protected path: its ancestors are reached through the
     /// descriptor itself (`..`), so what was checked is what was made.
-    public static func refuse(openedFolder fd: Int32, path: String, key: String, protected: [ProtectedPath]) throws {
+    package static func refuse(openedFolder fd: Int32, path: String, key: String, protected: [ProtectedPath]) throws {
         let ids = Dictionary(protected.compactMap { p in p.identity.map { ($0, p) } }, uniquingKeysWith: { a, _ in a })
         var current = dup(fd)
         guard current >= 0 else { return }

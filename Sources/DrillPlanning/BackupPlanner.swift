@@ -13,7 +13,7 @@ public struct PlanOptions: Sendable {
     /// Walk the live sources.
     public var live = true
     /// List snapshot folders (a walk of each); `run` walks them while restoring instead.
-    public var listFolders = true
+    package var listFolders = true
     /// `latest`, a restore point id or a time.
     public var restorePoint = "latest"
     /// The drill time.
@@ -23,48 +23,48 @@ public struct PlanOptions: Sendable {
 }
 
 /// A source, as coverage shows it.
-public struct CoverageRow: Sendable, Codable, Equatable {
+package struct CoverageRow: Sendable, Codable, Equatable {
     /// `database`, `upload/<folder>`, `external:<import path>`, or `config:<file>` for the Compose file and .env.
     public var source: String
-    public var required: Bool
+    package var required: Bool
     /// The planned source that covers it, nil when none does.
-    public var plannedAs: String?
+    package var plannedAs: String?
     /// `dumps`, `archive`, `directory`, `command`.
     public var kind: String?
     /// Usable snapshots found.
     public var snapshots: Int
     public var newest: String?
-    public var newestTime: Double?
-    public var newestAgeSeconds: Int?
+    package var newestTime: Double?
+    package var newestAgeSeconds: Int?
     /// Files and bytes of this source in the newest snapshot (when it was listed).
-    public var newestFiles: Int?
-    public var newestBytes: Int64?
+    package var newestFiles: Int?
+    package var newestBytes: Int64?
     /// In the newest snapshot: the folder, and its `.immich` marker (upload folders; nil when not known).
-    public var inNewest: Bool?
-    public var markerInNewest: Bool?
+    package var inNewest: Bool?
+    package var markerInNewest: Bool?
     /// Dumps: `.tmp` leftovers, and whether the newest dump reads to its end.
-    public var failed: Int?
-    public var newestComplete: Bool?
+    package var failed: Int?
+    package var newestComplete: Bool?
     /// Assets the newest readable dump has in this source.
     public var assets: Int?
-    public var note: String
+    package var note: String
 }
 
 /// Everything `plan` found: what `run`, `preflight` and `walkthrough` call the analysis.
-public struct PlanAnalysis: Sendable {
+package struct PlanAnalysis: Sendable {
     public var deployment: Deployment
-    public var sources: [SourceDescriptor]
-    public var discovered: [DiscoveredSource]
+    package var sources: [SourceDescriptor]
+    package var discovered: [DiscoveredSource]
     public var coverage: [CoverageRow]
-    public var restorePoints: [RestorePoint]
+    package var restorePoints: [RestorePoint]
     public var selected: RestorePoint?
-    public var listings: [String: SnapshotListing]
+    package var listings: [String: SnapshotListing]
     public var live: LiveInventory?
     /// The dump read into the catalog, and the catalog.
     public var catalogDump: String?
     public var catalog: Catalog?
     /// Seconds spent reading the catalog's dump.
-    public var catalogSeconds: Double = 0
+    package var catalogSeconds: Double = 0
     public var findings: [Finding]
     public var now: Double
     /// The zone times are shown in.
@@ -74,10 +74,10 @@ public struct PlanAnalysis: Sendable {
 /// The plan step: sources, snapshots, the catalog, listings, coverage, restore points and the live library, without restoring anything.
 public struct BackupPlanner {
     public var plan: DrillPlan
-    public var deployment: Deployment
+    package var deployment: Deployment
     public var options: PlanOptions
 
-    public init(plan: DrillPlan, deployment: Deployment, options: PlanOptions) {
+    package init(plan: DrillPlan, deployment: Deployment, options: PlanOptions) {
         self.plan = plan
         self.deployment = deployment
         self.options = options
@@ -98,7 +98,7 @@ public struct BackupPlanner {
         return result
     }
 
-    public func run() throws -> PlanAnalysis {
+    package func run() throws -> PlanAnalysis {
         let now = options.now
         let discovery = SnapshotDiscovery(planFile: plan.file, fileZone: fileZone,
                                           dumpZone: deployment.timeZone ?? plan.timeZone)

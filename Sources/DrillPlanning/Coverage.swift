@@ -373,5 +373,5 @@ struct CoverageBuilder {
 
 extension SnapshotLocation {
     /// `dumps`, or the name of its file snapshot kind (`archive`, `directory`, `command`).
-    public var kindName: String { FileSnapshotKinds.of(self)?.kind.rawValue ?? "dumps" }
+    package var kindName: String { FileSnapshotKinds.of(self)?.kind.rawValue ?? "dumps" }
 }

@@ -8,58 +8,58 @@ import Foundation
 /// What `catalog` prints.
 public struct CatalogReport: Sendable, Encodable {
     /// The dump the catalog was read from.
-    public struct Dump: Sendable, Encodable {
+    package struct Dump: Sendable, Encodable {
         public var file: String
         public var format: DumpFormat
-        public var compression: String
+        package var compression: String
         public var complete: Bool
-        public var incompleteReason: String?
-        public var origin: DumpOrigin
-        public var failed: Bool
+        package var incompleteReason: String?
+        package var origin: DumpOrigin
+        package var failed: Bool
         public var time: String?
         public var timeSource: String
         public var timeZone: String?
-        public var immichVersion: String?
-        public var immichVersionSource: String?
-        public var postgresVersion: String?
-        public var dumpToolVersion: String?
+        package var immichVersion: String?
+        package var immichVersionSource: String?
+        package var postgresVersion: String?
+        package var dumpToolVersion: String?
         public var database: String
-        public var databases: [String]
-        public var sizeBytes: Int64?
-        public var uncompressedBytes: Int64
+        package var databases: [String]
+        package var sizeBytes: Int64?
+        package var uncompressedBytes: Int64
         public var lines: Int64
     }
 
     /// One user and what they own.
-    public struct Owner: Sendable, Encodable {
+    package struct Owner: Sendable, Encodable {
         public var id: String
-        public var email: String?
-        public var storageLabel: String?
+        package var email: String?
+        package var storageLabel: String?
         public var counts: AssetCounts
     }
 
     /// One library with its import paths and exclusions.
-    public struct Library: Sendable, Encodable {
+    package struct Library: Sendable, Encodable {
         public var id: String
         public var name: String
         public var owner: String
-        public var importPaths: [String]
-        public var exclusionPatterns: [String]
-        public var deleted: Bool
+        package var importPaths: [String]
+        package var exclusionPatterns: [String]
+        package var deleted: Bool
         public var assets: Int
     }
 
-    public var schema = "immich-drill/catalog/v1"
-    public var dump: Dump
-    public var schemaEra: SchemaReport
-    public var counts: CatalogCounts
-    public var byOwner: [Owner]
-    public var libraries: [Library]
-    public var mediaLocation: String?
-    public var savedMediaLocation: String?
-    public var mountChecks: [String: Bool]
-    public var newestMigration: String?
-    public var findings: [Finding]
+    package var schema = "immich-drill/catalog/v1"
+    package var dump: Dump
+    package var schemaEra: SchemaReport
+    package var counts: CatalogCounts
+    package var byOwner: [Owner]
+    package var libraries: [Library]
+    package var mediaLocation: String?
+    package var savedMediaLocation: String?
+    package var mountChecks: [String: Bool]
+    package var newestMigration: String?
+    package var findings: [Finding]
     public var exitCode: Int32
 
     public init(_ catalog: Catalog) {

@@ -6,14 +6,14 @@ import DrillVerify
 import Foundation
 
 /// The deployment part of a report, as JSON shows it (no secrets: passwords and the environment are left out).
-public struct DeploymentView: Sendable, Encodable {
+package struct DeploymentView: Sendable, Encodable {
     /// Where the media is: in the container, on the host, on this machine.
-    public struct Media: Encodable, Sendable {
+    package struct Media: Encodable, Sendable {
         public var hostPath: String?
         public var containerPath: String
-        public var drillPath: String?
+        package var drillPath: String?
         public var reason: String
-        public var namedVolume: String?
+        package var namedVolume: String?
 
         enum CodingKeys: String, CodingKey { case hostPath, containerPath, drillPath, reason, namedVolume }
 
@@ -31,10 +31,10 @@ public struct DeploymentView: Sendable, Encodable {
     public struct Database: Encodable, Sendable {
         public var user: String
         public var name: String
-        public var hostname: String
-        public var service: String?
-        public var container: String?
-        public var dataPath: String?
+        package var hostname: String
+        package var service: String?
+        package var container: String?
+        package var dataPath: String?
 
         enum CodingKeys: String, CodingKey { case user, name, hostname, service, container, dataPath }
 
@@ -53,14 +53,14 @@ public struct DeploymentView: Sendable, Encodable {
     public var directory: String
     public var composeFiles: [String]
     public var envFile: String?
-    public var services: [DeploymentService]
-    public var mediaLocation: Media
+    package var services: [DeploymentService]
+    package var mediaLocation: Media
     public var mounts: [DeploymentMount]
     public var database: Database
-    public var immichVersion: String?
-    public var versionPinned: Bool
+    package var immichVersion: String?
+    package var versionPinned: Bool
     public var timeZone: String?
-    public var timeZoneSource: String
+    package var timeZoneSource: String
 
     enum CodingKeys: String, CodingKey {
         case project, directory, composeFiles, envFile, services, mediaLocation, mounts, database, immichVersion,
@@ -83,7 +83,7 @@ public struct DeploymentView: Sendable, Encodable {
         try c.encode(timeZoneSource, forKey: .timeZoneSource)
     }
 
-    public init(_ d: Deployment) {
+    package init(_ d: Deployment) {
         project = d.project
         directory = d.directory
         composeFiles = d.composeFiles
@@ -104,15 +104,15 @@ public struct DeploymentView: Sendable, Encodable {
 }
 
 /// What `plan` prints.
-public struct DeploymentReport: Sendable, Encodable {
-    public var schema = "immich-drill/plan/v1"
+package struct DeploymentReport: Sendable, Encodable {
+    package var schema = "immich-drill/plan/v1"
     public var plan: String?
     public var deployment: DeploymentView
-    public var sources: [SourceDescriptor]
+    package var sources: [SourceDescriptor]
     public var findings: [Finding]
     public var exitCode: Int32
 
-    public init(plan: String?, deployment: Deployment, sources: [SourceDescriptor]? = nil) {
+    package init(plan: String?, deployment: Deployment, sources: [SourceDescriptor]? = nil) {
         self.plan = plan
         self.deployment = DeploymentView(deployment)
         self.sources = sources ?? deployment.sources
@@ -211,7 +211,7 @@ public struct DeploymentReport: Sendable, Encodable {
 }
 
 /// Findings as text and Markdown, shared by every report.
-public enum FindingsRenderer {
+package enum FindingsRenderer {
     public static func text(_ findings: [Finding], color: Bool) -> String {
         guard !findings.isEmpty else { return "Findings\n  none\n" }
         var out = ["Findings"]

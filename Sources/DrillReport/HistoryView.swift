@@ -54,7 +54,7 @@ public struct HistoryView: Sendable, Encodable {
         }
     }
 
-    public var schema = "immich-drill/history/v1"
+    package var schema = "immich-drill/history/v1"
     public var runs: [Run]
     public var walkthroughs: [Walk]
 
@@ -99,11 +99,11 @@ public struct HistoryView: Sendable, Encodable {
 }
 
 /// What one runbook check found on this machine.
-public struct CheckResult: Sendable, Codable, Equatable {
+package struct CheckResult: Sendable, Codable, Equatable {
     public var ok: Bool
     public var text: String
 
-    public init(ok: Bool, text: String) {
+    package init(ok: Bool, text: String) {
         self.ok = ok
         self.text = text
     }
@@ -124,13 +124,13 @@ public struct WalkedStep: Sendable, Codable, Equatable {
 
     public var number: Int
     public var id: String
-    public var title: String
+    package var title: String
     public var seconds: Double
     public var expectedSeconds: Double?
     public var outcome: Outcome
-    public var checks: [CheckResult]
+    package var checks: [CheckResult]
 
-    public init(number: Int, id: String, title: String, seconds: Double, expectedSeconds: Double?, outcome: Outcome,
+    package init(number: Int, id: String, title: String, seconds: Double, expectedSeconds: Double?, outcome: Outcome,
                 checks: [CheckResult]) {
         self.number = number
         self.id = id

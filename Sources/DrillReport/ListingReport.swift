@@ -7,21 +7,21 @@ import Foundation
 
 /// What `list` prints about one snapshot.
 public struct ListingReport: Sendable, Encodable {
-    public var schema = "immich-drill/list/v1"
+    package var schema = "immich-drill/list/v1"
     public var path: String
     public var kind: String
     public var layout: String
     public var entries: Int
     public var files: Int
     public var bytes: Int64
-    public var newestMtime: String?
+    package var newestMtime: String?
     public var root: String
-    public var rootSource: String
-    public var topLevel: [String]
-    public var folders: [String: FolderStats]
+    package var rootSource: String
+    package var topLevel: [String]
+    package var folders: [String: FolderStats]
     public var seconds: Double
 
-    public init(path: String, kind: Snapshot.Kind, layout: ListingRequest.Layout, listing: SnapshotListing, seconds: Double) {
+    package init(path: String, kind: Snapshot.Kind, layout: ListingRequest.Layout, listing: SnapshotListing, seconds: Double) {
         self.path = path
         self.kind = kind.rawValue
         self.layout = layout == .uploadLocation ? "upload-location" : "folder"

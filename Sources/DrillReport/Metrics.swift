@@ -9,7 +9,7 @@ import Foundation
 import SystemPackage
 
 /// The node_exporter textfile a scheduled drill writes.
-public enum PrometheusMetrics {
+package enum PrometheusMetrics {
     /// What a run that produced no report (a bad plan, an unreadable input) still tells monitoring.
     public struct Outcome: Sendable {
         public var plan: String
@@ -70,7 +70,7 @@ public enum PrometheusMetrics {
     }
 
     /// The last success recorded in an existing textfile, for any plan label (one file per plan is the rule).
-    public static func previousSuccess(in text: String) -> Double? {
+    package static func previousSuccess(in text: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(lastSuccess) {
             if let value = line.split(separator: " ").last.flatMap({ Double($0) }) { return value }
         }

@@ -6,45 +6,45 @@ import DrillVerify
 import Foundation
 
 /// One planned source's snapshots, as the report lists them.
-public struct SnapshotSummary: Sendable, Encodable {
+package struct SnapshotSummary: Sendable, Encodable {
     public var source: String
     public var kind: String
     public var count: Int
-    public var failed: Int
+    package var failed: Int
     public var newest: String?
-    public var oldest: String?
+    package var oldest: String?
     /// How the newest one's time was read.
     public var timeSource: String?
-    public var notes: [String]
+    package var notes: [String]
 }
 
 /// The listing of one snapshot, as the report shows it.
-public struct ListingSummary: Sendable, Encodable {
+package struct ListingSummary: Sendable, Encodable {
     public var snapshot: String
     public var entries: Int
     public var files: Int
     public var bytes: Int64
     public var root: String
-    public var rootSource: String
-    public var topLevel: [String]
+    package var rootSource: String
+    package var topLevel: [String]
     public var folders: [String: FolderStats]
 }
 
 /// What `plan` prints: coverage, restore points, snapshots and findings.
 public struct PlanReport: Sendable, Encodable {
-    public var schema = "immich-drill/plan/v1"
+    package var schema = "immich-drill/plan/v1"
     public var plan: String
     public var now: String
-    public var deploymentReport: DeploymentReport
-    public var snapshots: [SnapshotSummary]
-    public var coverage: [CoverageRow]
-    public var restorePoints: [RestorePoint]
-    public var selectedRestorePoint: String?
-    public var listings: [ListingSummary]
-    public var live: [LiveSource]?
-    public var liveSeconds: Double?
+    package var deploymentReport: DeploymentReport
+    package var snapshots: [SnapshotSummary]
+    package var coverage: [CoverageRow]
+    package var restorePoints: [RestorePoint]
+    package var selectedRestorePoint: String?
+    package var listings: [ListingSummary]
+    package var live: [LiveSource]?
+    package var liveSeconds: Double?
     public var catalogDump: String?
-    public var findings: [Finding]
+    package var findings: [Finding]
     public var exitCode: Int32
     let zone: TimeZone?
     let nowTime: Double
@@ -73,7 +73,7 @@ public struct PlanReport: Sendable, Encodable {
         try c.encode(exitCode, forKey: .exitCode)
     }
 
-    public init(planFile: String, result: PlanAnalysis) {
+    package init(planFile: String, result: PlanAnalysis) {
         plan = planFile
         now = SnapshotTime.iso(result.now)
         nowTime = result.now

@@ -8,16 +8,16 @@ import Foundation
 /// One drill: the restore point, the restores, the phases, RTO, RPO, the findings, the verdict and exit code.
 public struct RunReport: Sendable, Codable {
     /// The drilled dump's counts.
-    public struct CatalogSummary: Sendable, Codable, Equatable {
+    package struct CatalogSummary: Sendable, Codable, Equatable {
         public var dump: String
-        public var immichVersion: String?
+        package var immichVersion: String?
         public var assets: Int
         public var external: Int
-        public var albums: Int
-        public var people: Int
+        package var albums: Int
+        package var people: Int
         public var users: Int
 
-        public init(_ c: Catalog) {
+        package init(_ c: Catalog) {
             dump = c.identity.file
             immichVersion = c.immichVersion
             assets = c.counts.assets
@@ -32,17 +32,17 @@ public struct RunReport: Sendable, Codable {
     public struct Verify: Sendable, Codable, Equatable {
         public var depth = "full"
         public var seed: UInt64?
-        public var stats: VerificationStats?
+        package var stats: VerificationStats?
     }
 
     /// The recovery time: measured and projected phases against the target.
     public struct RTO: Sendable, Codable, Equatable {
         /// What this drill timed.
-        public var measuredSeconds: Double
+        package var measuredSeconds: Double
         /// The restore's whole time: measured phases, projections from a sample, and estimates.
         public var totalSeconds: Double
-        public var targetSeconds: Int
-        public var met: Bool
+        package var targetSeconds: Int
+        package var met: Bool
 
         public init(measuredSeconds: Double, totalSeconds: Double, targetSeconds: Int, met: Bool) {
             self.measuredSeconds = measuredSeconds
@@ -55,10 +55,10 @@ public struct RunReport: Sendable, Codable {
     /// The recovery point: the restore point's age and skew against the targets.
     public struct RPO: Sendable, Codable, Equatable {
         public var seconds: Int
-        public var targetSeconds: Int
-        public var skewSeconds: Int
-        public var maxSkewSeconds: Int
-        public var met: Bool
+        package var targetSeconds: Int
+        package var skewSeconds: Int
+        package var maxSkewSeconds: Int
+        package var met: Bool
 
         public init(seconds: Int, targetSeconds: Int, skewSeconds: Int, maxSkewSeconds: Int, met: Bool) {
             self.seconds = seconds
@@ -69,7 +69,7 @@ public struct RunReport: Sendable, Codable {
         }
     }
 
-    public var schema = "immich-drill/run/v1"
+    package var schema = "immich-drill/run/v1"
     public var runId: Int64?
     public var plan: String
     public var planFile: String
@@ -79,23 +79,23 @@ public struct RunReport: Sendable, Codable {
     public var verdict = Verdict.unknown
     public var exitCode: Int32 = 3
     public var aborted: String?
-    public var restorePoint: RestorePoint?
-    public var restorePoints: Int
-    public var catalog: CatalogSummary?
+    package var restorePoint: RestorePoint?
+    package var restorePoints: Int
+    package var catalog: CatalogSummary?
     public var verify = Verify()
-    public var phases: [Phase] = []
-    public var restores: [SourceRestore] = []
+    package var phases: [Phase] = []
+    package var restores: [SourceRestore] = []
     public var rto: RTO?
     public var rpo: RPO?
-    public var coverage: [CoverageRow]
+    package var coverage: [CoverageRow]
     public var scratch: String?
-    public var findings: [Finding] = []
+    package var findings: [Finding] = []
     public var timeZone: String?
     /// What happened around the drill that does not change its verdict: a monitoring ping that failed, a stale
     /// lock taken over. Absent in reports written before they existed.
-    public var notices: [String]?
+    package var notices: [String]?
 
-    public init(plan: DrillPlan, startedAt: Double, analysis: PlanAnalysis) {
+    package init(plan: DrillPlan, startedAt: Double, analysis: PlanAnalysis) {
         self.plan = plan.name
         planFile = plan.file
         self.startedAt = startedAt
@@ -134,7 +134,7 @@ public struct RunReport: Sendable, Codable {
     }
 
     /// One line for a monitor's message: verdict, RTO, RPO and the findings that decided the verdict.
-    public var summaryLine: String {
+    package var summaryLine: String {
         var parts = ["\(plan): \(verdict.rawValue.uppercased())"]
         if let aborted { parts.append(aborted) }
         if let rto { parts.append("RTO \(DurationText.format(seconds: Int(rto.totalSeconds.rounded()))) \(rto.met ? "met" : "MISSED")") }

@@ -1,11 +1,11 @@
 // Plain text and Markdown tables, the two shapes every report renders into.
 
 /// A table of strings rendered as aligned text or as Markdown.
-public struct TextTable: Sendable {
+package struct TextTable: Sendable {
     public var headers: [String]
-    public var rows: [[String]]
+    package var rows: [[String]]
 
-    public init(headers: [String], rows: [[String]] = []) {
+    package init(headers: [String], rows: [[String]] = []) {
         self.headers = headers
         self.rows = rows
     }

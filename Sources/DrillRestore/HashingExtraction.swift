@@ -5,7 +5,7 @@
 import DrillSnapshots
 import DrillArchive
 
-open class HashingExtraction: ExtractionObserver {
+package class HashingExtraction: ExtractionObserver {
     /// `inside/`, or "" for the whole archive.
     public let prefix: String
     let hasher: PipelinedHasher?
@@ -13,20 +13,20 @@ open class HashingExtraction: ExtractionObserver {
     public private(set) var extracted: [String] = []
 
     /// `hash: false` only places and extracts.
-    public init(inside: String, hash: Bool = true) {
+    package init(inside: String, hash: Bool = true) {
         prefix = inside.isEmpty ? "" : inside + "/"
         hasher = hash ? PipelinedHasher() : nil
     }
 
-    open func place(_ archivePath: String) -> String? {
+    package func place(_ archivePath: String) -> String? {
         if prefix.isEmpty { return archivePath }
         guard archivePath.hasPrefix(prefix) else { return nil }
         return String(archivePath.dropFirst(prefix.count))
     }
 
-    open func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
+    package func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
 
-    public func begin(_ relative: String, _ entry: ArchiveEntry) {
+    package func begin(_ relative: String, _ entry: ArchiveEntry) {
         guard let hasher else { return }
         hasher.begin(extracted.count)
         extracted.append(relative)
@@ -37,7 +37,7 @@ open class HashingExtraction: ExtractionObserver {
     public func end() { hasher?.end() }
 
     /// Waits for the hashing thread: each extracted file's relative path with its SHA-1, in the archive's order.
-    public func digests() -> [(path: String, sha1: Digest20)] {
+    package func digests() -> [(path: String, sha1: Digest20)] {
         guard let byID = hasher?.finish() else { return [] }
         return extracted.enumerated().compactMap { id, path in byID[id].map { (path, $0) } }
     }

@@ -12,15 +12,15 @@ import Foundation
 import SystemPackage
 
 /// One file of a restored snapshot.
-public struct RestoredFile: Sendable {
+package struct RestoredFile: Sendable {
     public var size: Int64
     public var mtime: Int64
     /// SHA-1 of the content, when the file was extracted and hashed.
     public var sha1: Digest20?
     /// Whether the database refers to it (set by the verifier, which finds the orphans by it).
-    public var referenced = false
+    package var referenced = false
 
-    public init(size: Int64, mtime: Int64, sha1: Digest20?) {
+    package init(size: Int64, mtime: Int64, sha1: Digest20?) {
         self.size = size
         self.mtime = mtime
         self.sha1 = sha1
@@ -28,12 +28,12 @@ public struct RestoredFile: Sendable {
 }
 
 /// Every file of the restore point's snapshots, by the container path Immich would see it at.
-public final class RestoreIndex: @unchecked Sendable {
+package final class RestoreIndex: @unchecked Sendable {
     public var files: [String: RestoredFile] = [:]
     /// Container roots restored (each planned source's), with the snapshot time.
-    public var roots: [(container: String, source: SourceID, time: Double)] = []
+    package var roots: [(container: String, source: SourceID, time: Double)] = []
 
-    public init() {}
+    package init() {}
 
     /// Marks the file at `path` as one the database refers to and returns it; nil when no such file was restored.
     /// (A flag on the file rather than a set of every referenced path: a million-asset library refers to millions.)
@@ -45,7 +45,7 @@ public final class RestoreIndex: @unchecked Sendable {
     }
 
     /// Forgets every mark `reference` made.
-    public func clearReferences() {
+    package func clearReferences() {
         for i in files.indices where files.values[i].referenced { files.values[i].referenced = false }
     }
 
@@ -56,34 +56,34 @@ public final class RestoreIndex: @unchecked Sendable {
 }
 
 /// What restoring one source did.
-public struct SourceRestore: Sendable, Codable, Equatable {
+package struct SourceRestore: Sendable, Codable, Equatable {
     public var source: String
     public var kind: String
     public var location: String
     /// Files and bytes the snapshot holds for the source (from headers or the tree).
-    public var totalFiles: Int
-    public var totalBytes: Int64
+    package var totalFiles: Int
+    package var totalBytes: Int64
     /// Files and bytes written (and hashed) into scratch, or read in place.
-    public var restoredFiles: Int
-    public var restoredBytes: Int64
+    package var restoredFiles: Int
+    package var restoredBytes: Int64
     public var seconds: Double
     /// The full restore's time projected from a sample, nil when everything was restored.
-    public var projectedSeconds: Double?
-    public var projection: String?
+    package var projectedSeconds: Double?
+    package var projection: String?
     public var inPlace: Bool
     /// Entries refused as unsafe, with the reason.
     public var refused: [String]
     /// The restore command's last output lines.
     public var output: String?
     /// Names in the snapshot that are not UTF-8 (shown with `\xNN`): restored as stored, never a database path.
-    public var namesNotUTF8: [String]?
+    package var namesNotUTF8: [String]?
     /// Why the restore failed part-way (the tool's exit status, the damaged archive, the unreadable folder); what
     /// came back before it is verified like any restore.
-    public var failed: String?
+    package var failed: String?
     /// What was at the top of the snapshot when the source's root could not be found in it.
-    public var rootNotFound: [String]?
+    package var rootNotFound: [String]?
 
-    public init(source: String, kind: String, location: String, totalFiles: Int, totalBytes: Int64, restoredFiles: Int, restoredBytes: Int64, seconds: Double, projectedSeconds: Double? = nil, projection: String? = nil, inPlace: Bool, refused: [String], output: String? = nil, namesNotUTF8: [String]? = nil, failed: String? = nil, rootNotFound: [String]? = nil) {
+    package init(source: String, kind: String, location: String, totalFiles: Int, totalBytes: Int64, restoredFiles: Int, restoredBytes: Int64, seconds: Double, projectedSeconds: Double? = nil, projection: String? = nil, inPlace: Bool, refused: [String], output: String? = nil, namesNotUTF8: [String]? = nil, failed: String? = nil, rootNotFound: [String]? = nil) {
         self.source = source
         self.kind = kind
         self.location = location
@@ -104,23 +104,23 @@ public struct SourceRestore: Sendable, Codable, Equatable {
 }
 
 /// How one source is restored.
-public struct RestoreJob: Sendable {
+package struct RestoreJob: Sendable {
     public var snapshot: Snapshot
     /// The planned source (`upload`, `upload/library`, `external:/mnt/media/photos`).
     public var source: SourceID
     /// Where the source is inside the snapshot ("" for the top).
     public var inside: String
     /// The container path the source's root is at.
-    public var containerRoot: String
+    package var containerRoot: String
     /// The plan's restore command for `command` snapshots.
-    public var restoreCommand: String?
+    package var restoreCommand: String?
     /// For a restored tree whose layout is not known beforehand (a `command` source without `path:`): how to find
     /// the source's root in it, with the same recogniser as archives and folders.
-    public var detect: ListingRequest?
+    package var detect: ListingRequest?
     /// Set when the source's root could not be found (what is at the snapshot's top): nothing is verified for it.
-    public var rootNotFound: [String]?
+    package var rootNotFound: [String]?
 
-    public init(snapshot: Snapshot, source: SourceID, inside: String, containerRoot: String, restoreCommand: String?) {
+    package init(snapshot: Snapshot, source: SourceID, inside: String, containerRoot: String, restoreCommand: String?) {
         self.snapshot = snapshot
         self.source = source
         self.inside = inside
@@ -130,16 +130,16 @@ public struct RestoreJob: Sendable {
 }
 
 /// Restores jobs into scratch (sampled or whole), through their snapshot kind.
-public struct Restorer: Sendable {
+package struct Restorer: Sendable {
     /// Container paths to write and hash; nil for all.
     public var sample: Set<String>?
     public var inPlace = false
-    public var commandTimeout: Double = 24 * 3600
+    package var commandTimeout: Double = 24 * 3600
     public var planDirectory: String
     /// Checked for room before a snapshot folder is copied into it.
     public var scratch: Scratch?
 
-    public init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
+    package init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
         self.sample = sample
         self.inPlace = inPlace
         self.planDirectory = planDirectory

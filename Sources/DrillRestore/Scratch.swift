@@ -6,13 +6,13 @@ import DrillSnapshots
 import Foundation
 
 /// The run's own folder under the plan's scratch, checked against every source and backup, sized, and removed after.
-public struct Scratch: Sendable {
+package struct Scratch: Sendable {
     /// The run's own folder.
     public let path: String
 
     /// Creates `<root>/run-<stamp>-<pid>`. `protected` are the sources' and backups' paths; `bytesNeeded` what the
     /// restore will write.
-    public static func prepare(root: String, protected: [String], bytesNeeded: Int64) throws -> Scratch {
+    package static func prepare(root: String, protected: [String], bytesNeeded: Int64) throws -> Scratch {
         // Judged by real paths and device/inode (WriteGuard), before the folder is made and again on the made folder.
         let guarded = WriteGuard.protect(protected)
         try WriteGuard.refuse(root, what: "scratch folder", key: "scratch", protected: guarded)
@@ -48,7 +48,7 @@ public struct Scratch: Sendable {
     }
 
     /// Throws when fewer than `bytes` (plus a margin) are free below the scratch folder.
-    public func ensureSpace(_ bytes: Int64) throws {
+    package func ensureSpace(_ bytes: Int64) throws {
         guard let free = FileProbe.freeBytes(at: path) else { return }
         let margin = max(Int64(64 << 20), bytes / 20)
         if free < bytes + margin {
@@ -68,7 +68,7 @@ public struct Scratch: Sendable {
     }
 
     /// Removes the run's folder and everything in it (never following symlinks out of it).
-    public func remove() {
+    package func remove() {
         Scratch.removeTree(path)
     }
 
@@ -79,7 +79,7 @@ public struct Scratch: Sendable {
 
     /// Removes the run folders under `root` left by drills whose process is gone (killed with SIGKILL, a power cut):
     /// `run-<time>-<pid>` with a pid that no longer runs. Returns what it removed.
-    public static func removeStale(root: String) -> [String] {
+    package static func removeStale(root: String) -> [String] {
         let rootPath = WriteGuard.realPath(root)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: rootPath) else { return [] }
         var removed: [String] = []

@@ -6,7 +6,7 @@ import DrillCatalog
 
 extension Deployment {
     /// The listing request for a planned source's snapshots.
-    public func listingRequest(for planned: PlannedSource) -> ListingRequest {
+    package func listingRequest(for planned: PlannedSource) -> ListingRequest {
         let path = planned.location.path
         let media = mediaLocation
         switch planned.id {

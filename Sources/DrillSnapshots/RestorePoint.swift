@@ -8,7 +8,7 @@ import DrillCatalog
 import Foundation
 
 /// One member of a restore point.
-public struct RestorePointMember: Sendable, Codable, Equatable {
+package struct RestorePointMember: Sendable, Codable, Equatable {
     /// The planned source (`database`, `upload`, `external:/mnt/media/photos`…).
     public var source: SourceID
     public var kind: Snapshot.Kind
@@ -16,31 +16,31 @@ public struct RestorePointMember: Sendable, Codable, Equatable {
     public var time: Double
     public var timeSource: String
     /// Seconds from the dump to this snapshot (negative: taken before the dump).
-    public var offsetSeconds: Int
+    package var offsetSeconds: Int
 }
 
 /// A dump and the file snapshots that go with it.
-public struct RestorePoint: Sendable, Codable, Equatable {
+package struct RestorePoint: Sendable, Codable, Equatable {
     /// `yyyyMMdd'T'HHmmss'Z'` of the dump's time (UTC), with `-2`, `-3` when two dumps share a second.
     public var id: String
-    public var dumpTime: Double
-    public var members: [RestorePointMember]
+    package var dumpTime: Double
+    package var members: [RestorePointMember]
     /// Planned file sources with no snapshot in this point.
     public var missing: [String]
-    public var skewSeconds: Int
+    package var skewSeconds: Int
     public var rpoSeconds: Int
     /// Every planned source has a member and the dump is not known to be broken.
     public var complete: Bool
     /// False when the dump was read and found cut short or unreadable; nil when it was not read.
-    public var dumpReadable: Bool?
+    package var dumpReadable: Bool?
     /// Skew beyond the plan's `max-skew`.
-    public var skewExceeded: Bool
+    package var skewExceeded: Bool
 
     public var dump: RestorePointMember { members[0] }
 }
 
 /// Pairs each dump with the file snapshots nearest it in time into restore points, and selects one.
-public enum RestorePlanner {
+package enum RestorePlanner {
     /// Pairs every usable dump with the file sources' snapshots. `fileSources` are the discovered planned file
     /// sources; `now` is the drill time.
     public static func points(dumps: [Snapshot], fileSources: [DiscoveredSource], maxSkew: Int, now: Double,
@@ -79,7 +79,7 @@ public enum RestorePlanner {
     }
 
     /// The snapshot that fits a dump taken at `time` best.
-    public static func bestSnapshot(for time: Double, among snapshots: [Snapshot], maxSkew: Int) -> Snapshot? {
+    package static func bestSnapshot(for time: Double, among snapshots: [Snapshot], maxSkew: Int) -> Snapshot? {
         let timed = snapshots.filter { $0.time != nil }.sorted { $0.time! < $1.time! }
         if let after = timed.first(where: { $0.time! >= time }), after.time! - time <= Double(maxSkew) { return after }
         if let before = timed.last(where: { $0.time! < time }) { return before }
@@ -87,7 +87,7 @@ public enum RestorePlanner {
     }
 
     /// `20261126T010000Z`.
-    public static func compactUTC(_ time: Double) -> String {
+    package static func compactUTC(_ time: Double) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -97,7 +97,7 @@ public enum RestorePlanner {
 
     /// Picks a point by `latest` (the newest complete one, else the newest), an id, or a time (the newest point
     /// whose dump is at or before it).
-    public static func select(_ selector: String, from points: [RestorePoint], zone: TimeZone?) throws -> RestorePoint {
+    package static func select(_ selector: String, from points: [RestorePoint], zone: TimeZone?) throws -> RestorePoint {
         guard !points.isEmpty else {
             throw DrillError(.input, "there is no restore point: no usable database dump was found")
         }

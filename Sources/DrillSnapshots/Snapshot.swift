@@ -13,7 +13,7 @@ public struct Snapshot: Sendable, Codable, Equatable {
     }
 
     /// The planned source id it backs up (`database`, `upload`, `upload/library`, `external:/mnt/media/photos`).
-    public var source: SourceID
+    package var source: SourceID
     public var kind: Kind
     /// A path, or the backup tool's snapshot id for `command`.
     public var location: String
@@ -24,11 +24,11 @@ public struct Snapshot: Sendable, Codable, Equatable {
     /// The file's size for dumps and archives.
     public var bytes: Int64?
     /// A dump's `.tmp` leftover: the backup failed or was still running.
-    public var failed: Bool = false
+    package var failed: Bool = false
     /// What a dump's name says (dumps only).
-    public var dump: DumpIdentity?
+    package var dump: DumpIdentity?
 
-    public init(source: SourceID, kind: Kind, location: String, time: Double?, timeSource: String, bytes: Int64? = nil,
+    package init(source: SourceID, kind: Kind, location: String, time: Double?, timeSource: String, bytes: Int64? = nil,
                 failed: Bool = false, dump: DumpIdentity? = nil) {
         self.source = source
         self.kind = kind
@@ -50,17 +50,17 @@ public struct Snapshot: Sendable, Codable, Equatable {
 }
 
 /// What discovery found for one planned source.
-public struct DiscoveredSource: Sendable {
-    public var planned: PlannedSource
+package struct DiscoveredSource: Sendable {
+    package var planned: PlannedSource
     /// Newest first; failed dumps included.
     public var snapshots: [Snapshot]
     /// Why nothing (or less than expected) was found: a missing folder, an unparseable name.
-    public var notes: [String]
+    package var notes: [String]
 
     /// The usable snapshots (not failed, with a time), newest first.
-    public var usable: [Snapshot] { snapshots.filter { !$0.failed && $0.time != nil } }
+    package var usable: [Snapshot] { snapshots.filter { !$0.failed && $0.time != nil } }
 
-    public init(planned: PlannedSource, snapshots: [Snapshot], notes: [String]) {
+    package init(planned: PlannedSource, snapshots: [Snapshot], notes: [String]) {
         self.planned = planned
         self.snapshots = snapshots
         self.notes = notes
@@ -68,17 +68,17 @@ public struct DiscoveredSource: Sendable {
 }
 
 /// Finds the snapshots of every planned source.
-public struct SnapshotDiscovery: Sendable {
+package struct SnapshotDiscovery: Sendable {
     /// The zone for times in file snapshot names (the plan's, else the deployment's).
-    public var fileZone: TimeZone?
+    package var fileZone: TimeZone?
     /// The zone Immich names its dumps in (the deployment's TZ, else the plan's).
-    public var dumpZone: String?
+    package var dumpZone: String?
     /// How long a `list` command may run.
-    public var commandTimeout: Double = 600
+    package var commandTimeout: Double = 600
     /// The plan file, for error messages about its commands.
     public var planFile: String
 
-    public init(planFile: String, fileZone: TimeZone?, dumpZone: String?) {
+    package init(planFile: String, fileZone: TimeZone?, dumpZone: String?) {
         self.planFile = planFile
         self.fileZone = fileZone
         self.dumpZone = dumpZone
@@ -119,7 +119,7 @@ public struct SnapshotDiscovery: Sendable {
 
     /// The archives (or, with `directories`, the snapshot folders) a pattern matches, each with its time: from the
     /// `{time}` in its name when there is one that reads, else its mtime (and a note saying which names did not read).
-    public func matches(of pattern: String, directories: Bool, kind: Snapshot.Kind,
+    package func matches(of pattern: String, directories: Bool, kind: Snapshot.Kind,
                         source: SourceID) throws -> (snapshots: [Snapshot], notes: [String]) {
         var snapshots: [Snapshot] = []
         var notes: [String] = []
@@ -197,5 +197,5 @@ public struct SnapshotDiscovery: Sendable {
 extension Snapshot {
     /// A listing is of one snapshot for one source: the same archive can hold UPLOAD_LOCATION and a share, each with
     /// its own root inside it.
-    public var listingKey: String { source.description + "\u{1F}" + location }
+    package var listingKey: String { source.description + "\u{1F}" + location }
 }

@@ -9,14 +9,14 @@ import DrillArchive
 import Foundation
 
 /// One UPLOAD_LOCATION folder inside a snapshot.
-public struct FolderStats: Sendable, Codable, Equatable {
+package struct FolderStats: Sendable, Codable, Equatable {
     public var present = false
     /// `<folder>/.immich` is inside.
     public var marker = false
     public var files = 0
     public var bytes: Int64 = 0
 
-    public init(present: Bool = false, marker: Bool = false, files: Int = 0, bytes: Int64 = 0) {
+    package init(present: Bool = false, marker: Bool = false, files: Int = 0, bytes: Int64 = 0) {
         self.present = present
         self.marker = marker
         self.files = files
@@ -27,14 +27,14 @@ public struct FolderStats: Sendable, Codable, Equatable {
 /// What a listing is asked for.
 public struct ListingRequest: Sendable {
     /// How the source sits in the snapshot.
-    public enum Layout: Sendable {
+    package enum Layout: Sendable {
         /// All of UPLOAD_LOCATION: the six folders below the root.
         case uploadLocation
         /// One folder (an UPLOAD_LOCATION folder or an external import path) is the root.
         case folder
     }
 
-    public var layout: Layout
+    package var layout: Layout
     /// The plan's `path` (where the source is inside); nil to recognise it.
     public var path: String?
     /// The source's folder on the Docker host, to recognise whole-host layouts and to place `probes`.
@@ -42,13 +42,13 @@ public struct ListingRequest: Sendable {
     /// The container path, whose last component is another name the folder may have inside.
     public var containerPath: String?
     /// Where this machine sees the source (a backup made on the drill machine stores this path).
-    public var drillPath: String?
+    package var drillPath: String?
     /// Host paths to look for inside (the Compose file and .env).
-    public var probes: [String] = []
+    package var probes: [String] = []
     /// Keep every file's size and mtime (relative to the root), for comparing with the live files.
-    public var keepTable = false
+    package var keepTable = false
 
-    public init(layout: Layout, path: String?, hostPath: String?, containerPath: String?) {
+    package init(layout: Layout, path: String?, hostPath: String?, containerPath: String?) {
         self.layout = layout
         self.path = path
         self.hostPath = hostPath
@@ -57,33 +57,33 @@ public struct ListingRequest: Sendable {
 }
 
 /// The contents of one snapshot.
-public struct SnapshotListing: Sendable {
+package struct SnapshotListing: Sendable {
     /// Entries of every type, anywhere in the archive or folder.
     public var entries = 0
     /// Regular files (and hard links) below the root, and their bytes.
     public var files = 0
     public var bytes: Int64 = 0
-    public var newestMtime: Int64?
+    package var newestMtime: Int64?
     /// Where the source is inside ("" for the top), and how that was decided.
     public var root = ""
-    public var rootSource = "top"
+    package var rootSource = "top"
     /// The first names at the top, sorted (at most 12).
-    public var topLevel: [String] = []
+    package var topLevel: [String] = []
     /// UPLOAD_LOCATION folders by name, or "" for a single folder.
     public var folders: [String: FolderStats] = [:]
     /// The requested probe host paths that are inside.
-    public var probesFound: Set<String> = []
+    package var probesFound: Set<String> = []
     /// Files below the root by relative path, when asked for.
     public var table: [String: FileStat]?
     /// Entries outside the root (other things the archive holds).
-    public var outsideRoot = 0
+    package var outsideRoot = 0
     /// Symlinks below the root.
     public var symlinks = 0
     /// Only probed (folders, markers and probes by stat; no walk): counts are unknown.
-    public var probedOnly = false
+    package var probedOnly = false
     /// False when the source's root could not be found (none of UPLOAD_LOCATION's six folders under any prefix):
     /// findings about its files would only describe the wrong folder.
-    public var rootFound = true
+    package var rootFound = true
 }
 
 /// Lists snapshots without extracting them: archive headers, folder trees, a tool's file list.
@@ -92,7 +92,7 @@ public enum SnapshotLister {
     static let detectionWindow = 50_000
 
     /// Lists `snapshot` (an archive or a folder).
-    public static func list(_ snapshot: Snapshot, _ request: ListingRequest) throws -> SnapshotListing {
+    package static func list(_ snapshot: Snapshot, _ request: ListingRequest) throws -> SnapshotListing {
         switch snapshot.kind {
         case .archive: try listArchive(snapshot.location, request)
         case .directory: try listDirectory(snapshot.location, request)
@@ -134,7 +134,7 @@ public enum SnapshotLister {
 
     /// Lists an archive for several sources at once (a whole-install archive): one pass over the headers, one view
     /// per request, each with its own root.
-    public static func listArchive(_ path: String, _ requests: [ListingRequest]) throws -> [SnapshotListing] {
+    package static func listArchive(_ path: String, _ requests: [ListingRequest]) throws -> [SnapshotListing] {
         do {
             let lister = try ArchiveLister(path: path)
             return try listEntries(requests) { body in try lister.forEachEntry(body) }
@@ -187,7 +187,7 @@ public enum SnapshotLister {
     /// What a backup tool's `files:` command printed, as entries: JSON lines (`restic ls --json`: its snapshot line
     /// skipped, nodes with path, type file/dir/symlink, size, mtime; `borg list --json-lines`: type `-`/`d`/`l`) or a
     /// path a line (a path that another path lies below is a folder). A line that is neither is an error naming it.
-    public static func entries(fromFileList output: Data, what: String) throws -> [ArchiveEntry] {
+    package static func entries(fromFileList output: Data, what: String) throws -> [ArchiveEntry] {
         var out: [ArchiveEntry] = []
         var plain: [String] = []
         let isoPlain = ISO8601DateFormatter()
@@ -275,7 +275,7 @@ public enum SnapshotLister {
     }
 
     /// The finding for snapshots whose source root was not found (`examples`: the source, the snapshot, its top).
-    public static func rootNotFound(_ examples: [String]) -> Finding {
+    package static func rootNotFound(_ examples: [String]) -> Finding {
         Finding(
             code: .sourceRootNotFound, severity: .critical, count: examples.count,
             message: "A snapshot holds none of UPLOAD_LOCATION's six folders (library, upload, thumbs, encoded-video, profile, backups) at its top or under any prefix, so where UPLOAD_LOCATION is inside it cannot be told.",
@@ -285,12 +285,12 @@ public enum SnapshotLister {
     }
 
     /// One example of `rootNotFound`: the source, the snapshot and what is at its top.
-    public static func rootNotFoundExample(_ source: SourceID, _ snapshot: String, top: [String]) -> String {
+    package static func rootNotFoundExample(_ source: SourceID, _ snapshot: String, top: [String]) -> String {
         "\(source) in \(snapshot): at its top " + (top.isEmpty ? "nothing" : top.joined(separator: ", "))
     }
 
     /// The root source of a listing whose root was not found.
-    public static let notFound = "not found"
+    package static let notFound = "not found"
 
     /// The folders below `path`, relative, breadth first: at most `depth` levels and `limit` folders. Inside a
     /// folder that holds two or more of UPLOAD_LOCATION's six, those six are not descended into (their insides say
@@ -472,7 +472,7 @@ public enum SnapshotLister {
 
     /// A snapshot folder's layout without walking it: where the source is, which UPLOAD_LOCATION folders and
     /// markers are there, and which probes, each by one stat.
-    public static func probeDirectory(_ path: String, _ request: ListingRequest) -> SnapshotListing {
+    package static func probeDirectory(_ path: String, _ request: ListingRequest) -> SnapshotListing {
         var listing = SnapshotListing()
         listing.probedOnly = true
         let root = detectDirectoryRoot(path, request)
@@ -501,7 +501,7 @@ public enum SnapshotLister {
 
     /// Where the source is in a folder tree (a snapshot folder, or what a backup tool restored): the plan's `path`,
     /// else the same recogniser archives get, over the tree's folder names.
-    public static func detectDirectoryRoot(_ path: String, _ request: ListingRequest) -> (String, String) {
+    package static func detectDirectoryRoot(_ path: String, _ request: ListingRequest) -> (String, String) {
         if let planned = request.path { return (clean(planned), "plan") }
         if request.layout == .uploadLocation,
            Deployment.uploadFolders.filter({ FileProbe.kind(path + "/" + $0) == .directory }).count >= 2 {

@@ -11,17 +11,17 @@ import DrillCatalog
 import Foundation
 
 /// One path a pattern matched.
-public struct PatternMatch: Sendable, Equatable {
+package struct PatternMatch: Sendable, Equatable {
     public var path: String
     /// What `{time}` matched, when the pattern has it.
-    public var timeText: String?
+    package var timeText: String?
 }
 
 /// A snapshot location pattern (`/b/upload-{time}.tar.zst`, globs) compiled and matched against the file system.
-public struct SnapshotPattern: Sendable {
-    public let pattern: String
+package struct SnapshotPattern: Sendable {
+    package let pattern: String
     /// True when the pattern says where the time is.
-    public let hasTime: Bool
+    package let hasTime: Bool
     private let segments: [Segment]
 
     private enum Segment: @unchecked Sendable {
@@ -30,7 +30,7 @@ public struct SnapshotPattern: Sendable {
     }
 
     /// Compiles `pattern` (absolute). `{time}` may appear at most once.
-    public init(_ pattern: String) throws {
+    package init(_ pattern: String) throws {
         self.pattern = pattern
         guard pattern.hasPrefix("/") else {
             throw DrillError(.input, "snapshot pattern '\(pattern)' must be an absolute path")
@@ -89,7 +89,7 @@ public struct SnapshotPattern: Sendable {
 
     /// The paths the pattern matches on this machine; the last segment must be a folder (`directories`) or a
     /// regular file. `problem` is set when the fixed part of the pattern does not exist.
-    public func expand(directories: Bool) -> (matches: [PatternMatch], problem: String?) {
+    package func expand(directories: Bool) -> (matches: [PatternMatch], problem: String?) {
         var current: [PatternMatch] = [PatternMatch(path: "", timeText: nil)]
         var problem: String?
         for (index, segment) in segments.enumerated() {

@@ -6,17 +6,17 @@ import DrillCatalog
 import Foundation
 
 /// One suggested `sources:` entry.
-public struct SnapshotSuggestion: Sendable, Equatable {
+package struct SnapshotSuggestion: Sendable, Equatable {
     public var source: String
     public var location: SnapshotLocation
     /// What was found, for a comment.
-    public var evidence: String
+    package var evidence: String
 }
 
 /// Backups `init` finds on its own: Immich's dumps, ZFS/btrfs/Synology snapshot folders.
-public enum SnapshotSuggestions {
+package enum SnapshotSuggestions {
     /// Suggestions for a deployment's sources, by what exists on this machine now.
-    public static func find(for deployment: Deployment) -> [SnapshotSuggestion] {
+    package static func find(for deployment: Deployment) -> [SnapshotSuggestion] {
         var result: [SnapshotSuggestion] = []
         let sources = deployment.sources
         if let media = deployment.mediaLocation.drillPath {

@@ -7,15 +7,15 @@ import DrillCatalog
 import Foundation
 
 /// A time read from a name, with how it was read.
-public struct NamedTime: Sendable, Equatable {
+package struct NamedTime: Sendable, Equatable {
     /// Seconds since 1970.
     public var time: Double
     /// `epoch seconds`, `epoch milliseconds`, `UTC`, `offset +01:00`, or `local time in Europe/Berlin`.
-    public var reading: String
+    package var reading: String
 }
 
 /// Times in snapshot names, in the forms backup tools write them.
-public enum SnapshotTime {
+package enum SnapshotTime {
     /// Reads `text` as a time, local times in `zone` (UTC when nil). Nil when `text` is not a time this knows.
     public static func parse(_ text: String, zone: TimeZone?) -> NamedTime? {
         let s = Array(text.utf8)
@@ -141,7 +141,7 @@ public enum SnapshotTime {
     }
 
     /// `2026-11-26 03:00:00 +01:00`-style text for a time in `zone`, for reports.
-    public static func display(_ time: Double, zone: TimeZone?) -> String {
+    package static func display(_ time: Double, zone: TimeZone?) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = zone ?? TimeZone(identifier: "UTC")!
@@ -150,7 +150,7 @@ public enum SnapshotTime {
     }
 
     /// ISO 8601 in UTC (`2026-11-26T02:00:00Z`), for JSON.
-    public static func iso(_ time: Double) -> String {
+    package static func iso(_ time: Double) -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date(timeIntervalSince1970: time.rounded(.down)))
     }

@@ -50,9 +50,9 @@ struct SeededRandom: RandomNumberGenerator {
 }
 
 /// Chooses the verification sample, stratified, repeatable from its seed.
-public enum Sampler {
+package enum Sampler {
     /// Picks items from `population` (each with its stratum), `depth` deep, with `seed`. Nil means all.
-    public static func choose<T: Hashable>(_ population: [(item: T, stratum: String)], depth: VerifyDepth,
+    package static func choose<T: Hashable>(_ population: [(item: T, stratum: String)], depth: VerifyDepth,
                                            seed: UInt64) -> Set<T>? {
         let target: Int
         switch depth {
@@ -99,7 +99,7 @@ public enum Sampler {
     }
 
     /// The upper bound on the bad fraction, at 95% confidence, when `bad` of `sampled` were bad.
-    public static func upperBound(sampled n: Int, bad k: Int) -> Double {
+    package static func upperBound(sampled n: Int, bad k: Int) -> Double {
         guard n > 0 else { return 1 }
         if k == 0 { return 1 - pow(0.05, 1 / Double(n)) }
         let z = 1.6449
@@ -111,7 +111,7 @@ public enum Sampler {
     }
 
     /// What a sample's result means, in words.
-    public static func statement(sampled n: Int, bad k: Int, population: Int) -> String {
+    package static func statement(sampled n: Int, bad k: Int, population: Int) -> String {
         let bound = upperBound(sampled: n, bad: k)
         let percent = (bound * 100).formatted(.number.precision(.significantDigits(1...2)))
         if k == 0 {

@@ -8,40 +8,40 @@ import Crypto
 import Foundation
 
 /// What verification measured besides findings.
-public struct VerificationStats: Sendable, Codable, Equatable {
+package struct VerificationStats: Sendable, Codable, Equatable {
     public var assets = 0
-    public var checkedPresence = 0
-    public var checkedContent = 0
-    public var badContent = 0
-    public var population = 0
-    public var sampled: Int?
-    public var statement: String?
+    package var checkedPresence = 0
+    package var checkedContent = 0
+    package var badContent = 0
+    package var population = 0
+    package var sampled: Int?
+    package var statement: String?
     /// Assets whose thumbnail or preview is not restored, and videos whose transcode is not: regeneration work.
-    public var assetsNeedingThumbnails = 0
-    public var videosNeedingTranscode = 0
+    package var assetsNeedingThumbnails = 0
+    package var videosNeedingTranscode = 0
     public var seconds = 0.0
 }
 
 /// Checks a restored restore point against the catalog, one function per failure mode.
-public struct Verifier {
+package struct Verifier {
     public var catalog: Catalog
     public var deployment: Deployment
-    public var index: RestoreIndex
+    package var index: RestoreIndex
     /// Assets whose content is checked (nil: every restored one).
     public var sample: Set<Int32>?
     /// Planned sources with no member in the restore point.
-    public var absentSources: [String]
+    package var absentSources: [String]
     /// Container roots whose snapshot's layout was not recognised (`source-root-not-found`): their files are not
     /// checked, since every finding about them would only describe the wrong folder.
-    public var unverifiedRoots: [String] = []
+    package var unverifiedRoots: [String] = []
 
     func unverified(_ path: String) -> Bool {
         !unverifiedRoots.isEmpty && unverifiedRoots.contains { Paths.isWithin(path, $0) }
     }
     /// A live file's (mtime, ctime) by container path, to tell why an original is missing.
-    public var liveStat: (String) -> (mtime: Double, ctime: Double)?
+    package var liveStat: (String) -> (mtime: Double, ctime: Double)?
 
-    public init(catalog: Catalog, deployment: Deployment, index: RestoreIndex, sample: Set<Int32>?,
+    package init(catalog: Catalog, deployment: Deployment, index: RestoreIndex, sample: Set<Int32>?,
                 absentSources: [String], liveStat: @escaping (String) -> (mtime: Double, ctime: Double)?) {
         self.catalog = catalog
         self.deployment = deployment

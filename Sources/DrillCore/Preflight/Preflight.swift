@@ -7,9 +7,9 @@ import DrillReport
 import Foundation
 
 /// One line of the pre-upgrade checklist: what was checked, pass / warn / fail, and what to do.
-public struct ChecklistItem: Sendable, Codable, Equatable {
+package struct ChecklistItem: Sendable, Codable, Equatable {
     /// How the item came out; the worst item decides the checklist.
-    public enum Status: String, Sendable, Codable, Comparable {
+    package enum Status: String, Sendable, Codable, Comparable {
         case pass, warn, fail
         var rank: Int { self == .pass ? 0 : self == .warn ? 1 : 2 }
         public static func < (a: Status, b: Status) -> Bool { a.rank < b.rank }
@@ -18,10 +18,10 @@ public struct ChecklistItem: Sendable, Codable, Equatable {
     /// A stable id: `dump-fresh`, `rpo`, `folders`, `external`, `last-drill`, `version-pinned`, `dump-room`,
     /// `upgrade-path`, `postgres`.
     public var id: String
-    public var title: String
+    package var title: String
     public var status: Status
     public var reason: String
-    public var remedy: String?
+    package var remedy: String?
 }
 
 /// The last drill of the plan, as the history has it.
@@ -50,21 +50,21 @@ public struct PreflightOptions: Sendable {
     public var lastDrill: LastDrill?
     public var now = Date().timeIntervalSince1970
     /// Free bytes where the pre-upgrade dump goes (nil: measure the backups folder).
-    public var freeBytes: Int64?
+    package var freeBytes: Int64?
 
     public init() {}
 }
 
 /// The checklist as `preflight` prints and stores it.
-public struct PreflightReport: Sendable, Codable {
-    public var schema = "immich-drill/preflight/v1"
+package struct PreflightReport: Sendable, Codable {
+    package var schema = "immich-drill/preflight/v1"
     public var plan: String
     public var planFile: String
-    public var checkedAt: Double
+    package var checkedAt: Double
     /// The release running now (the pinned IMMICH_VERSION, else the newest dump's), and the target.
     public var from: String?
     public var to: String?
-    public var items: [ChecklistItem]
+    package var items: [ChecklistItem]
     /// `ok`, `warning` or `critical`.
     public var verdict: String
     public var exitCode: Int32
@@ -84,7 +84,7 @@ public enum Preflight {
     static let typeormGone = ImmichVersion(1, 137, 0)
     static let recommendedStep = "v1.132.3"
 
-    public static func check(plan: DrillPlan, analysis: PlanAnalysis, options: PreflightOptions) -> PreflightReport {
+    package static func check(plan: DrillPlan, analysis: PlanAnalysis, options: PreflightOptions) -> PreflightReport {
         let deployment = analysis.deployment
         let now = options.now
         var items: [ChecklistItem] = []
@@ -309,7 +309,7 @@ public enum Preflight {
     }
 
     /// The PostgreSQL major an image tag names: `pg14-v0.2.0`, `14-vectorchord0.4.3-pgvectors0.2.0`, `postgres:16`.
-    public static func postgresMajor(image: String) -> Int? {
+    package static func postgresMajor(image: String) -> Int? {
         guard let tag = ImageReference(image).tag else { return nil }
         var t = Substring(tag)
         if t.hasPrefix("pg") { t = t.dropFirst(2) }

@@ -22,12 +22,12 @@ public struct RunOptions: Sendable {
 }
 
 /// One drill of a plan: its steps in order, into a report with findings, timings, RTO and RPO.
-public struct DrillRunner {
+package struct DrillRunner {
     public var plan: DrillPlan
     public var deployment: Deployment
     public var options: RunOptions
 
-    public init(plan: DrillPlan, deployment: Deployment, options: RunOptions) {
+    package init(plan: DrillPlan, deployment: Deployment, options: RunOptions) {
         self.plan = plan
         self.deployment = deployment
         self.options = options

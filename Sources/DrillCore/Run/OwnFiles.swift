@@ -9,7 +9,7 @@ extension DrillPlan {
     /// What the drill never writes into, as far as the plan and the deployment say without looking for snapshots:
     /// every mount and UPLOAD_LOCATION as this machine sees them, DB_DATA_LOCATION, the Compose folder, and the fixed
     /// folders of every planned backup (dump folders, the part of a pattern before its first wildcard).
-    public func protectedPaths(_ deployment: Deployment?) -> [String] {
+    package func protectedPaths(_ deployment: Deployment?) -> [String] {
         var paths: [String] = []
         if let deployment {
             paths += deployment.mounts.compactMap(\.drillPath)
@@ -23,7 +23,7 @@ extension DrillPlan {
     }
 
     /// Refuses a history, lock or metrics file inside a source or a backup.
-    public func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil) throws {
+    package func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil) throws {
         let guarded = WriteGuard.protect(protectedPaths(deployment))
         try WriteGuard.refuse(history, what: "history", key: "history", protected: guarded, file: file)
         try WriteGuard.refuse(RunLock.path(for: self), what: "lock file (beside the history)", key: "history",

@@ -24,7 +24,7 @@ public struct Pinger: Sendable {
     /// Seconds per attempt.
     public var timeout: Double = 10
     /// Attempts per ping (healthchecks' own examples retry: a nightly ping lost to a blip pages someone).
-    public var attempts = 3
+    package var attempts = 3
     /// Pairs healthchecks' start and finish pings.
     public let runId = UUID().uuidString.lowercased()
 
@@ -44,7 +44,7 @@ public struct Pinger: Sendable {
     }
 
     /// After the drill. `summary` is one line (Uptime Kuma's message), `body` the whole report (healthchecks).
-    public func finish(exitCode: Int32, seconds: Double, summary: String, body: String) -> String? {
+    package func finish(exitCode: Int32, seconds: Double, summary: String, body: String) -> String? {
         switch style {
         case .healthchecks:
             var data = Data(body.utf8)

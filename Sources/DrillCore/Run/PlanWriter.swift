@@ -7,7 +7,7 @@ import Foundation
 /// Renders a new plan file for a deployment.
 public enum PlanWriter {
     /// The plan text. Paths are written relative to `planDirectory` when they lie inside it.
-    public static func render(deployment d: Deployment, composeFiles: [String], envFile: String?,
+    package static func render(deployment d: Deployment, composeFiles: [String], envFile: String?,
                               planDirectory: String, environment: [String: String]) -> String {
         func rel(_ path: String) -> String {
             let absolute = Paths.absolute(path)

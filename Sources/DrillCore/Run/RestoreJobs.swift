@@ -6,7 +6,7 @@ import DrillReport
 extension PlanAnalysis {
     /// How each file member of a restore point is restored: its snapshot, where the source is inside it, and the
     /// container path its root is at. The Compose folder (`config`) is not a restore job.
-    public func restoreJobs(point: RestorePoint) -> [RestoreJob] {
+    package func restoreJobs(point: RestorePoint) -> [RestoreJob] {
         var jobs: [RestoreJob] = []
         for member in point.members.dropFirst() {
             guard let planned = discovered.first(where: { $0.planned.id == member.source }),

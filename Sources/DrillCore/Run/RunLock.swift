@@ -8,11 +8,11 @@ import DrillArchive
 import Foundation
 
 /// The flock that keeps two drills of one plan from running at once; released by the kernel when its holder dies.
-public final class RunLock: @unchecked Sendable {
+package final class RunLock: @unchecked Sendable {
     /// The lock file.
     public let path: String
     /// The pid a previous holder left in the file when it died without releasing it.
-    public private(set) var tookOverFrom: Int32?
+    package private(set) var tookOverFrom: Int32?
     private var fd: Int32
 
     /// The lock file for a plan: beside the history, named after the plan file's absolute path.
@@ -30,7 +30,7 @@ public final class RunLock: @unchecked Sendable {
     }
 
     /// Takes the lock or throws naming the pid that holds it.
-    public init(path: String, what: String) throws {
+    package init(path: String, what: String) throws {
         self.path = path
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                  withIntermediateDirectories: true)

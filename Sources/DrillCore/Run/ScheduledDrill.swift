@@ -32,7 +32,7 @@ public struct ScheduledDrillOptions: Sendable {
 }
 
 /// What a scheduled drill came to.
-public struct DrillOutcome: Sendable {
+package struct DrillOutcome: Sendable {
     /// The report, when the drill ran (a failed restore is a report with findings, not a failure).
     public var report: RunReport?
     /// Why there is no report: the plan or the deployment could not be read.
@@ -49,7 +49,7 @@ public struct DrillOutcome: Sendable {
 /// The scheduled drill: own files checked, lock, stale run folders, pings, the drill, history, metrics.
 public enum ScheduledDrill {
     /// The drill itself, marked aborted when a signal stopped it.
-    public static func drill(plan: DrillPlan, deployment: Deployment, options: RunOptions) throws -> RunReport {
+    package static func drill(plan: DrillPlan, deployment: Deployment, options: RunOptions) throws -> RunReport {
         var report = try DrillRunner(plan: plan, deployment: deployment, options: options).run()
         if Cancellation.isCancelled, report.aborted == nil {
             report.aborted = "stopped by signal \(Cancellation.signal)"
@@ -60,7 +60,7 @@ public enum ScheduledDrill {
 
     /// Runs the plan at `planPath` as a scheduled drill. Throws only before anything is written: the drill's own
     /// files inside a source or backup (refused), or the plan's lock held by another drill.
-    public static func run(planPath: String, options: ScheduledDrillOptions,
+    package static func run(planPath: String, options: ScheduledDrillOptions,
                            openHistory: (String) throws -> RunHistory) throws -> DrillOutcome {
         let started = Date()
         var outcome = DrillOutcome()

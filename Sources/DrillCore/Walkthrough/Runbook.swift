@@ -9,7 +9,7 @@ import DrillReport
 import Foundation
 
 /// What `--interactive` verifies before the next step.
-public enum RunbookCheck: Sendable, Codable, Equatable {
+package enum RunbookCheck: Sendable, Codable, Equatable {
     /// A folder exists and holds something (a mount, a restored folder).
     case folderPresent(path: String, what: String)
     /// Each of these folders has its `.immich` marker.
@@ -61,40 +61,40 @@ public struct RunbookStep: Sendable, Codable, Equatable {
     /// `prepare`, `compose`, `mounts`, `restore-external`, `restore-upload`, `markers`, `fresh-database`,
     /// `start-database`, `restore-database`, `start-immich`, `check-mounts`, `regenerate`, `sample-checks`.
     public var id: String
-    public var title: String
-    public var why: String
+    package var title: String
+    package var why: String
     public var commands: [String]
     /// A table shown with the step (the mount map), header row first.
     public var table: [[String]]?
-    public var notes: [String]
+    package var notes: [String]
     public var expectedSeconds: Double?
     /// Where the expectation comes from: `measured in drill #12`, `projected in drill #12: …`.
-    public var expectedFrom: String?
-    public var checks: [RunbookCheck]
+    package var expectedFrom: String?
+    package var checks: [RunbookCheck]
 }
 
 /// The restore-day walkthrough for one restore point, in the era's commands.
 public struct Runbook: Sendable, Codable {
-    public var schema = "immich-drill/walkthrough/v1"
+    package var schema = "immich-drill/walkthrough/v1"
     public var plan: String
     public var planFile: String
-    public var restorePoint: RestorePoint?
+    package var restorePoint: RestorePoint?
     /// The dump's release and format, and what that means for the restore.
     public var era: String
-    public var dumpFormat: String?
+    package var dumpFormat: String?
     /// The drill the durations come from.
-    public var basedOnRun: Int64?
+    package var basedOnRun: Int64?
     public var expectedSeconds: Double
     public var steps: [RunbookStep]
-    public var notes: [String]
+    package var notes: [String]
 }
 
 /// What the runbook needs from the last drill.
 public struct DrillTimings: Sendable {
     public var runId: Int64?
-    public var phases: [Phase]
+    package var phases: [Phase]
 
-    public init(runId: Int64?, phases: [Phase]) {
+    package init(runId: Int64?, phases: [Phase]) {
         self.runId = runId
         self.phases = phases
     }
@@ -103,12 +103,12 @@ public struct DrillTimings: Sendable {
 /// Builds the runbook from the plan's analysis, the point's catalog and the last drill's timings.
 public struct RunbookBuilder {
     public var plan: DrillPlan
-    public var analysis: PlanAnalysis
+    package var analysis: PlanAnalysis
     /// The dump of the chosen point, read (nil when it could not be).
     public var catalog: Catalog?
     public var last: DrillTimings?
 
-    public init(plan: DrillPlan, analysis: PlanAnalysis, catalog: Catalog?, last: DrillTimings?) {
+    package init(plan: DrillPlan, analysis: PlanAnalysis, catalog: Catalog?, last: DrillTimings?) {
         self.plan = plan
         self.analysis = analysis
         self.catalog = catalog
@@ -489,7 +489,7 @@ extension RunbookCheck {
 
 extension WalkedStep {
     /// The step as lived: its number, id, title and expected time from the runbook.
-    public init(step: RunbookStep, seconds: Double, outcome: Outcome, checks: [CheckResult]) {
+    package init(step: RunbookStep, seconds: Double, outcome: Outcome, checks: [CheckResult]) {
         self.init(number: step.number, id: step.id, title: step.title, seconds: seconds,
                   expectedSeconds: step.expectedSeconds, outcome: outcome, checks: checks)
     }

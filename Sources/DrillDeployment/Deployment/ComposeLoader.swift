@@ -14,22 +14,22 @@ import Foundation
 import Yams
 
 /// Loads and merges Compose files into a `ComposeProject`.
-public struct ComposeLoader: Sendable {
+package struct ComposeLoader: Sendable {
     /// The process environment; it wins over the .env file, as in Compose.
     public var environment: [String: String]
 
     /// The names `docker compose` looks for, in its order of preference.
-    public static let defaultFileNames = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"]
+    package static let defaultFileNames = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"]
     /// The override files `docker compose` adds automatically.
-    public static let overrideFileNames = ["compose.override.yaml", "compose.override.yml",
+    package static let overrideFileNames = ["compose.override.yaml", "compose.override.yml",
                                            "docker-compose.override.yml", "docker-compose.override.yaml"]
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
     }
 
     /// Finds the Compose file in a directory, or returns `path` itself when it is a file.
-    public static func locate(_ path: String) throws -> String {
+    package static func locate(_ path: String) throws -> String {
         let absolute = Paths.absolute(path)
         switch FileProbe.kind(absolute) {
         case .directory:
@@ -140,7 +140,7 @@ public struct ComposeLoader: Sendable {
     }
 
     /// Compose's project-name rule: lower case, only `a-z 0-9 _ -`, starting with a letter or digit.
-    public static func normalizeProjectName(_ name: String) -> String {
+    package static func normalizeProjectName(_ name: String) -> String {
         let lowered = name.lowercased().unicodeScalars.filter {
             ($0 >= "a" && $0 <= "z") || ($0 >= "0" && $0 <= "9") || $0 == "_" || $0 == "-"
         }

@@ -5,9 +5,9 @@
 import DrillModel
 
 /// One volume of a service, after interpolation and path resolution.
-public struct ComposeVolume: Sendable, Equatable, Codable {
+package struct ComposeVolume: Sendable, Equatable, Codable {
     /// Compose's volume types.
-    public enum VolumeType: String, Sendable, Codable {
+    package enum VolumeType: String, Sendable, Codable {
         case bind, volume, tmpfs, npipe, image, cluster
     }
 
@@ -16,15 +16,15 @@ public struct ComposeVolume: Sendable, Equatable, Codable {
     public var source: String?
     /// The normalized path inside the container.
     public var target: String
-    public var readOnly: Bool
+    package var readOnly: Bool
     /// Other options given in the short syntax (`z`, `Z`, `nocopy`, `rshared`…).
     public var options: [String]
     /// `volume.subpath` of the long syntax.
-    public var subpath: String?
+    package var subpath: String?
     /// Where it was declared, `file:line`.
-    public var declaredAt: String
+    package var declaredAt: String
 
-    public init(type: VolumeType, source: String?, target: String, readOnly: Bool, options: [String] = [],
+    package init(type: VolumeType, source: String?, target: String, readOnly: Bool, options: [String] = [],
                 subpath: String? = nil, declaredAt: String) {
         self.type = type
         self.source = source
@@ -37,28 +37,28 @@ public struct ComposeVolume: Sendable, Equatable, Codable {
 }
 
 /// One `env_file` reference.
-public struct ComposeEnvFile: Sendable, Equatable, Codable {
+package struct ComposeEnvFile: Sendable, Equatable, Codable {
     public var path: String
-    public var required: Bool
+    package var required: Bool
 }
 
 /// A service after merging and `extends`.
-public struct ComposeService: Sendable, Equatable {
+package struct ComposeService: Sendable, Equatable {
     public var name: String
-    public var image: String?
+    package var image: String?
     /// `command`, split into words (a string command is split the way a shell would).
     public var command: [String]?
-    public var entrypoint: [String]?
-    public var containerName: String?
-    public var hostname: String?
-    public var volumes: [ComposeVolume]
+    package var entrypoint: [String]?
+    package var containerName: String?
+    package var hostname: String?
+    package var volumes: [ComposeVolume]
     /// The `environment` key, in order; a nil value means "taken from the shell, if set".
     public var environment: [(key: String, value: String?)]
-    public var envFiles: [ComposeEnvFile]
+    package var envFiles: [ComposeEnvFile]
     /// The files this service was declared in, first to last.
-    public var declaredIn: [String]
+    package var declaredIn: [String]
 
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
         volumes = []
         environment = []
@@ -76,17 +76,17 @@ public struct ComposeService: Sendable, Equatable {
 }
 
 /// A top-level named volume.
-public struct ComposeNamedVolume: Sendable, Equatable, Codable {
+package struct ComposeNamedVolume: Sendable, Equatable, Codable {
     public var name: String
-    public var driver: String?
-    public var driverOptions: [String: String]
+    package var driver: String?
+    package var driverOptions: [String: String]
     public var external: Bool
     /// The `name:` given to the volume, if any.
-    public var explicitName: String?
+    package var explicitName: String?
 }
 
 /// A loaded Compose project.
-public struct ComposeProject: Sendable {
+package struct ComposeProject: Sendable {
     /// The project name (`name:`, COMPOSE_PROJECT_NAME, or the directory's name).
     public var name: String
     /// The directory relative paths are resolved against (the first file's directory).
@@ -96,12 +96,12 @@ public struct ComposeProject: Sendable {
     /// The env file used for interpolation, if any.
     public var envFile: String?
     /// The variables available to interpolation (.env overlaid by the process environment).
-    public var variables: [String: String]
-    public var services: [ComposeService]
-    public var volumes: [String: ComposeNamedVolume]
+    package var variables: [String: String]
+    package var services: [ComposeService]
+    package var volumes: [String: ComposeNamedVolume]
     /// Things Compose would warn about (unset variables, `extends` not followed…).
     public var warnings: [String]
 
     /// The service called `name`.
-    public func service(_ name: String) -> ComposeService? { services.first { $0.name == name } }
+    package func service(_ name: String) -> ComposeService? { services.first { $0.name == name } }
 }

@@ -7,7 +7,7 @@ import DrillModel
 import Foundation
 
 /// What a service is to Immich.
-public enum ServiceRole: String, Sendable, Codable, CaseIterable {
+package enum ServiceRole: String, Sendable, Codable, CaseIterable {
     case server
     case microservices
     case machineLearning = "machine-learning"
@@ -16,7 +16,7 @@ public enum ServiceRole: String, Sendable, Codable, CaseIterable {
     case other
 
     /// Decides a service's role from its image, command and environment.
-    public static func detect(image: String?, command: [String]?, environment: [String: String]) -> ServiceRole {
+    package static func detect(image: String?, command: [String]?, environment: [String: String]) -> ServiceRole {
         let reference = ImageReference(image ?? "")
         let repository = reference.repository.lowercased()
         let name = reference.name.lowercased()
@@ -48,11 +48,11 @@ public enum ServiceRole: String, Sendable, Codable, CaseIterable {
     }
 
     /// True for the two roles that read the media and external files.
-    public var readsLibrary: Bool { self == .server || self == .microservices }
+    package var readsLibrary: Bool { self == .server || self == .microservices }
 }
 
 /// What a mount holds, for a drill.
-public enum MountKind: String, Sendable, Codable {
+package enum MountKind: String, Sendable, Codable {
     /// UPLOAD_LOCATION, or a folder of it mounted on its own.
     case media
     /// An external-library folder (every other bind or volume into the server).
@@ -66,26 +66,26 @@ public enum MountKind: String, Sendable, Codable {
 }
 
 /// One volume of one service, with its host and drill-machine paths.
-public struct DeploymentMount: Sendable, Equatable, Codable {
-    public var service: String
-    public var role: ServiceRole
+package struct DeploymentMount: Sendable, Equatable, Codable {
+    package var service: String
+    package var role: ServiceRole
     public var type: ComposeVolume.VolumeType
     /// The host path (bind source, a local named volume's folder), nil when there is none (NFS/CIFS volumes,
     /// tmpfs, anonymous volumes).
     public var hostPath: String?
     public var containerPath: String
-    public var readOnly: Bool
+    package var readOnly: Bool
     public var kind: MountKind
     /// The Docker volume name, for named volumes.
-    public var volume: String?
+    package var volume: String?
     /// For network volumes: `nfs 192.168.1.10:/volume1/photos`.
-    public var remote: String?
+    package var remote: String?
     /// Where the drill machine sees it, through the plan's `mounts:` section.
-    public var drillPath: String?
+    package var drillPath: String?
     /// Whether `drillPath` exists on this machine.
-    public var existsHere: Bool
+    package var existsHere: Bool
     /// `file:line` of the declaration.
-    public var declaredAt: String
+    package var declaredAt: String
 
     enum CodingKeys: String, CodingKey {
         case service, role, type, hostPath, containerPath, readOnly, kind, volume, remote, drillPath, existsHere,
@@ -111,39 +111,39 @@ public struct DeploymentMount: Sendable, Equatable, Codable {
 }
 
 /// A service and its role.
-public struct DeploymentService: Sendable, Equatable, Codable {
+package struct DeploymentService: Sendable, Equatable, Codable {
     public var name: String
-    public var role: ServiceRole
-    public var image: String?
-    public var containerName: String
+    package var role: ServiceRole
+    package var image: String?
+    package var containerName: String
 }
 
 /// The media location: UPLOAD_LOCATION on the host, its path in the container.
-public struct MediaLocation: Sendable, Equatable, Codable {
+package struct MediaLocation: Sendable, Equatable, Codable {
     public var hostPath: String?
     public var containerPath: String
-    public var drillPath: String?
+    package var drillPath: String?
     /// Why this container path: `IMMICH_MEDIA_LOCATION`, `mount`, `version`.
     public var reason: String
     /// The Docker volume, when UPLOAD_LOCATION is a named volume.
-    public var volume: String?
+    package var volume: String?
 }
 
 /// How Immich reaches its database.
-public struct DatabaseSettings: Sendable, Equatable, Codable {
+package struct DatabaseSettings: Sendable, Equatable, Codable {
     public var user: String
     public var name: String
-    public var hostname: String
+    package var hostname: String
     /// The database service, when it is in this Compose project.
-    public var service: String?
+    package var service: String?
     /// Its container name (`immich_postgres`, or Compose's `<project>-<service>-1`).
-    public var container: String?
+    package var container: String?
     /// DB_DATA_LOCATION on the host.
-    public var dataPath: String?
+    package var dataPath: String?
     /// True when DB_URL set these.
-    public var fromURL: Bool
+    package var fromURL: Bool
 
-    public init(user: String, name: String, hostname: String, service: String? = nil, container: String? = nil, dataPath: String? = nil, fromURL: Bool) {
+    package init(user: String, name: String, hostname: String, service: String? = nil, container: String? = nil, dataPath: String? = nil, fromURL: Bool) {
         self.user = user
         self.name = name
         self.hostname = hostname
@@ -155,29 +155,29 @@ public struct DatabaseSettings: Sendable, Equatable, Codable {
 }
 
 /// The deployment, as read from Compose.
-public struct Deployment: Sendable {
+package struct Deployment: Sendable {
     public var project: String
     public var directory: String
     public var composeFiles: [String]
     public var envFile: String?
-    public var services: [DeploymentService]
+    package var services: [DeploymentService]
     public var mounts: [DeploymentMount]
-    public var mediaLocation: MediaLocation
+    package var mediaLocation: MediaLocation
     public var database: DatabaseSettings
     /// The server image's tag (`v1.118.2`, `release`, `v2`), nil when untagged.
-    public var immichVersion: String?
-    public var versionPinned: Bool
+    package var immichVersion: String?
+    package var versionPinned: Bool
     /// The container's time zone (TZ), or nil when unset.
     public var timeZone: String?
     /// Where `timeZone` comes from, or why it is unknown.
-    public var timeZoneSource: String
-    public var mountMap: MountMap
+    package var timeZoneSource: String
+    package var mountMap: MountMap
     public var findings: [Finding]
     /// The server's environment (env_file overlaid by environment), for later stages.
-    public var serverEnvironment: [String: String]
+    package var serverEnvironment: [String: String]
 
     /// The external-library mounts of the server.
-    public var externalMounts: [DeploymentMount] {
+    package var externalMounts: [DeploymentMount] {
         mounts.filter { $0.kind == .external && $0.role == .server }
     }
 
@@ -208,14 +208,14 @@ public struct DeploymentReader: Sendable {
     }
 
     /// Loads the Compose files and reads the deployment from them.
-    public func read(composeFiles: [String], envFile: String? = nil, aliases: [MountAlias] = [],
+    package func read(composeFiles: [String], envFile: String? = nil, aliases: [MountAlias] = [],
                      serverService: String? = nil) throws -> Deployment {
         let project = try ComposeLoader(environment: environment).load(files: composeFiles, envFile: envFile)
         return try read(project: project, aliases: aliases, serverService: serverService)
     }
 
     /// Reads the deployment from a loaded project.
-    public func read(project: ComposeProject, aliases: [MountAlias] = [],
+    package func read(project: ComposeProject, aliases: [MountAlias] = [],
                      serverService: String? = nil) throws -> Deployment {
         var findings: [Finding] = []
         var missingEnvFiles: [String] = []
@@ -463,13 +463,13 @@ public struct DeploymentReader: Sendable {
 }
 
 /// The parts of a `postgres://user:password@host:port/database?…` URL the drill needs.
-public struct DatabaseURL: Sendable, Equatable {
+package struct DatabaseURL: Sendable, Equatable {
     public var user: String?
-    public var host: String?
-    public var port: Int?
+    package var host: String?
+    package var port: Int?
     public var database: String?
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         guard let components = URLComponents(string: text),
               let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql" else { return nil }
         user = components.user.flatMap { $0.isEmpty ? nil : $0.removingPercentEncoding }

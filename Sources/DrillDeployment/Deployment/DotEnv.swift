@@ -5,15 +5,15 @@
 // keys defined earlier in the file). A bare `KEY` takes its value from the process environment, if set there.
 
 /// One parsed .env file.
-public struct DotEnv: Sendable, Equatable {
+package struct DotEnv: Sendable, Equatable {
     /// The values, in file order of first definition.
-    public private(set) var keys: [String] = []
+    package private(set) var keys: [String] = []
     /// Key to value.
     public private(set) var values: [String: String] = [:]
 
-    public init() {}
+    package init() {}
 
-    public subscript(key: String) -> String? { values[key] }
+    package subscript(key: String) -> String? { values[key] }
 
     mutating func set(_ key: String, _ value: String) {
         if values[key] == nil { keys.append(key) }

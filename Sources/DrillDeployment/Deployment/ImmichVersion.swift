@@ -4,9 +4,9 @@ import DrillModel
 
 /// An Immich release number.
 public struct ImmichVersion: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public var major: Int
-    public var minor: Int
-    public var patch: Int
+    package var major: Int
+    package var minor: Int
+    package var patch: Int
 
     public init(_ major: Int, _ minor: Int, _ patch: Int) {
         self.major = major
@@ -31,20 +31,20 @@ public struct ImmichVersion: Sendable, Hashable, Comparable, Codable, CustomStri
     public var description: String { "v\(major).\(minor).\(patch)" }
 
     /// The first release that mounts the media location at `/data` (commit 58521c9).
-    public static let dataMediaLocation = ImmichVersion(1, 137, 0)
+    package static let dataMediaLocation = ImmichVersion(1, 137, 0)
     /// The last release with a separate microservices container in the official compose file.
-    public static let lastSeparateMicroservices = ImmichVersion(1, 105, 1)
+    package static let lastSeparateMicroservices = ImmichVersion(1, 105, 1)
 }
 
 /// What a container image reference says: repository, tag, digest.
-public struct ImageReference: Sendable, Equatable, Codable {
+package struct ImageReference: Sendable, Equatable, Codable {
     /// Registry host and path, e.g. `ghcr.io/immich-app/immich-server`.
-    public var repository: String
-    public var tag: String?
-    public var digest: String?
+    package var repository: String
+    package var tag: String?
+    package var digest: String?
 
     /// Parses `registry/path:tag@sha256:…`; the tag is after the last `:` that follows the last `/`.
-    public init(_ reference: String) {
+    package init(_ reference: String) {
         var rest = Substring(reference)
         if let at = rest.firstIndex(of: "@") {
             digest = String(rest[rest.index(after: at)...])
@@ -65,5 +65,5 @@ public struct ImageReference: Sendable, Equatable, Codable {
     public var version: ImmichVersion? { tag.flatMap { ImmichVersion($0) } }
 
     /// True when a `pull` cannot silently move to another release: an exact version tag or a digest.
-    public var isPinned: Bool { version != nil || digest != nil }
+    package var isPinned: Bool { version != nil || digest != nil }
 }

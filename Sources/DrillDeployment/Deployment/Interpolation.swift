@@ -6,21 +6,21 @@
 import DrillModel
 
 /// Substitutes Compose variables in strings.
-public struct Interpolator: Sendable {
+package struct Interpolator: Sendable {
     /// Looks a variable up; nil means unset (empty is set).
-    public typealias Lookup = @Sendable (String) -> String?
+    package typealias Lookup = @Sendable (String) -> String?
 
     /// A variable that was used but is not set (Compose warns and uses an empty string).
-    public struct UnsetVariable: Hashable, Sendable {
+    package struct UnsetVariable: Hashable, Sendable {
         public var name: String
 
-        public init(name: String) {
+        package init(name: String) {
             self.name = name
         }
     }
 
     /// Why a template could not be substituted.
-    public enum Failure: Error, Equatable, Sendable {
+    package enum Failure: Error, Equatable, Sendable {
         /// `${VAR:?msg}` or `${VAR?msg}` with VAR unset (or empty for `:?`).
         case required(name: String, message: String)
         /// `${` that does not form a valid substitution.
@@ -29,10 +29,10 @@ public struct Interpolator: Sendable {
 
     private let lookup: Lookup
 
-    public init(lookup: @escaping Lookup) { self.lookup = lookup }
+    package init(lookup: @escaping Lookup) { self.lookup = lookup }
 
     /// Substitutes every variable in `text`. Variables used but unset are added to `unset`.
-    public func substitute(_ text: String, unset: inout Set<UnsetVariable>) throws(Failure) -> String {
+    package func substitute(_ text: String, unset: inout Set<UnsetVariable>) throws(Failure) -> String {
         guard text.contains("$") else { return text }
         let chars = Array(text.unicodeScalars)
         var index = 0

@@ -10,12 +10,12 @@ import DrillModel
 
 /// A `mounts:` entry of a drill plan: where the drill machine sees a host path (or a container path, for volumes
 /// that have no host path, such as NFS named volumes).
-public struct MountAlias: Sendable, Equatable, Codable {
-    public var host: String?
-    public var container: String?
+package struct MountAlias: Sendable, Equatable, Codable {
+    package var host: String?
+    package var container: String?
     public var drill: String
 
-    public init(host: String? = nil, container: String? = nil, drill: String) {
+    package init(host: String? = nil, container: String? = nil, drill: String) {
         self.host = host.map(Paths.normalize)
         self.container = container.map(Paths.normalize)
         self.drill = Paths.normalize(drill)
@@ -23,15 +23,15 @@ public struct MountAlias: Sendable, Equatable, Codable {
 }
 
 /// Translates paths between container, Docker host and drill machine.
-public struct MountMap: Sendable {
+package struct MountMap: Sendable {
     /// One volume of the Immich server: a container path and where it comes from.
-    public struct Binding: Sendable, Equatable {
+    package struct Binding: Sendable, Equatable {
         public var containerPath: String
         /// The host path, when the volume has one (bind mounts, local named volumes).
         public var hostPath: String?
-        public var readOnly: Bool
+        package var readOnly: Bool
 
-        public init(containerPath: String, hostPath: String?, readOnly: Bool) {
+        package init(containerPath: String, hostPath: String?, readOnly: Bool) {
             self.containerPath = Paths.normalize(containerPath)
             self.hostPath = hostPath.map(Paths.normalize)
             self.readOnly = readOnly
@@ -39,7 +39,7 @@ public struct MountMap: Sendable {
     }
 
     /// Where a container path leads.
-    public enum Resolution: Sendable, Equatable {
+    package enum Resolution: Sendable, Equatable {
         /// Covered by `binding`; `hostPath` and `drillPath` are nil when unknown (a remote volume with no alias).
         case mounted(binding: Binding, hostPath: String?, drillPath: String?)
         /// No volume covers the path: inside the container it lives in the image's own file system.
@@ -50,33 +50,33 @@ public struct MountMap: Sendable {
             return nil
         }
 
-        public var drillPath: String? {
+        package var drillPath: String? {
             if case .mounted(_, _, let drill) = self { return drill }
             return nil
         }
 
-        public var isMounted: Bool {
+        package var isMounted: Bool {
             if case .mounted = self { return true }
             return false
         }
     }
 
-    public private(set) var bindings: [Binding]
-    public private(set) var aliases: [MountAlias]
+    package private(set) var bindings: [Binding]
+    package private(set) var aliases: [MountAlias]
 
-    public init(bindings: [Binding], aliases: [MountAlias] = []) {
+    package init(bindings: [Binding], aliases: [MountAlias] = []) {
         self.bindings = bindings
         self.aliases = aliases
     }
 
     /// The binding with the longest container path that contains `path`.
-    public func binding(forContainer path: String) -> Binding? {
+    package func binding(forContainer path: String) -> Binding? {
         bindings.filter { Paths.isWithin(path, $0.containerPath) }
             .max { $0.containerPath.count < $1.containerPath.count }
     }
 
     /// Where a container path is on the host and on the drill machine.
-    public func resolve(containerPath path: String) -> Resolution {
+    package func resolve(containerPath path: String) -> Resolution {
         let normalized = Paths.normalize(path)
         guard let binding = binding(forContainer: normalized) else {
             // A container alias in the plan can still say where the drill machine sees an unbound path.
@@ -95,7 +95,7 @@ public struct MountMap: Sendable {
     /// Where the drill machine sees a container path whose host path is `host`: a plan's `container:` alias that
     /// covers it (and is no less specific than the volume that does) wins, else the host path through the `host:`
     /// aliases; nil when neither is known.
-    public func drillPath(forContainer path: String, host: String?) -> String? {
+    package func drillPath(forContainer path: String, host: String?) -> String? {
         let normalized = Paths.normalize(path)
         let bound = binding(forContainer: normalized)?.containerPath.count ?? 0
         if let alias = aliases.filter({ $0.container != nil && Paths.isWithin(normalized, $0.container!) })
@@ -108,7 +108,7 @@ public struct MountMap: Sendable {
     }
 
     /// Where the drill machine sees a host path (the path itself when no alias covers it).
-    public func drillPath(forHost path: String) -> String {
+    package func drillPath(forHost path: String) -> String {
         let normalized = Paths.normalize(path)
         guard let alias = aliases.filter({ $0.host != nil && Paths.isWithin(normalized, $0.host!) })
             .max(by: { $0.host!.count < $1.host!.count }),

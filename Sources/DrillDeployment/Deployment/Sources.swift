@@ -4,7 +4,7 @@
 import DrillModel
 
 /// One thing that must be backed up.
-public struct SourceDescriptor: Sendable, Equatable, Codable {
+package struct SourceDescriptor: Sendable, Equatable, Codable {
     /// What kind of source it is.
     public enum Kind: String, Sendable, Codable {
         case database, upload, external
@@ -15,12 +15,12 @@ public struct SourceDescriptor: Sendable, Equatable, Codable {
     public var kind: Kind
     public var containerPath: String?
     public var hostPath: String?
-    public var drillPath: String?
+    package var drillPath: String?
     /// False only for the regenerable folders (thumbs, encoded-video); their `.immich` markers are still required.
-    public var required: Bool
-    public var note: String
+    package var required: Bool
+    package var note: String
 
-    public init(id: SourceID, kind: Kind, containerPath: String? = nil, hostPath: String? = nil, drillPath: String? = nil, required: Bool, note: String) {
+    package init(id: SourceID, kind: Kind, containerPath: String? = nil, hostPath: String? = nil, drillPath: String? = nil, required: Bool, note: String) {
         self.id = id
         self.kind = kind
         self.containerPath = containerPath
@@ -33,12 +33,12 @@ public struct SourceDescriptor: Sendable, Equatable, Codable {
 
 extension Deployment {
     /// UPLOAD_LOCATION's folders (IMMICH.md §6): the first four hold what cannot be regenerated.
-    public static let uploadFolders = SourceID.uploadFolders
+    package static let uploadFolders = SourceID.uploadFolders
     /// The folders Immich can rebuild (thumbnail and transcode jobs), at a cost in time.
-    public static let regenerableFolders: Set<String> = ["thumbs", "encoded-video"]
+    package static let regenerableFolders: Set<String> = ["thumbs", "encoded-video"]
 
     /// The sources this deployment implies, database first.
-    public var sources: [SourceDescriptor] {
+    package var sources: [SourceDescriptor] {
         var result: [SourceDescriptor] = []
         let backups = mountMap.resolve(containerPath: mediaLocation.containerPath + "/backups")
         result.append(SourceDescriptor(

@@ -9,19 +9,19 @@ import Foundation
 import Yams
 
 /// Recovery targets.
-public struct DrillTargets: Sendable, Equatable, Codable {
+package struct DrillTargets: Sendable, Equatable, Codable {
     /// The most data loss acceptable: the restore point's age.
     public var rpo: DurationText
     /// The longest acceptable time to restore.
     public var rto: DurationText
     /// The largest spread allowed between a restore point's dump and its file snapshots.
-    public var maxSkew: DurationText
+    package var maxSkew: DurationText
 
-    public static let defaults = DrillTargets(rpo: DurationText(seconds: 26 * 3600),
+    package static let defaults = DrillTargets(rpo: DurationText(seconds: 26 * 3600),
                                               rto: DurationText(seconds: 24 * 3600),
                                               maxSkew: DurationText(seconds: 6 * 3600))
 
-    public init(rpo: DurationText, rto: DurationText, maxSkew: DurationText) {
+    package init(rpo: DurationText, rto: DurationText, maxSkew: DurationText) {
         self.rpo = rpo
         self.rto = rto
         self.maxSkew = maxSkew
@@ -30,17 +30,17 @@ public struct DrillTargets: Sendable, Equatable, Codable {
 
 /// The rates the RTO estimate assumes for the work Immich does after the files are back (measured on nothing here:
 /// each is stated in the report, and can be set to what this hardware does).
-public struct RestoreRates: Sendable, Equatable, Codable {
+package struct RestoreRates: Sendable, Equatable, Codable {
     /// Loading the SQL dump into PostgreSQL, MiB of SQL per second.
-    public var sqlMiBPerSecond = 20.0
+    package var sqlMiBPerSecond = 20.0
     /// A library scan, external assets checked per second.
-    public var scanAssetsPerSecond = 500.0
+    package var scanAssetsPerSecond = 500.0
     /// Thumbnail and preview generation, assets per second.
-    public var thumbnailsPerSecond = 4.0
+    package var thumbnailsPerSecond = 4.0
     /// Video transcoding, videos per second.
-    public var transcodesPerSecond = 0.2
+    package var transcodesPerSecond = 0.2
 
-    public init() {}
+    package init() {}
 }
 
 /// A drill plan, with every path made absolute.
@@ -51,17 +51,17 @@ public struct DrillPlan: Sendable {
     public var compose: [String]
     public var envFile: String?
     /// The service to treat as the Immich server when its image does not say so (a locally built image).
-    public var serverService: String?
+    package var serverService: String?
     /// The zone Immich's dump names are written in, when the deployment does not set TZ.
     public var timeZone: String?
-    public var mounts: [MountAlias]
-    public var targets: DrillTargets
+    package var mounts: [MountAlias]
+    package var targets: DrillTargets
     public var scratch: String
     public var history: String
     /// Where the backups of each source are (`sources:`).
-    public var sources: [PlannedSource] = []
+    package var sources: [PlannedSource] = []
     /// The rates of the RTO estimate (`estimates:`).
-    public var rates = RestoreRates()
+    package var rates = RestoreRates()
 
     /// The default history database: `$XDG_STATE_HOME/immich-drill/history.sqlite`.
     public static func defaultHistoryPath(environment: [String: String]) -> String {
@@ -72,7 +72,7 @@ public struct DrillPlan: Sendable {
     }
 
     /// The default scratch root.
-    public static let defaultScratch = "/var/tmp/immich-drill"
+    package static let defaultScratch = "/var/tmp/immich-drill"
 
     static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "estimates", "scratch", "history"]
     static let estimateKeys = ["sql-mib-per-second", "scan-assets-per-second", "thumbnails-per-second", "transcodes-per-second"]
@@ -173,7 +173,7 @@ public struct DrillPlan: Sendable {
     }
 
     /// Reads the deployment the plan describes.
-    public func readDeployment(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Deployment {
+    package func readDeployment(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Deployment {
         try DeploymentReader(environment: environment).read(composeFiles: compose, envFile: envFile, aliases: mounts,
                                                             serverService: serverService)
     }

@@ -21,7 +21,7 @@ import DrillModel
 import Foundation
 
 /// How the snapshots of one source are found.
-public enum SnapshotLocation: Sendable, Equatable {
+package enum SnapshotLocation: Sendable, Equatable {
     /// Database dump folders (the database source only).
     case dumps([String])
     /// Archives matching a pattern (`/backups/upload-{time}.tar.zst`) or a glob.
@@ -43,12 +43,12 @@ public enum SnapshotLocation: Sendable, Equatable {
 }
 
 /// A plan's `sources:` entry.
-public struct PlannedSource: Sendable, Equatable {
+package struct PlannedSource: Sendable, Equatable {
     /// `database`, `upload`, `upload/<folder>`, `external:<container path>` or `config`.
     public var id: SourceID
     public var location: SnapshotLocation
 
-    public init(id: SourceID, location: SnapshotLocation) {
+    package init(id: SourceID, location: SnapshotLocation) {
         self.id = id
         self.location = location
     }

@@ -6,18 +6,18 @@ import DrillArchive
 import Foundation
 
 /// `archive:` sources.
-public struct ArchiveSnapshots: FileSnapshotKind {
-    public init() {}
+package struct ArchiveSnapshots: FileSnapshotKind {
+    package init() {}
 
     public var kind: Snapshot.Kind { .archive }
-    public var locationsArePaths: Bool { true }
+    package var locationsArePaths: Bool { true }
 
-    public func accepts(_ location: SnapshotLocation) -> Bool {
+    package func accepts(_ location: SnapshotLocation) -> Bool {
         if case .archive = location { return true }
         return false
     }
 
-    public func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
+    package func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
         guard case .archive(let pattern, _) = planned.location else { return ([], []) }
         return try discovery.matches(of: pattern, directories: false, kind: .archive, source: planned.id)
     }
@@ -45,12 +45,12 @@ public struct ArchiveSnapshots: FileSnapshotKind {
         return results
     }
 
-    public func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
+    package func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
         let q = Subprocess.shellQuote
         return "immich-drill extract \(q(location)) \(q(target))" + (inside.isEmpty ? "" : " --inside \(q(inside))")
     }
 
-    public func fixedPaths(_ location: SnapshotLocation) -> [String] {
+    package func fixedPaths(_ location: SnapshotLocation) -> [String] {
         guard case .archive(let pattern, _) = location else { return [] }
         return [FileSnapshotKinds.fixedPrefix(of: pattern)]
     }

@@ -7,24 +7,24 @@
 import Foundation
 
 /// `command:` sources.
-public struct CommandSnapshots: FileSnapshotKind {
-    public init() {}
+package struct CommandSnapshots: FileSnapshotKind {
+    package init() {}
 
     public var kind: Snapshot.Kind { .command }
     /// A snapshot's location is the tool's id, not a path.
-    public var locationsArePaths: Bool { false }
+    package var locationsArePaths: Bool { false }
 
-    public func accepts(_ location: SnapshotLocation) -> Bool {
+    package func accepts(_ location: SnapshotLocation) -> Bool {
         if case .command = location { return true }
         return false
     }
 
-    public func restoreTemplate(_ location: SnapshotLocation) -> String? {
+    package func restoreTemplate(_ location: SnapshotLocation) -> String? {
         if case .command(_, let restore, _, _) = location { return restore }
         return nil
     }
 
-    public func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
+    package func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
         guard case .command(let list, _, _, _) = planned.location else { return ([], []) }
         return (try discovery.listCommand(list, source: planned.id), [])
     }
@@ -61,7 +61,7 @@ public struct CommandSnapshots: FileSnapshotKind {
 
     /// Run exactly as the drill runs it, from any folder: in the plan's folder (its relative paths), into a folder
     /// that exists; a staging folder is removed once its contents are in place.
-    public func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
+    package func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
         let q = Subprocess.shellQuote
         let slug = String(target.map { $0.isLetter || $0.isNumber ? $0 : "-" })
         let staging = inside.isEmpty ? target : "/var/tmp/immich-restore/" + slug
@@ -75,7 +75,7 @@ public struct CommandSnapshots: FileSnapshotKind {
     }
 
     /// A tool's repository is named inside its commands, not as a path the drill can read.
-    public func fixedPaths(_ location: SnapshotLocation) -> [String] { [] }
+    package func fixedPaths(_ location: SnapshotLocation) -> [String] { [] }
 
     public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex, with restorer: Restorer) throws -> SourceRestore {
         guard let template = job.restoreCommand else {

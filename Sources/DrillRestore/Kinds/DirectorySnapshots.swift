@@ -5,18 +5,18 @@
 import Foundation
 
 /// `directory:` sources.
-public struct DirectorySnapshots: FileSnapshotKind {
-    public init() {}
+package struct DirectorySnapshots: FileSnapshotKind {
+    package init() {}
 
     public var kind: Snapshot.Kind { .directory }
-    public var locationsArePaths: Bool { true }
+    package var locationsArePaths: Bool { true }
 
-    public func accepts(_ location: SnapshotLocation) -> Bool {
+    package func accepts(_ location: SnapshotLocation) -> Bool {
         if case .directory = location { return true }
         return false
     }
 
-    public func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
+    package func discover(_ planned: PlannedSource, with discovery: SnapshotDiscovery) throws -> (snapshots: [Snapshot], notes: [String]) {
         guard case .directory(let pattern, _) = planned.location else { return ([], []) }
         return try discovery.matches(of: pattern, directories: true, kind: .directory, source: planned.id)
     }
@@ -39,13 +39,13 @@ public struct DirectorySnapshots: FileSnapshotKind {
                                    into: restorer.inPlace ? nil : target, index: index, started: Date())
     }
 
-    public func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
+    package func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String {
         let q = Subprocess.shellQuote
         let from = inside.isEmpty ? location : location + "/" + inside
         return "rsync -aHAX --numeric-ids \(q(from + "/")) \(q(target + "/"))"
     }
 
-    public func fixedPaths(_ location: SnapshotLocation) -> [String] {
+    package func fixedPaths(_ location: SnapshotLocation) -> [String] {
         guard case .directory(let pattern, _) = location else { return [] }
         return [FileSnapshotKinds.fixedPrefix(of: pattern)]
     }

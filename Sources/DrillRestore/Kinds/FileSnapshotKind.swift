@@ -8,7 +8,7 @@ import DrillSnapshots
 import Foundation
 
 /// One kind of file snapshot.
-public protocol FileSnapshotKind: Sendable {
+package protocol FileSnapshotKind: Sendable {
     /// The kind as snapshots, reports and the history name it.
     var kind: Snapshot.Kind { get }
     /// True when a planned location is of this kind.
@@ -33,16 +33,16 @@ public protocol FileSnapshotKind: Sendable {
 }
 
 extension FileSnapshotKind {
-    public func restoreTemplate(_ location: SnapshotLocation) -> String? { nil }
+    package func restoreTemplate(_ location: SnapshotLocation) -> String? { nil }
 }
 
 /// One snapshot to list, with what to look for in it and the planned location it came from.
-public struct ListingItem: Sendable {
+package struct ListingItem: Sendable {
     public var snapshot: Snapshot
     public var request: ListingRequest
     public var location: SnapshotLocation
 
-    public init(snapshot: Snapshot, request: ListingRequest, location: SnapshotLocation) {
+    package init(snapshot: Snapshot, request: ListingRequest, location: SnapshotLocation) {
         self.snapshot = snapshot
         self.request = request
         self.location = location
@@ -50,20 +50,20 @@ public struct ListingItem: Sendable {
 }
 
 /// What listing needs besides the snapshots.
-public struct ListingContext: Sendable {
+package struct ListingContext: Sendable {
     /// The plan file: commands run in its folder, and errors name it.
     public var planFile: String
     /// Walk snapshot folders in full (plan, preflight), or only probe their layout (the drill, which restores them).
-    public var walkFolders: Bool
+    package var walkFolders: Bool
 
-    public init(planFile: String, walkFolders: Bool) {
+    package init(planFile: String, walkFolders: Bool) {
         self.planFile = planFile
         self.walkFolders = walkFolders
     }
 }
 
 /// The registered kinds.
-public enum FileSnapshotKinds {
+package enum FileSnapshotKinds {
     /// Every kind, in the order a plan's documentation lists them.
     public static let all: [any FileSnapshotKind] = [ArchiveSnapshots(), DirectorySnapshots(), CommandSnapshots()]
 
@@ -74,7 +74,7 @@ public enum FileSnapshotKinds {
     public static func of(_ kind: Snapshot.Kind) -> (any FileSnapshotKind)? { all.first { $0.kind == kind } }
 
     /// The folders of every planned location nothing may write into: dump folders, and each kind's fixed paths.
-    public static func fixedPaths(_ location: SnapshotLocation) -> [String] {
+    package static func fixedPaths(_ location: SnapshotLocation) -> [String] {
         if case .dumps(let folders) = location { return folders }
         return of(location)?.fixedPaths(location) ?? []
     }
@@ -88,7 +88,7 @@ public enum FileSnapshotKinds {
 
 extension SnapshotDiscovery {
     /// The snapshots of one planned source, newest first: its dumps, or its file snapshots by their kind.
-    public func discover(_ planned: PlannedSource) throws -> DiscoveredSource {
+    package func discover(_ planned: PlannedSource) throws -> DiscoveredSource {
         var result = DiscoveredSource(planned: planned, snapshots: [], notes: [])
         if case .dumps(let folders) = planned.location {
             (result.snapshots, result.notes) = dumps(in: folders, source: planned.id)
