@@ -103,12 +103,10 @@ public enum PlanWriter {
         lines.append("sources:")
         func entry(_ s: SnapshotSuggestion) -> [String] {
             var out = ["  # \(s.evidence)", "  \(yaml(s.source)):"]
-            switch s.location {
-            case .dumps(let folders): out.append("    dumps: [\(folders.map { yaml(rel($0)) }.joined(separator: ", "))]")
-            case .archive(let pattern, _): out.append("    archive: \(yaml(rel(pattern)))")
-            case .directory(let pattern, _): out.append("    directory: \(yaml(rel(pattern)))")
-            case .command(let list, let restore, _, _):
-                out += ["    command:", "      list: \(yaml(list))", "      restore: \(yaml(restore))"]
+            if case .dumps(let folders) = s.location {
+                out.append("    dumps: [\(folders.map { yaml(rel($0)) }.joined(separator: ", "))]")
+            } else if let kind = FileSnapshotKinds.of(s.location) {
+                out += kind.planLines(s.location, relative: rel, quote: yaml)
             }
             return out
         }

@@ -50,6 +50,11 @@ package struct ArchiveSnapshots: FileSnapshotKind {
         return "immich-drill extract \(q(location)) \(q(target))" + (inside.isEmpty ? "" : " --inside \(q(inside))")
     }
 
+    package func planLines(_ location: SnapshotLocation, relative: (String) -> String, quote: (String) -> String) -> [String] {
+        guard case .archive(let pattern, let path) = location else { return [] }
+        return ["    archive: \(quote(relative(pattern)))"] + (path.map { ["    path: \(quote($0))"] } ?? [])
+    }
+
     package func fixedPaths(_ location: SnapshotLocation) -> [String] {
         guard case .archive(let pattern, _) = location else { return [] }
         return [FileSnapshotKinds.fixedPrefix(of: pattern)]

@@ -74,6 +74,14 @@ package struct CommandSnapshots: FileSnapshotKind {
             : run + " && mkdir -p \(q(target)) && rsync -aHAX \(q(staging + "/" + inside + "/")) \(q(target + "/")) && rm -rf \(q(staging))"
     }
 
+    package func planLines(_ location: SnapshotLocation, relative: (String) -> String, quote: (String) -> String) -> [String] {
+        guard case .command(let list, let restore, let path, let files) = location else { return [] }
+        var lines = ["    command:", "      list: \(quote(list))", "      restore: \(quote(restore))"]
+        if let files { lines.append("      files: \(quote(files))") }
+        if let path { lines.append("    path: \(quote(path))") }
+        return lines
+    }
+
     /// A tool's repository is named inside its commands, not as a path the drill can read.
     package func fixedPaths(_ location: SnapshotLocation) -> [String] { [] }
 

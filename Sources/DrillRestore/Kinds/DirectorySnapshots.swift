@@ -45,6 +45,11 @@ package struct DirectorySnapshots: FileSnapshotKind {
         return "rsync -aHAX --numeric-ids \(q(from + "/")) \(q(target + "/"))"
     }
 
+    package func planLines(_ location: SnapshotLocation, relative: (String) -> String, quote: (String) -> String) -> [String] {
+        guard case .directory(let pattern, let path) = location else { return [] }
+        return ["    directory: \(quote(relative(pattern)))"] + (path.map { ["    path: \(quote($0))"] } ?? [])
+    }
+
     package func fixedPaths(_ location: SnapshotLocation) -> [String] {
         guard case .directory(let pattern, _) = location else { return [] }
         return [FileSnapshotKinds.fixedPrefix(of: pattern)]

@@ -25,6 +25,9 @@ package protocol FileSnapshotKind: Sendable {
     /// The command a person runs on restore day to put one snapshot at `target` (quoted for bash, runnable from any
     /// folder).
     func restoreCommand(location: String, inside: String, target: String, restore: String?, planFolder: String) -> String
+    /// The location as the plan writes it, the lines under the source's name (`init` writes what it found so):
+    /// paths through `relative`, every value through `quote` (YAML).
+    func planLines(_ location: SnapshotLocation, relative: (String) -> String, quote: (String) -> String) -> [String]
     /// The folders of a planned location that nothing may write into, known before any snapshot is found.
     func fixedPaths(_ location: SnapshotLocation) -> [String]
     /// True when a snapshot's location is a path on this machine (protected like any backup), false when it is a
