@@ -5,12 +5,12 @@ import CArchive
 import Foundation
 
 /// What an archive entry is.
-package enum ArchiveEntryType: String, Sendable, Codable {
+public enum ArchiveEntryType: String, Sendable, Codable {
     case file, directory, symlink, hardlink, other
 }
 
 /// One entry of an archive, as its header describes it.
-package struct ArchiveEntry: Sendable, Equatable {
+public struct ArchiveEntry: Sendable, Equatable {
     /// The path as stored (`library/upload/ab/cd/x.jpg`, maybe with a leading `./`).
     public var path: String
     public var type: ArchiveEntryType

@@ -5,7 +5,7 @@
 import DrillSnapshots
 import DrillArchive
 
-package class HashingExtraction: ExtractionObserver {
+open class HashingExtraction: ExtractionObserver {
     /// `inside/`, or "" for the whole archive.
     public let prefix: String
     let hasher: PipelinedHasher?
@@ -13,20 +13,20 @@ package class HashingExtraction: ExtractionObserver {
     public private(set) var extracted: [String] = []
 
     /// `hash: false` only places and extracts.
-    package init(inside: String, hash: Bool = true) {
+    public init(inside: String, hash: Bool = true) {
         prefix = inside.isEmpty ? "" : inside + "/"
         hasher = hash ? PipelinedHasher() : nil
     }
 
-    package func place(_ archivePath: String) -> String? {
+    open func place(_ archivePath: String) -> String? {
         if prefix.isEmpty { return archivePath }
         guard archivePath.hasPrefix(prefix) else { return nil }
         return String(archivePath.dropFirst(prefix.count))
     }
 
-    package func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
+    open func wants(_ entry: ArchiveEntry, at relative: String) -> Bool { true }
 
-    package func begin(_ relative: String, _ entry: ArchiveEntry) {
+    public func begin(_ relative: String, _ entry: ArchiveEntry) {
         guard let hasher else { return }
         hasher.begin(extracted.count)
         extracted.append(relative)

@@ -60,40 +60,6 @@ package struct ArchiveSnapshots: FileSnapshotKind {
         return [FileSnapshotKinds.fixedPrefix(of: pattern)]
     }
 
-    /// Records every entry of the source in the index and extracts the wanted ones.
-    final class ArchiveObserver: HashingExtraction {
-        let containerRoot: String
-        let restorer: Restorer
-        let index: RestoreIndex
-        var totalFiles = 0
-        var totalBytes: Int64 = 0
-
-        init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
-            containerRoot = job.containerRoot
-            self.restorer = restorer
-            self.index = index
-            super.init(inside: job.inside)
-        }
-
-        override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
-            let container = containerRoot + "/" + relative
-            if entry.type == .file || entry.type == .hardlink {
-                totalFiles += 1
-                totalBytes += entry.size
-                if index.files[container] == nil {
-                    index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
-                }
-            }
-            if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
-            return restorer.wanted(container)
-        }
-
-        /// Waits for the hashing thread and records each extracted file's digest.
-        func collect() {
-            for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
-        }
-    }
-
     public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex, with restorer: Restorer) throws -> SourceRestore {
         let started = Date()
         let observer = ArchiveObserver(job, restorer: restorer, index: index)
@@ -125,5 +91,39 @@ package struct ArchiveSnapshots: FileSnapshotKind {
             restore.projection = "the measured read of the whole archive plus the unsampled \(ByteText.format(observer.totalBytes - result.bytes)) at the measured write rate of \(ByteText.format(Int64(rate)))/s"
         }
         return restore
+    }
+}
+
+/// Records every entry of the source in the index and extracts the wanted ones.
+final class ArchiveObserver: HashingExtraction {
+    let containerRoot: String
+    let restorer: Restorer
+    let index: RestoreIndex
+    var totalFiles = 0
+    var totalBytes: Int64 = 0
+
+    init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
+        containerRoot = job.containerRoot
+        self.restorer = restorer
+        self.index = index
+        super.init(inside: job.inside)
+    }
+
+    override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
+        let container = containerRoot + "/" + relative
+        if entry.type == .file || entry.type == .hardlink {
+            totalFiles += 1
+            totalBytes += entry.size
+            if index.files[container] == nil {
+                index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
+            }
+        }
+        if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
+        return restorer.wanted(container)
+    }
+
+    /// Waits for the hashing thread and records each extracted file's digest.
+    func collect() {
+        for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
     }
 }
