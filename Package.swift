@@ -76,11 +76,21 @@ let package = Package(
             ]
         ),
 
-        // Helpers the test targets share (a loopback HTTP server for the monitoring pings).
-        .target(name: "DrillTestSupport", path: "Tests/DrillTestSupport"),
+        // Helpers the test targets share: Immich's own files found in place, demo fixtures, a throwaway PostgreSQL,
+        // a loopback HTTP server for the monitoring pings.
+        .target(name: "DrillTestSupport", dependencies: ["DrillCore", "DrillDemo"], path: "Tests/DrillTestSupport"),
         .testTarget(name: "DrillArchiveTests", dependencies: ["DrillArchive"]),
-        .testTarget(name: "DrillCoreTests", dependencies: ["DrillCore", "DrillDemo", "DrillTestSupport", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
-                    exclude: ["Report/Snapshots"]),
+        // One test target per domain target, in the flow's order.
+        domainTests("DrillModelTests"),
+        domainTests("DrillDeploymentTests"),
+        domainTests("DrillCatalogTests"),
+        domainTests("DrillInventoryTests"),
+        domainTests("DrillSnapshotsTests"),
+        domainTests("DrillRestoreTests"),
+        domainTests("DrillPlanningTests"),
+        domainTests("DrillReportTests", exclude: ["Snapshots"]),
+        domainTests("DrillCoreTests"),
+        domainTests("DrillDemoTests"),
         .testTarget(name: "DrillHistoryTests", dependencies: ["DrillHistory", "DrillCore"]),
         .testTarget(name: "ImmichDrillCLITests", dependencies: ["DrillArchive", "DrillCore", "DrillDemo", "DrillHistory", "DrillTestSupport"]),
     ],
@@ -91,4 +101,13 @@ let package = Package(
 func domain(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .target(name: name, dependencies: dependencies,
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))])
+}
+
+/// The tests of a domain target: they build their fixtures with the demo and the shared helpers, and reach the
+/// libraries below through DrillCore.
+func domainTests(_ name: String, exclude: [String] = []) -> Target {
+    .testTarget(name: name,
+                dependencies: ["DrillCore", "DrillDemo", "DrillTestSupport",
+                               .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams")],
+                exclude: exclude)
 }

@@ -2,6 +2,7 @@
 @testable import DrillDemo
 import Foundation
 import Testing
+import DrillTestSupport
 
 /// The plans in drills/ against backups made by the real tools users run (restic, borg, GNU tar, rsync), on the
 /// demo install: clean backups give no finding that is not true of the data, faults their exact counts, preflight

@@ -4,6 +4,7 @@ import Crypto
 import DrillArchive
 import Foundation
 import Testing
+import DrillTestSupport
 
 /// `run` end to end on the demo: every fault, in full and with a seeded sample; unsafe archives; untouched sources.
 @Suite struct DrillRunnerTests {

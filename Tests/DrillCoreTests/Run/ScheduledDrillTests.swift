@@ -1,6 +1,7 @@
 @testable import DrillCore
 import Foundation
 import Testing
+import DrillTestSupport
 
 /// The scheduled-drill sequence in the library, with a history that is not SQLite.
 @Suite struct ScheduledDrillTests {

@@ -1,6 +1,7 @@
 @testable import DrillCore
 import Foundation
 import Testing
+import DrillTestSupport
 
 /// One drill per plan at a time; a lock left by a dead run is taken over.
 @Suite struct RunLockTests {

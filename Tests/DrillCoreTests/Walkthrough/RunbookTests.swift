@@ -2,6 +2,7 @@
 @testable import DrillDemo
 import Foundation
 import Testing
+import DrillTestSupport
 
 /// The restore-day runbook on v1- and v2-era demos: the right dump command per era, this deployment's facts, the
 /// durations of the last drill, and checks that see what is really on disk.
