@@ -221,6 +221,17 @@ public final class HistoryStore: Sendable {
         }
     }
 
+    /// The phases of the newest drill of a plan that has any (an aborted drill's do not count): what the runbook
+    /// expects each step to take.
+    public func lastTimings(plan: String) throws -> DrillTimings? {
+        for record in try runs(plan: plan, limit: 10) where record.verdict != Verdict.aborted.rawValue {
+            if let report = try? JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8)), !report.phases.isEmpty {
+                return DrillTimings(runId: record.id, phases: report.phases)
+            }
+        }
+        return nil
+    }
+
     /// Stores a walked-through restore and returns it with its id.
     @discardableResult
     public func record(_ walk: WalkthroughRecord) throws -> WalkthroughRecord { try insert(walk) }

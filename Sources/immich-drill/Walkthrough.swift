@@ -45,7 +45,7 @@ extension ImmichDrill {
             }
             let store = FileManager.default.fileExists(atPath: drillPlan.history) ? try HistoryStore(path: drillPlan.history) : nil
             let runbook = RunbookBuilder(plan: drillPlan, analysis: analysis, catalog: catalog,
-                                         last: try store.flatMap { try Self.lastTimings($0, plan: drillPlan.name) }).build()
+                                         last: try store.flatMap { try $0.lastTimings(plan: drillPlan.name) }).build()
             guard interactive else {
                 Output.print(runbook.render(output.format))
                 // No restore point to walk through is a critical finding of the runbook.
@@ -66,16 +66,6 @@ extension ImmichDrill {
             if walked.steps.last?.outcome == .quit || walked.steps.count < runbook.steps.count { return .aborted }
             // Done, but past a failed check or a skipped step.
             return completed ? .ok : .judged(worst: .warning)
-        }
-
-        /// The phases of the newest drill of the plan that has any.
-        static func lastTimings(_ store: HistoryStore, plan: String) throws -> DrillTimings? {
-            for record in try store.runs(plan: plan, limit: 10) where record.verdict != Verdict.aborted.rawValue {
-                if let report = try? JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8)), !report.phases.isEmpty {
-                    return DrillTimings(runId: record.id, phases: report.phases)
-                }
-            }
-            return nil
         }
 
         /// One step at a time on the terminal: show, wait, check, time.
