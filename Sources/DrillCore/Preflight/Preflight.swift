@@ -47,6 +47,7 @@ public struct PreflightOptions: Sendable {
     public var maxDrillAge = 8 * 24 * 3600
     /// The release the upgrade goes to.
     public var to: ImmichVersion?
+    /// The plan's newest drill from the history, when there is one.
     public var lastDrill: LastDrill?
     public var now = Date().timeIntervalSince1970
     /// Free bytes where the pre-upgrade dump goes (nil: measure the backups folder).
@@ -320,6 +321,7 @@ public enum Preflight {
 }
 
 extension PreflightReport {
+    /// The checklist as text, JSON or Markdown.
     public func render(_ format: OutputFormat, color: Bool = false) -> String {
         switch format {
         case .json: return ReportJSON.encode(self)

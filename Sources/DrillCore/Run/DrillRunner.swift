@@ -9,11 +9,17 @@ import Foundation
 
 /// How a drill runs: verification depth and seed, in place or into scratch, which restore point, progress.
 public struct RunOptions: Sendable {
+    /// How much of what is restored is written and hashed (`--verify`).
     public var verify: VerifyDepth = .full
+    /// The sample's seed; the drill's time when nil, so a run can be repeated exactly.
     public var seed: UInt64?
+    /// Verify snapshot folders where they lie instead of copying them into scratch.
     public var inPlace = false
+    /// Leave the restored files in scratch after the drill (never after a signal).
     public var keepScratch = false
+    /// Which restore point: `latest`, a point's id, or a time (the newest point whose dump is at or before it).
     public var restorePoint = "latest"
+    /// The drill's "now": ages and the RPO are measured from it.
     public var now = Date().timeIntervalSince1970
     /// Called with a line of progress for long phases (the CLI shows it on a terminal).
     public var progress: (@Sendable (String) -> Void)?
@@ -71,6 +77,8 @@ package struct DrillRunner {
         var stats: VerificationStats?
     }
 
+    /// Drills the plan: its steps in order, into one report. A failed restore is a finding in it; only an unreadable
+    /// plan, deployment or dump, or scratch that cannot be made, throws.
     public func run() throws -> RunReport {
         let started = Date()
         var planOptions = PlanOptions()

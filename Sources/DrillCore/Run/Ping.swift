@@ -28,6 +28,7 @@ public struct Pinger: Sendable {
     /// Pairs healthchecks' start and finish pings.
     public let runId = UUID().uuidString.lowercased()
 
+    /// A pinger for an http(s) URL; anything else is a usage error naming it.
     public init(url: String, style: PingStyle) throws {
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
               scheme == "http" || scheme == "https", parsed.host != nil else {

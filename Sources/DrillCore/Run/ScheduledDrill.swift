@@ -23,7 +23,9 @@ public struct ScheduledDrillOptions: Sendable {
     public var keepScratch = false
     /// Do not record the run.
     public var noHistory = false
+    /// A node_exporter textfile to write (`--metrics-file`).
     public var metricsFile: String?
+    /// Where to say that the drill started and how it ended (`--ping`).
     public var pinger: Pinger?
     /// Called with a line of progress for long phases.
     public var progress: (@Sendable (String) -> Void)?

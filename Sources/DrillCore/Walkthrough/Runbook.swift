@@ -145,6 +145,8 @@ public struct RunbookBuilder {
         return (seconds, from)
     }
 
+    /// The runbook: stop Immich, bring back the Compose folder, the files and the database in the era's way, check
+    /// every step, start and verify; with expected times from the last drill.
     public func build() -> Runbook {
         let point = analysis.selected
         let jobs = point.map { analysis.restoreJobs(point: $0) } ?? []
@@ -397,6 +399,7 @@ public struct RunbookBuilder {
 }
 
 extension Runbook {
+    /// The runbook as text, JSON or Markdown; every command in it runs as printed, from any folder.
     public func render(_ format: OutputFormat) -> String {
         switch format {
         case .json: return ReportJSON.encode(self)
