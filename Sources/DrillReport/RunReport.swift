@@ -183,7 +183,8 @@ public struct RunReport: Sendable, Codable {
             lines.append(("RPO", "\(DurationText.format(seconds: (rpo.seconds / 60) * 60)), target \(DurationText.format(seconds: rpo.targetSeconds)): \(rpo.met ? "met" : "MISSED"); skew \(DurationText.format(seconds: (rpo.skewSeconds / 60) * 60)) (max \(DurationText.format(seconds: rpo.maxSkewSeconds)))"))
         }
         if let scratch { lines.append(("scratch", scratch)) }
-        if let id = runId { lines.append(("run", "#\(id) in the history (immich-drill report \(id))")) }
+        // The command names the plan, so it finds the plan's history from any folder.
+        if let id = runId { lines.append(("run", "#\(id) in the history (immich-drill report \(id) --plan-file \(Subprocess.shellQuote(planFile)))")) }
         for notice in notices ?? [] { lines.append(("notice", notice)) }
         return lines
     }

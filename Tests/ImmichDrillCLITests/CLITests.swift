@@ -328,6 +328,22 @@ enum CLI {
         #expect(try CLI.run(["catalog", path, "--time-zone", "Mars/Base"]).status == 64)
     }
 
+    /// The run's `report` command, as the text report prints it, shows that run again from any folder: it names the
+    /// plan, whose history is not the default one.
+    @Test func theReportCommandARunPrintsRunsAsPrinted() throws {
+        let dir = CLI.tempDir() + "/demo with space"
+        let drilled = try CLI.run(["demo", "--dir", dir, "--assets", "30"])
+        #expect(drilled.status == 0, "\(drilled.stderr)")
+        let line = try #require(drilled.stdout.split(separator: "\n").first { $0.contains("in the history (immich-drill report ") })
+        var command = String(line[line.range(of: "(immich-drill ")!.upperBound...])
+        command.removeLast()  // the closing parenthesis
+        let elsewhere = CLI.tempDir()
+        let shown = try CLI.run([], environment: ["XDG_STATE_HOME": elsewhere + "/state"], cwd: "/",
+                                shell: Subprocess.shellQuote(CLI.binary) + " " + command)
+        #expect(shown.status == 0, "\(command): \(shown.stderr)")
+        #expect(shown.stdout.contains("verdict       OK (exit 0)"))
+    }
+
     @Test func demoCommand() throws {
         let dir = CLI.tempDir() + "/demo"
         let clean = try CLI.run(["demo", "--dir", dir, "--assets", "40", "--format", "json"])

@@ -194,17 +194,17 @@ public enum Preflight {
             let reason = "\(run), \(age(ago)) ago: \(last.verdict.uppercased()) (exit \(last.exitCode))"
             if last.exitCode >= 2 {
                 items.append(.init(id: "last-drill", title: drillTitle, status: .fail, reason: reason,
-                                   remedy: "See `immich-drill report \(last.runId.map(String.init) ?? "RUN-ID")`, fix what it found, and drill again before upgrading."))
+                                   remedy: "See `immich-drill report \(last.runId.map(String.init) ?? "RUN-ID") --plan-file \(Subprocess.shellQuote(plan.file))`, fix what it found, and drill again before upgrading."))
             } else if last.exitCode == 1 || ago > Double(options.maxDrillAge) {
                 items.append(.init(id: "last-drill", title: drillTitle, status: .warn,
                                    reason: reason + (ago > Double(options.maxDrillAge) ? "; older than \(DurationText.format(seconds: options.maxDrillAge))" : ""),
-                                   remedy: "Drill now: `immich-drill run \(plan.file)`."))
+                                   remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`."))
             } else {
                 items.append(.init(id: "last-drill", title: drillTitle, status: .pass, reason: reason))
             }
         } else {
             items.append(.init(id: "last-drill", title: drillTitle, status: .warn, reason: "no drill of this plan in the history",
-                               remedy: "Drill now: `immich-drill run \(plan.file)`."))
+                               remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`."))
         }
 
         // 6. A pinned version, so the upgrade goes where it is meant to and can be undone.

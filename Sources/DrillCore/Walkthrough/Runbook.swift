@@ -366,7 +366,7 @@ public struct RunbookBuilder {
         let total = steps.compactMap(\.expectedSeconds).reduce(0, +)
         var notes = ["Backups are shown where this machine sees them; UPLOAD_LOCATION, DB_DATA_LOCATION and the mounts as the Docker host has them."]
         if point == nil { notes.append("No restore point: there is no usable dump (see `immich-drill plan`).") }
-        if last == nil { notes.append("No drill in the history: durations are unknown. Run `immich-drill run \(plan.file)` to know them.") }
+        if last == nil { notes.append("No drill in the history: durations are unknown. Run `immich-drill run \(q(plan.file))` to know them.") }
         let era = (dumpVersion.map { "dump from Immich \($0)" } ?? "dump from an unknown release")
             + (format == .database ? " (pg_dump, one database)" : format == .cluster ? " (pg_dumpall, whole cluster)" : "")
         return Runbook(plan: plan.name, planFile: plan.file, restorePoint: point, era: era, dumpFormat: format?.rawValue,
