@@ -87,152 +87,11 @@ public enum Preflight {
 
     package static func check(plan: DrillPlan, analysis: PlanAnalysis, options: PreflightOptions) -> PreflightReport {
         let deployment = analysis.deployment
-        let now = options.now
-        var items: [ChecklistItem] = []
-        func age(_ seconds: Double) -> String { DurationText.format(seconds: max(0, Int(seconds / 60) * 60)) }
+        let inputs = PreflightInputs(plan: plan, analysis: analysis, options: options)
+        var items = [inputs.dumpFresh(), inputs.rpo(), inputs.folders(), inputs.externalFolders(), inputs.lastDrill(),
+                     inputs.versionPinned(), inputs.dumpRoom()]
 
-        // 1. A complete dump, fresh enough.
-        let dumps = analysis.discovered.first { $0.planned.id == .database }
-        var backupsFolder: String?
-        if case .dumps(let folders)? = dumps?.planned.location { backupsFolder = folders.first }
-        let limit = DurationText.format(seconds: options.maxDumpAge)
-        if let catalog = analysis.catalog, let path = analysis.catalogDump,
-           let time = dumps?.usable.first(where: { $0.location == path })?.time {
-            let name = (path as NSString).lastPathComponent
-            let newer = (dumps?.usable ?? []).filter { ($0.time ?? 0) > time }.count
-            let note = newer > 0 ? "; \(newer) newer dump(s) do not read to their end" : ""
-            if now - time <= Double(options.maxDumpAge) {
-                items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .pass,
-                                   reason: "\(name), \(age(now - time)) old, reads to its end (\(catalog.counts.assets) assets)\(note)"))
-            } else {
-                items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
-                                   reason: "the newest complete dump, \(name), is \(age(now - time)) old\(note)",
-                                   remedy: "Run Immich's backup job now (Administration → Jobs → Create database backup) or `docker exec -t \(deployment.database.container ?? "immich_postgres") pg_dump…` (see `walkthrough`), then check again."))
-            }
-        } else {
-            let found = dumps?.snapshots.count ?? 0
-            items.append(.init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
-                               reason: found == 0 ? "no dump found where the plan looks (\(backupsFolder ?? "UPLOAD_LOCATION/backups"))"
-                                   : "none of the \(found) newest dumps reads to its end",
-                               remedy: "Turn on Immich's database backups (Administration → Settings → Backup) or fix the plan's `database` source, then run the backup job."))
-        }
-
-        // 2. The newest restore point within the RPO target.
-        let rpoTarget = plan.targets.rpo.seconds
-        if let newest = analysis.restorePoints.max(by: { $0.dumpTime < $1.dumpTime }) {
-            var reason = "restore point \(newest.id): RPO \(DurationText.format(seconds: (newest.rpoSeconds / 60) * 60)), target \(DurationText.format(seconds: rpoTarget))"
-            if !newest.missing.isEmpty { reason += "; no snapshot of " + newest.missing.joined(separator: ", ") }
-            if newest.skewExceeded { reason += "; skew \(DurationText.format(seconds: (newest.skewSeconds / 60) * 60)) beyond max-skew" }
-            let status: ChecklistItem.Status = newest.rpoSeconds > rpoTarget || !newest.complete ? .fail : newest.skewExceeded ? .warn : .pass
-            items.append(.init(id: "rpo", title: "The newest restore point is within the RPO target", status: status, reason: reason,
-                               remedy: status == .pass ? nil : "Run the file backups after the next dump so a complete point exists (see `immich-drill plan`)."))
-        } else {
-            items.append(.init(id: "rpo", title: "The newest restore point is within the RPO target", status: .fail,
-                               reason: "no restore point: no usable dump", remedy: "See `immich-drill plan` for what is missing."))
-        }
-
-        // 3. The six UPLOAD_LOCATION folders, each with its marker.
-        var missingRequired: [String] = []
-        var missingMarkers: [String] = []
-        var regenerable: [String] = []
-        // Unknown is never PASS: a snapshot that cannot be listed without restoring it (a backup tool's, with no
-        // `files:` command) leaves its folders and markers not checked, and says so.
-        var unchecked: [String] = []
-        for row in analysis.coverage where row.source.sourceID?.uploadFolder != nil {
-            let folder = String(row.source.dropFirst("upload/".count))
-            // A folder whose marker the dump's mount checks demand stops Immich's start when it is missing.
-            let demanded = analysis.catalog?.mountChecks[folder] == true
-            if row.snapshots == 0 || row.inNewest == false {
-                if row.required || demanded { missingRequired.append(folder) } else { regenerable.append(folder) }
-            } else if row.markerInNewest == false {
-                missingMarkers.append(folder)
-            } else if row.inNewest == nil || row.markerInNewest == nil {
-                unchecked.append(folder + (row.kind.map { " (\($0) snapshot)" } ?? ""))
-            }
-        }
-        let foldersTitle = "Every UPLOAD_LOCATION folder is backed up with its .immich marker"
-        if !missingRequired.isEmpty || !missingMarkers.isEmpty {
-            var parts: [String] = []
-            if !missingRequired.isEmpty { parts.append("not in the newest snapshot (nor their markers): " + missingRequired.joined(separator: ", ")) }
-            if !missingMarkers.isEmpty { parts.append("without .immich: " + missingMarkers.joined(separator: ", ")) }
-            items.append(.init(id: "folders", title: foldersTitle, status: .fail, reason: parts.joined(separator: "; "),
-                               remedy: "Back up all of UPLOAD_LOCATION, markers included; Immich refuses to start when a folder's .immich is missing after a restore."))
-        } else if !unchecked.isEmpty {
-            items.append(.init(id: "folders", title: foldersTitle, status: .warn,
-                               reason: "not checked: the newest snapshot cannot be listed without restoring it: " + unchecked.joined(separator: ", "),
-                               remedy: "Add a `files:` command to the source (restic ls --json {id}, borg list --format '{path}{NL}' ::{id}; see drills/) so plan and preflight can see inside it, or run `immich-drill run`, which restores it."))
-        } else if !regenerable.isEmpty {
-            items.append(.init(id: "folders", title: foldersTitle, status: .warn,
-                               reason: "left out (regenerable): " + regenerable.joined(separator: ", "),
-                               remedy: "Back them up, or at least their .immich markers; otherwise a restore must recreate the markers and rerun the thumbnail and transcode jobs."))
-        } else {
-            let count = analysis.coverage.filter { $0.source.sourceID?.uploadFolder != nil }.count
-            items.append(.init(id: "folders", title: foldersTitle, status: .pass,
-                               reason: "\(count) folders in the newest snapshot, each with its marker"))
-        }
-
-        // 4. Every external-library import path.
-        let externals = analysis.coverage.filter { $0.source.sourceID?.externalPath != nil }
-        let uncovered = externals.filter { $0.required && $0.snapshots == 0 }.compactMap { $0.source.sourceID?.externalPath }
-        if externals.isEmpty {
-            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .pass,
-                               reason: "no external libraries"))
-        } else if uncovered.isEmpty {
-            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .pass,
-                               reason: "\(externals.count) import path(s), each with a snapshot"))
-        } else {
-            items.append(.init(id: "external", title: "Every external-library folder is backed up", status: .fail,
-                               reason: "no snapshot of " + uncovered.joined(separator: ", "),
-                               remedy: "Back these folders up (or add where their backups are to the plan's `sources:`); a restore without them leaves every asset in them offline."))
-        }
-
-        // 5. The last drill.
-        let drillTitle = "The last drill passed, recently"
-        if let last = options.lastDrill {
-            let ago = now - last.startedAt
-            let run = last.runId.map { "run #\($0)" } ?? "the last run"
-            let reason = "\(run), \(age(ago)) ago: \(last.verdict.uppercased()) (exit \(last.exitCode))"
-            if last.exitCode >= 2 {
-                items.append(.init(id: "last-drill", title: drillTitle, status: .fail, reason: reason,
-                                   remedy: "See `immich-drill report \(last.runId.map(String.init) ?? "RUN-ID") --plan-file \(Subprocess.shellQuote(plan.file))`, fix what it found, and drill again before upgrading."))
-            } else if last.exitCode == 1 || ago > Double(options.maxDrillAge) {
-                items.append(.init(id: "last-drill", title: drillTitle, status: .warn,
-                                   reason: reason + (ago > Double(options.maxDrillAge) ? "; older than \(DurationText.format(seconds: options.maxDrillAge))" : ""),
-                                   remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`."))
-            } else {
-                items.append(.init(id: "last-drill", title: drillTitle, status: .pass, reason: reason))
-            }
-        } else {
-            items.append(.init(id: "last-drill", title: drillTitle, status: .warn, reason: "no drill of this plan in the history",
-                               remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`."))
-        }
-
-        // 6. A pinned version, so the upgrade goes where it is meant to and can be undone.
-        let raw = deployment.serverEnvironment["IMMICH_VERSION"] ?? deployment.immichVersion ?? "release"
-        if deployment.versionPinned {
-            items.append(.init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .pass,
-                               reason: "IMMICH_VERSION=\(deployment.immichVersion ?? raw)"))
-        } else {
-            items.append(.init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .warn,
-                               reason: "the server image follows `\(raw)`: `docker compose pull` takes whatever is newest, and the way back is unknown",
-                               remedy: "Set IMMICH_VERSION in .env to the release you run now" + ((analysis.catalog?.immichVersion ?? deployment.version?.description).map { " (\($0.hasPrefix("v") ? $0 : "v" + $0), as the newest dump says)" } ?? "") + ", then to the target when you upgrade."))
-        }
-
-        // 7. Room for the pre-upgrade dump.
-        let newestBytes = dumps?.usable.first?.bytes ?? 0
-        let free = options.freeBytes ?? backupsFolder.flatMap(FileProbe.freeBytes(at:))
-        let needed = Int64(Double(newestBytes) * 1.5) + 64 << 20
-        if let free {
-            let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); "
-                + (newestBytes > 0 ? "the newest dump is \(ByteText.format(newestBytes))" : "no dump yet to size it by")
-            items.append(.init(id: "dump-room", title: "Room for the pre-upgrade dump", status: free >= needed ? .pass : .fail,
-                               reason: text, remedy: free >= needed ? nil : "Free at least \(ByteText.format(needed - free)) there before the upgrade: the dump taken before it is the way back."))
-        } else {
-            items.append(.init(id: "dump-room", title: "Room for the pre-upgrade dump", status: .warn,
-                               reason: "the backups folder cannot be reached from here", remedy: "Check free space where Immich writes its dumps (UPLOAD_LOCATION/backups)."))
-        }
-
-        // 8. With --to: the upgrade path and PostgreSQL.
+        // With --to: the upgrade path and PostgreSQL.
         let dumpVersion = analysis.catalog?.immichVersion.flatMap(ImmichVersion.init)
         let from = deployment.versionPinned ? deployment.version ?? dumpVersion : dumpVersion ?? deployment.version
         if let to = options.to {
@@ -240,7 +99,7 @@ public enum Preflight {
             items.append(postgres(analysis: analysis, to: to))
         }
 
-        var report = PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: now, from: from?.description,
+        var report = PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: options.now, from: from?.description,
                                      to: options.to?.description, items: items, verdict: "", exitCode: 0)
         report.verdict = report.outcome.verdict.rawValue
         report.exitCode = report.outcome.exitStatus.rawValue
@@ -341,6 +200,180 @@ extension PreflightReport {
             let rows = items.map { [$0.status.rawValue.uppercased(), $0.title, $0.reason, $0.remedy ?? ""] }
             out.append(TextTable(headers: ["Status", "Check", "Why", "What to do"], rows: rows).markdown())
             return out.joined(separator: "\n") + "\n"
+        }
+    }
+}
+
+/// What every checklist item reads; one function per item below, each returning its line of the checklist.
+struct PreflightInputs {
+    let plan: DrillPlan
+    let analysis: PlanAnalysis
+    let options: PreflightOptions
+    var deployment: Deployment { analysis.deployment }
+    var now: Double { options.now }
+    /// The database source's dumps, and the first folder the plan looks for them in.
+    let dumps: DiscoveredSource?
+    let backupsFolder: String?
+
+    init(plan: DrillPlan, analysis: PlanAnalysis, options: PreflightOptions) {
+        self.plan = plan
+        self.analysis = analysis
+        self.options = options
+        dumps = analysis.discovered.first { $0.planned.id == .database }
+        if case .dumps(let folders)? = dumps?.planned.location { backupsFolder = folders.first } else { backupsFolder = nil }
+    }
+
+    func age(_ seconds: Double) -> String { DurationText.format(seconds: max(0, Int(seconds / 60) * 60)) }
+
+    /// A complete dump, fresh enough.
+    func dumpFresh() -> ChecklistItem {
+        let limit = DurationText.format(seconds: options.maxDumpAge)
+        if let catalog = analysis.catalog, let path = analysis.catalogDump,
+           let time = dumps?.usable.first(where: { $0.location == path })?.time {
+            let name = (path as NSString).lastPathComponent
+            let newer = (dumps?.usable ?? []).filter { ($0.time ?? 0) > time }.count
+            let note = newer > 0 ? "; \(newer) newer dump(s) do not read to their end" : ""
+            if now - time <= Double(options.maxDumpAge) {
+                return .init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .pass,
+                             reason: "\(name), \(age(now - time)) old, reads to its end (\(catalog.counts.assets) assets)\(note)")
+            } else {
+                return .init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
+                             reason: "the newest complete dump, \(name), is \(age(now - time)) old\(note)",
+                             remedy: "Run Immich's backup job now (Administration → Jobs → Create database backup) or `docker exec -t \(deployment.database.container ?? "immich_postgres") pg_dump…` (see `walkthrough`), then check again.")
+            }
+        } else {
+            let found = dumps?.snapshots.count ?? 0
+            return .init(id: "dump-fresh", title: "A complete dump newer than \(limit)", status: .fail,
+                         reason: found == 0 ? "no dump found where the plan looks (\(backupsFolder ?? "UPLOAD_LOCATION/backups"))"
+                             : "none of the \(found) newest dumps reads to its end",
+                         remedy: "Turn on Immich's database backups (Administration → Settings → Backup) or fix the plan's `database` source, then run the backup job.")
+        }
+    }
+
+    /// The newest restore point within the RPO target.
+    func rpo() -> ChecklistItem {
+        let rpoTarget = plan.targets.rpo.seconds
+        if let newest = analysis.restorePoints.max(by: { $0.dumpTime < $1.dumpTime }) {
+            var reason = "restore point \(newest.id): RPO \(DurationText.format(seconds: (newest.rpoSeconds / 60) * 60)), target \(DurationText.format(seconds: rpoTarget))"
+            if !newest.missing.isEmpty { reason += "; no snapshot of " + newest.missing.joined(separator: ", ") }
+            if newest.skewExceeded { reason += "; skew \(DurationText.format(seconds: (newest.skewSeconds / 60) * 60)) beyond max-skew" }
+            let status: ChecklistItem.Status = newest.rpoSeconds > rpoTarget || !newest.complete ? .fail : newest.skewExceeded ? .warn : .pass
+            return .init(id: "rpo", title: "The newest restore point is within the RPO target", status: status, reason: reason,
+                         remedy: status == .pass ? nil : "Run the file backups after the next dump so a complete point exists (see `immich-drill plan`).")
+        } else {
+            return .init(id: "rpo", title: "The newest restore point is within the RPO target", status: .fail,
+                         reason: "no restore point: no usable dump", remedy: "See `immich-drill plan` for what is missing.")
+        }
+    }
+
+    /// The six UPLOAD_LOCATION folders, each with its marker.
+    func folders() -> ChecklistItem {
+        var missingRequired: [String] = []
+        var missingMarkers: [String] = []
+        var regenerable: [String] = []
+        // Unknown is never PASS: a snapshot that cannot be listed without restoring it (a backup tool's, with no
+        // `files:` command) leaves its folders and markers not checked, and says so.
+        var unchecked: [String] = []
+        for row in analysis.coverage where row.source.sourceID?.uploadFolder != nil {
+            let folder = String(row.source.dropFirst("upload/".count))
+            // A folder whose marker the dump's mount checks demand stops Immich's start when it is missing.
+            let demanded = analysis.catalog?.mountChecks[folder] == true
+            if row.snapshots == 0 || row.inNewest == false {
+                if row.required || demanded { missingRequired.append(folder) } else { regenerable.append(folder) }
+            } else if row.markerInNewest == false {
+                missingMarkers.append(folder)
+            } else if row.inNewest == nil || row.markerInNewest == nil {
+                unchecked.append(folder + (row.kind.map { " (\($0) snapshot)" } ?? ""))
+            }
+        }
+        let foldersTitle = "Every UPLOAD_LOCATION folder is backed up with its .immich marker"
+        if !missingRequired.isEmpty || !missingMarkers.isEmpty {
+            var parts: [String] = []
+            if !missingRequired.isEmpty { parts.append("not in the newest snapshot (nor their markers): " + missingRequired.joined(separator: ", ")) }
+            if !missingMarkers.isEmpty { parts.append("without .immich: " + missingMarkers.joined(separator: ", ")) }
+            return .init(id: "folders", title: foldersTitle, status: .fail, reason: parts.joined(separator: "; "),
+                         remedy: "Back up all of UPLOAD_LOCATION, markers included; Immich refuses to start when a folder's .immich is missing after a restore.")
+        } else if !unchecked.isEmpty {
+            return .init(id: "folders", title: foldersTitle, status: .warn,
+                         reason: "not checked: the newest snapshot cannot be listed without restoring it: " + unchecked.joined(separator: ", "),
+                         remedy: "Add a `files:` command to the source (restic ls --json {id}, borg list --format '{path}{NL}' ::{id}; see drills/) so plan and preflight can see inside it, or run `immich-drill run`, which restores it.")
+        } else if !regenerable.isEmpty {
+            return .init(id: "folders", title: foldersTitle, status: .warn,
+                         reason: "left out (regenerable): " + regenerable.joined(separator: ", "),
+                         remedy: "Back them up, or at least their .immich markers; otherwise a restore must recreate the markers and rerun the thumbnail and transcode jobs.")
+        } else {
+            let count = analysis.coverage.filter { $0.source.sourceID?.uploadFolder != nil }.count
+            return .init(id: "folders", title: foldersTitle, status: .pass,
+                         reason: "\(count) folders in the newest snapshot, each with its marker")
+        }
+    }
+
+    /// Every external-library import path.
+    func externalFolders() -> ChecklistItem {
+        let externals = analysis.coverage.filter { $0.source.sourceID?.externalPath != nil }
+        let uncovered = externals.filter { $0.required && $0.snapshots == 0 }.compactMap { $0.source.sourceID?.externalPath }
+        if externals.isEmpty {
+            return .init(id: "external", title: "Every external-library folder is backed up", status: .pass,
+                         reason: "no external libraries")
+        } else if uncovered.isEmpty {
+            return .init(id: "external", title: "Every external-library folder is backed up", status: .pass,
+                         reason: "\(externals.count) import path(s), each with a snapshot")
+        } else {
+            return .init(id: "external", title: "Every external-library folder is backed up", status: .fail,
+                         reason: "no snapshot of " + uncovered.joined(separator: ", "),
+                         remedy: "Back these folders up (or add where their backups are to the plan's `sources:`); a restore without them leaves every asset in them offline.")
+        }
+    }
+
+    /// The last drill.
+    func lastDrill() -> ChecklistItem {
+        let drillTitle = "The last drill passed, recently"
+        if let last = options.lastDrill {
+            let ago = now - last.startedAt
+            let run = last.runId.map { "run #\($0)" } ?? "the last run"
+            let reason = "\(run), \(age(ago)) ago: \(last.verdict.uppercased()) (exit \(last.exitCode))"
+            if last.exitCode >= 2 {
+                return .init(id: "last-drill", title: drillTitle, status: .fail, reason: reason,
+                             remedy: "See `immich-drill report \(last.runId.map(String.init) ?? "RUN-ID") --plan-file \(Subprocess.shellQuote(plan.file))`, fix what it found, and drill again before upgrading.")
+            } else if last.exitCode == 1 || ago > Double(options.maxDrillAge) {
+                return .init(id: "last-drill", title: drillTitle, status: .warn,
+                             reason: reason + (ago > Double(options.maxDrillAge) ? "; older than \(DurationText.format(seconds: options.maxDrillAge))" : ""),
+                             remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`.")
+            } else {
+                return .init(id: "last-drill", title: drillTitle, status: .pass, reason: reason)
+            }
+        } else {
+            return .init(id: "last-drill", title: drillTitle, status: .warn, reason: "no drill of this plan in the history",
+                         remedy: "Drill now: `immich-drill run \(Subprocess.shellQuote(plan.file))`.")
+        }
+    }
+
+    /// A pinned version, so the upgrade goes where it is meant to and can be undone.
+    func versionPinned() -> ChecklistItem {
+        let raw = deployment.serverEnvironment["IMMICH_VERSION"] ?? deployment.immichVersion ?? "release"
+        if deployment.versionPinned {
+            return .init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .pass,
+                         reason: "IMMICH_VERSION=\(deployment.immichVersion ?? raw)")
+        } else {
+            return .init(id: "version-pinned", title: "IMMICH_VERSION is pinned", status: .warn,
+                         reason: "the server image follows `\(raw)`: `docker compose pull` takes whatever is newest, and the way back is unknown",
+                         remedy: "Set IMMICH_VERSION in .env to the release you run now" + ((analysis.catalog?.immichVersion ?? deployment.version?.description).map { " (\($0.hasPrefix("v") ? $0 : "v" + $0), as the newest dump says)" } ?? "") + ", then to the target when you upgrade.")
+        }
+    }
+
+    /// Room for the pre-upgrade dump.
+    func dumpRoom() -> ChecklistItem {
+        let newestBytes = dumps?.usable.first?.bytes ?? 0
+        let free = options.freeBytes ?? backupsFolder.flatMap(FileProbe.freeBytes(at:))
+        let needed = Int64(Double(newestBytes) * 1.5) + 64 << 20
+        if let free {
+            let text = "\(ByteText.format(free)) free at \(backupsFolder ?? "the backups folder"); "
+                + (newestBytes > 0 ? "the newest dump is \(ByteText.format(newestBytes))" : "no dump yet to size it by")
+            return .init(id: "dump-room", title: "Room for the pre-upgrade dump", status: free >= needed ? .pass : .fail,
+                         reason: text, remedy: free >= needed ? nil : "Free at least \(ByteText.format(needed - free)) there before the upgrade: the dump taken before it is the way back.")
+        } else {
+            return .init(id: "dump-room", title: "Room for the pre-upgrade dump", status: .warn,
+                         reason: "the backups folder cannot be reached from here", remedy: "Check free space where Immich writes its dumps (UPLOAD_LOCATION/backups).")
         }
     }
 }
