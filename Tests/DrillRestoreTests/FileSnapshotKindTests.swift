@@ -8,7 +8,7 @@ struct FileSnapshotKindTests {
         for kind in Snapshot.Kind.allCases where kind != .dump {
             #expect(FileSnapshotKinds.all.filter { $0.kind == kind }.count == 1, "\(kind) is registered once")
         }
-        #expect(FileSnapshotKinds.of(.dump) == nil)
+        #expect(FileSnapshotKinds.of(kind: .dump) == nil)
         let locations: [SnapshotLocation] = [
             .archive(pattern: "/b/upload-{time}.tar.zst", path: nil),
             .directory(pattern: "/b/@snapshots/{time}/photos", path: "photos"),
@@ -27,8 +27,8 @@ struct FileSnapshotKindTests {
         #expect(FileSnapshotKinds.fixedPaths(.archive(pattern: "/backups/immich/{time}/up-*.tar", path: nil)) == ["/backups/immich"])
         #expect(FileSnapshotKinds.fixedPaths(.directory(pattern: "/volume1/@snap[0-9]/photos", path: nil)) == ["/volume1"])
         #expect(FileSnapshotKinds.fixedPaths(.command(list: "l", restore: "r {id} {target}", path: nil)).isEmpty)
-        #expect(FileSnapshotKinds.of(.archive)?.locationsArePaths == true)
-        #expect(FileSnapshotKinds.of(.command)?.locationsArePaths == false)
+        #expect(FileSnapshotKinds.of(kind: .archive)?.locationsArePaths == true)
+        #expect(FileSnapshotKinds.of(kind: .command)?.locationsArePaths == false)
     }
 
     @Test func restoreCommandsQuoteEveryValue() {

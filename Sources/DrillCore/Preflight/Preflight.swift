@@ -70,6 +70,20 @@ package struct PreflightReport: Sendable, Codable {
     public var verdict: String
     public var exitCode: Int32
 
+    /// The checklist; its verdict and exit code (stored, as JSON shows them) are its outcome's.
+    init(plan: String, planFile: String, checkedAt: Double, from: String?, to: String?, items: [ChecklistItem]) {
+        self.plan = plan
+        self.planFile = planFile
+        self.checkedAt = checkedAt
+        self.from = from
+        self.to = to
+        self.items = items
+        verdict = ""
+        exitCode = 0
+        verdict = outcome.verdict.rawValue
+        exitCode = outcome.exitStatus.rawValue
+    }
+
     /// What the checklist came to: its worst item (a failed item is critical, a warned one a warning).
     public var outcome: Outcome {
         let worst = items.map(\.status).max() ?? .pass
@@ -99,11 +113,8 @@ public enum Preflight {
             items.append(postgres(analysis: analysis, to: to))
         }
 
-        var report = PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: options.now, from: from?.description,
-                                     to: options.to?.description, items: items, verdict: "", exitCode: 0)
-        report.verdict = report.outcome.verdict.rawValue
-        report.exitCode = report.outcome.exitStatus.rawValue
-        return report
+        return PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: options.now, from: from?.description,
+                               to: options.to?.description, items: items)
     }
 
     static func upgradePath(from: ImmichVersion?, to: ImmichVersion) -> ChecklistItem {

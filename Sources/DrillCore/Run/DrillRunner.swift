@@ -298,14 +298,16 @@ package struct DrillRunner {
     /// The originals a sample is drawn from: not offline, under a restored root; stratified by source and owner.
     static func samplePopulation(_ catalog: Catalog, verifier: Verifier,
                                  roots: [(container: String, source: SourceID)]) -> [(item: Int32, stratum: String)] {
+        // Longest root first, each with its stratum's prefix made once (this runs per asset).
+        let ordered = roots.map { (container: $0.container, prefix: $0.source.description + "|") }
+            .sorted { $0.container.count > $1.container.count }
         var population: [(item: Int32, stratum: String)] = []
         for i in 0..<catalog.assets.count {
             let asset = catalog.assets[i]
             guard !asset.flags.contains(.offline) else { continue }
             let path = verifier.containerPath(catalog.originalPath(asset))
-            guard let root = roots.filter({ Paths.isWithin(path, $0.container) })
-                .max(by: { $0.container.count < $1.container.count }) else { continue }
-            population.append((Int32(i), root.source.description + "|" + String(asset.ownerIndex)))
+            guard let root = ordered.first(where: { Paths.isWithin(path, $0.container) }) else { continue }
+            population.append((Int32(i), root.prefix + String(asset.ownerIndex)))
         }
         return population
     }
@@ -315,7 +317,7 @@ package struct DrillRunner {
         var paths = plan.protectedPaths(deployment) + analysis.sources.compactMap(\.drillPath)
         // Dumps and the snapshots whose locations are paths (not a backup tool's ids).
         for source in analysis.discovered {
-            paths += source.snapshots.filter { FileSnapshotKinds.of($0.kind)?.locationsArePaths ?? true }.map(\.location)
+            paths += source.snapshots.filter { FileSnapshotKinds.of(kind: $0.kind)?.locationsArePaths ?? true }.map(\.location)
         }
         return paths.filter { $0 != "/" }
     }

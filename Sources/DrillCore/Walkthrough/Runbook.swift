@@ -392,7 +392,7 @@ public struct RunbookBuilder {
 
     /// The command that restores one snapshot to `target`: its kind's (a dump is copied as it is).
     func restoreCommand(kind: Snapshot.Kind, location: String, inside: String, target: String, restore: String?) -> String {
-        guard let fileKind = FileSnapshotKinds.of(kind) else { return "cp \(q(location)) \(q(target))" }
+        guard let fileKind = FileSnapshotKinds.of(kind: kind) else { return "cp \(q(location)) \(q(target))" }
         return fileKind.restoreCommand(location: location, inside: inside, target: target, restore: restore,
                                        planFolder: Paths.directory(of: Paths.absolute(plan.file)))
     }

@@ -74,7 +74,7 @@ package enum FileSnapshotKinds {
     public static func of(_ location: SnapshotLocation) -> (any FileSnapshotKind)? { all.first { $0.accepts(location) } }
 
     /// The kind of a snapshot; nil for a dump.
-    public static func of(_ kind: Snapshot.Kind) -> (any FileSnapshotKind)? { all.first { $0.kind == kind } }
+    public static func of(kind: Snapshot.Kind) -> (any FileSnapshotKind)? { all.first { $0.kind == kind } }
 
     /// The folders of every planned location nothing may write into: dump folders, and each kind's fixed paths.
     package static func fixedPaths(_ location: SnapshotLocation) -> [String] {
@@ -106,7 +106,7 @@ extension SnapshotDiscovery {
 extension Restorer {
     /// Restores one job by its snapshot's kind.
     public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex) throws -> SourceRestore {
-        guard let kind = FileSnapshotKinds.of(job.snapshot.kind) else {
+        guard let kind = FileSnapshotKinds.of(kind: job.snapshot.kind) else {
             throw DrillError(.input, file: job.snapshot.location, "a \(job.snapshot.kind.rawValue) is not a file snapshot")
         }
         index.roots.append((job.containerRoot, job.source, job.snapshot.time ?? 0))
