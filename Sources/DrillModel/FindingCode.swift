@@ -107,6 +107,19 @@ package struct FindingCode: Hashable, Sendable, CustomStringConvertible {
     /// More than one service runs the server API.
     package static let severalServers = FindingCode("several-servers", [.info], "More than one service runs the server API.")
 
+    /// The dump did not load into the drill's PostgreSQL (psql's first real error, its line and table).
+    package static let databaseRestoreFailed = FindingCode("database-restore-failed", [.critical], "(run) The dump did not load into the drill's own PostgreSQL with Immich's documented command: psql's first real error, its line and table.")
+    /// The catalog and the loaded database count a table differently.
+    package static let catalogMismatch = FindingCode("catalog-mismatch", [.critical], "(run) The dump's stream reading and the loaded PostgreSQL count a table differently: one of them is wrong, so the drill's verdict cannot be trusted.")
+    /// The dump holds a psql command or SQL that reaches outside the database; it was not loaded.
+    package static let unsafeDumpCommand = FindingCode("unsafe-dump-command", [.critical], "(run) The dump holds a psql meta-command or SQL that reaches outside the database (a shell, a file, another server); the load stopped before it.")
+    /// Extensions the dump creates that this machine's PostgreSQL lacks, stood in for in the load.
+    package static let extensionShimmed = FindingCode("extension-shimmed", [.info], "(run) Vector extensions the dump creates that this machine's PostgreSQL lacks: not created, their indexes skipped, embeddings loaded as text.")
+    /// The deployment's database image lacks an extension the dump needs, or has a version the Immich release refuses.
+    package static let databaseImageExtensions = FindingCode("database-image-extensions", [.critical, .warning], "(run) The database image in the Compose file lacks an extension the dump creates, or its version is outside what the Immich release accepts.")
+    /// What Immich checks at startup, answered by the loaded database: an admin, the media location, the version.
+    package static let restoredDatabaseCheck = FindingCode("restored-database-check", [.critical, .warning], "(run) The loaded database fails a check Immich makes at startup: no admin user (critical), a saved media location or newest version that differs from the deployment or the dump's name (warning).")
+
     /// Every code, in README's order.
     public static let all: [FindingCode] = [
         .mediaNotMounted,
@@ -142,6 +155,12 @@ package struct FindingCode: Hashable, Sendable, CustomStringConvertible {
         .missingMarker,
         .unsafeArchiveEntry,
         .restoreFailed,
+        .databaseRestoreFailed,
+        .catalogMismatch,
+        .unsafeDumpCommand,
+        .extensionShimmed,
+        .databaseImageExtensions,
+        .restoredDatabaseCheck,
         .sourceRootNotFound,
         .nameNotUtf8,
         .metadataAtRisk,

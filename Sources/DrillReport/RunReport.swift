@@ -94,6 +94,8 @@ public struct RunReport: Sendable, Codable {
     /// What happened around the drill that does not change its verdict: a monitoring ping that failed, a stale
     /// lock taken over. Absent in reports written before they existed.
     package var notices: [String]?
+    /// The database load, when one ran (absent in reports written before it existed).
+    package var database: DatabaseRestoreSummary?
 
     package init(plan: DrillPlan, startedAt: Double, analysis: PlanAnalysis) {
         self.plan = plan.name
@@ -174,6 +176,7 @@ public struct RunReport: Sendable, Codable {
         if let s = verify.stats {
             depth += ": \(s.checkedPresence) of \(s.population) originals present, \(s.checkedContent) checked by content (SHA-1), the external ones by their path hash"
         }
+        if let database { lines.append(("database", database.line)) }
         lines.append(("verify", depth))
         if let statement = verify.stats?.statement { lines.append(("sample", statement)) }
         if let rto {

@@ -46,6 +46,12 @@ extension ImmichDrill {
         @Flag(name: .long, help: "Keep the scratch folder afterwards.")
         var keepScratch = false
 
+        @Option(name: .long, help: "How to load the dump: auto (local PostgreSQL when found, else estimated), local, docker or skip (default: the plan's database-restore, else auto).")
+        var databaseRestore: DatabaseRestoreMode?
+
+        @Flag(name: .long, help: "Load a dump that is cut short anyway, to see how far it gets.")
+        var loadIncomplete = false
+
         @Flag(name: .long, help: "Do not record the run in the history.")
         var noHistory = false
 
@@ -71,6 +77,8 @@ extension ImmichDrill {
             options.inPlace = inPlace
             options.keepScratch = keepScratch
             options.noHistory = noHistory
+            options.databaseRestore = databaseRestore
+            options.loadIncomplete = loadIncomplete
             options.metricsFile = metricsFile
             options.pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
             if !quiet { options.progress = Drill.terminalProgress }
@@ -83,6 +91,8 @@ extension ImmichDrill {
         }
     }
 }
+
+extension DatabaseRestoreMode: ExpressibleByArgument {}
 
 extension PingStyleArgument: ExpressibleByArgument {
     var defaultValueDescription: String { style.rawValue }

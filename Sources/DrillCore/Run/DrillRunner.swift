@@ -23,6 +23,13 @@ public struct RunOptions: Sendable {
     public var now = Date().timeIntervalSince1970
     /// Called with a line of progress for long phases (the CLI shows it on a terminal).
     public var progress: (@Sendable (String) -> Void)?
+    /// How the dump is loaded (`--database-restore`); nil keeps the plan's `database-restore`.
+    public var databaseRestore: DatabaseRestoreMode?
+    /// Load a dump that is cut short, to see how far it gets (`--load-incomplete`).
+    public var loadIncomplete = false
+    /// Where PostgreSQL installs are looked for (tests point it elsewhere).
+    package var postgresRoots = ["/usr/lib/postgresql"]
+    package var postgresPath = ProcessInfo.processInfo.environment["PATH"]
 
     public init() {}
 }
@@ -50,6 +57,8 @@ package struct DrillRunner {
         case prepare
         /// Each file source from its snapshot into scratch, timed and hashed.
         case restore
+        /// The dump into a throwaway PostgreSQL with the era's documented command, timed, counted against the catalog.
+        case loadDatabase
         /// Every database reference against what came back.
         case verify
         /// What Immich still has to do after the restore, at the plan's stated rates; RTO and RPO against targets.
@@ -120,6 +129,7 @@ package struct DrillRunner {
         case .readDump: try readDump(&state)
         case .prepare: try prepare(&state)
         case .restore: try restore(&state)
+        case .loadDatabase: try loadDatabase(&state)
         case .verify: verify(&state)
         case .estimate: estimate(&state)
         }
@@ -231,6 +241,27 @@ package struct DrillRunner {
         }
     }
 
+    /// The database half: the dump loaded into the drill's own PostgreSQL (or estimated, with a notice saying why).
+    func loadDatabase(_ state: inout State) throws {
+        guard let catalog = state.catalog, let scratch = state.scratch else { return }
+        var restore = DatabaseRestore(mode: options.databaseRestore ?? plan.databaseRestore, catalog: catalog,
+                                      deployment: deployment, scratch: scratch.path)
+        restore.loadIncomplete = options.loadIncomplete
+        restore.roots = options.postgresRoots
+        restore.path = options.postgresPath
+        if restore.mode != .skip { say("loading the dump into a scratch PostgreSQL") }
+        do {
+            let outcome = try restore.run()
+            if let phase = outcome.phase { state.report.phases.append(phase) }
+            state.report.database = outcome.summary
+            state.report.notices = (state.report.notices ?? []) + outcome.notices
+            state.findings += outcome.findings
+        } catch let error as DrillError where Cancellation.isCancelled {
+            _ = error
+            state.report.aborted = "stopped by signal \(Cancellation.signal) during the database load"
+        }
+    }
+
     /// Every database reference against what came back, and what the restores themselves reported.
     func verify(_ state: inout State) {
         guard let catalog = state.catalog else { return }
@@ -335,10 +366,13 @@ package struct DrillRunner {
     func estimate(into report: inout RunReport, catalog: Catalog, stats: VerificationStats) {
         let r = plan.rates
         let sqlMiB = Double(catalog.content.uncompressedBytes) / 1_048_576
-        report.phases.append(Phase(
-            name: Phase.Kind.loadDatabase.rawValue, source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
-            bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
-            assumption: "\(ByteText.format(catalog.content.uncompressedBytes)) of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
+        // Estimated only where no load ran.
+        if !report.phases.contains(where: { $0.kind == .loadDatabase && $0.measured }) {
+            report.phases.append(Phase(
+                name: Phase.Kind.loadDatabase.rawValue, source: nil, seconds: sqlMiB / r.sqlMiBPerSecond,
+                bytes: catalog.content.uncompressedBytes, files: nil, measured: false,
+                assumption: "\(ByteText.format(catalog.content.uncompressedBytes)) of SQL through psql at \(r.sqlMiBPerSecond.formatted()) MiB/s (estimates.sql-mib-per-second)"))
+        }
         // Work counted in items, each at its stated rate.
         let work: [(kind: Phase.Kind, source: String?, count: Int, what: String, rate: Double, key: String)] = [
             (.libraryScan, nil, catalog.counts.external, "external assets checked", r.scanAssetsPerSecond, "scan-assets-per-second"),

@@ -21,6 +21,10 @@ public struct ScheduledDrillOptions: Sendable {
     public var restorePoint = "latest"
     public var inPlace = false
     public var keepScratch = false
+    /// `--database-restore`: nil keeps the plan's.
+    public var databaseRestore: DatabaseRestoreMode?
+    /// `--load-incomplete`.
+    public var loadIncomplete = false
     /// Do not record the run.
     public var noHistory = false
     /// A node_exporter textfile to write (`--metrics-file`).
@@ -102,8 +106,11 @@ public enum ScheduledDrill {
                 runOptions.inPlace = options.inPlace
                 runOptions.keepScratch = options.keepScratch
                 runOptions.progress = options.progress
+                runOptions.databaseRestore = options.databaseRestore
+                runOptions.loadIncomplete = options.loadIncomplete
                 var report = try drill(plan: plan, deployment: deployment, options: runOptions)
-                report.notices = notices.isEmpty ? nil : notices
+                let all = notices + (report.notices ?? [])
+                report.notices = all.isEmpty ? nil : all
                 if !options.noHistory {
                     // A history that cannot be written loses the record, not the drill's verdict.
                     do {

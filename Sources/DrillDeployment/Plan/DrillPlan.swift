@@ -43,6 +43,18 @@ package struct RestoreRates: Sendable, Equatable, Codable {
     package init() {}
 }
 
+/// How `run` restores the database half (`database-restore:` in the plan, `--database-restore`).
+public enum DatabaseRestoreMode: String, Sendable, CaseIterable, Codable {
+    /// Local PostgreSQL binaries when found, else the estimate with a notice.
+    case auto
+    /// Local PostgreSQL binaries; without them the estimate, with a notice.
+    case local
+    /// The deployment's own database image through `docker` (vchord and pgvecto.rs for real).
+    case docker
+    /// No load: the estimate only.
+    case skip
+}
+
 /// A drill plan, with every path made absolute.
 public struct DrillPlan: Sendable {
     /// The plan file.
@@ -62,6 +74,8 @@ public struct DrillPlan: Sendable {
     package var sources: [PlannedSource] = []
     /// The rates of the RTO estimate (`estimates:`).
     package var rates = RestoreRates()
+    /// How the dump is loaded (`database-restore:`).
+    public var databaseRestore = DatabaseRestoreMode.auto
 
     /// The default history database: `$XDG_STATE_HOME/immich-drill/history.sqlite`.
     public static func defaultHistoryPath(environment: [String: String]) -> String {
@@ -74,7 +88,7 @@ public struct DrillPlan: Sendable {
     /// The default scratch root.
     package static let defaultScratch = "/var/tmp/immich-drill"
 
-    static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "estimates", "scratch", "history"]
+    static let topKeys = ["version", "name", "deployment", "mounts", "sources", "targets", "estimates", "scratch", "history", "database-restore"]
     static let estimateKeys = ["sql-mib-per-second", "scan-assets-per-second", "thumbnails-per-second", "transcodes-per-second"]
     static let deploymentKeys = ["compose", "env-file", "server-service", "time-zone"]
     static let mountKeys = ["host", "container", "drill"]
@@ -156,6 +170,13 @@ public struct DrillPlan: Sendable {
             targets: targets, scratch: path(try top.string("scratch") ?? DrillPlan.defaultScratch),
             history: path(try top.string("history") ?? DrillPlan.defaultHistoryPath(environment: environment)))
         plan.sources = sources
+        if let mode = try top.string("database-restore") {
+            guard let value = DatabaseRestoreMode(rawValue: mode) else {
+                throw StrictMapping.error(top.node("database-restore")!, file: file,
+                                          "'database-restore' must be one of auto, local, docker, skip; got '\(mode)'")
+            }
+            plan.databaseRestore = value
+        }
         if let e = try top.mapping("estimates", allowed: estimateKeys) {
             func rate(_ key: String) throws -> Double? {
                 guard let node = e.node(key) else { return nil }
