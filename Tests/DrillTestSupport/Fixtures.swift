@@ -40,7 +40,9 @@ package enum Fixtures {
     }
 
     /// A plan analysed, drilled and checked before an upgrade, all at `now` (no live walk, 50 GiB free).
-    package static func everything(_ planFile: String, now: Double) throws -> (plan: DrillPlan, analysis: PlanAnalysis, run: RunReport, preflight: PreflightReport) {
+    /// The drill skips the database load unless asked: what it prints depends on this machine's PostgreSQL.
+    package static func everything(_ planFile: String, now: Double, databaseRestore: DatabaseRestoreMode = .skip) throws
+        -> (plan: DrillPlan, analysis: PlanAnalysis, run: RunReport, preflight: PreflightReport) {
         let plan = try DrillPlan.load(planFile)
         let deployment = try plan.readDeployment()
         var planOptions = PlanOptions()
@@ -49,6 +51,7 @@ package enum Fixtures {
         let analysis = try BackupPlanner(plan: plan, deployment: deployment, options: planOptions).run()
         var runOptions = RunOptions()
         runOptions.now = now
+        runOptions.databaseRestore = databaseRestore
         let run = try DrillRunner(plan: plan, deployment: deployment, options: runOptions).run()
         var preflightOptions = PreflightOptions()
         preflightOptions.now = now
@@ -81,4 +84,19 @@ package enum TestScratch {
         atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "immich-drill-tests-\(getpid())") }
         return path
     }()
+}
+
+extension Fixtures {
+    /// The demo's newest dump (the one `run` drills by default).
+    package static func newestDump(_ m: DemoManifest) -> String {
+        m.dumps.map(\.path).max { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }!
+    }
+
+    /// Rewrites a gzip dump in place (same name, so the drill still picks it): gunzip, `edit`, gzip.
+    package static func editDump(_ path: String, _ edit: (String) -> String) throws {
+        let text = try Shell.run("/bin/sh", ["-c", "gunzip --stdout \"$0\"", path])
+        let plain = path + ".edited"
+        try edit(text).write(toFile: plain, atomically: true, encoding: .utf8)
+        try Shell.run("/bin/sh", ["-c", "gzip --stdout \"$0\" > \"$1\" && rm -f \"$0\"", plain, path])
+    }
 }

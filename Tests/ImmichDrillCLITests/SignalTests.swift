@@ -91,6 +91,37 @@ import Testing
         }
     }
 
+    /// SIGINT while psql loads the dump (the dump sleeps in PostgreSQL): the drill stops, psql and the scratch
+    /// server are gone (checked by pid), and no run folder is left.
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql (scripts/bootstrap)"), arguments: [SIGINT, SIGTERM])
+    func aSignalDuringTheDatabaseLoadStopsTheServer(signal: Int32) throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "30", "--no-run"]).status == 0)
+        let backups = dir + "/immich/library/backups"
+        let newest = try FileManager.default.contentsOfDirectory(atPath: backups).filter { $0.hasSuffix(".sql.gz") }.max()!
+        try Fixtures.editDump(backups + "/" + newest) { text in
+            text.replacingOccurrences(of: "--\n-- PostgreSQL database dump complete", with: "SELECT pg_sleep(120);\n\n--\n-- PostgreSQL database dump complete")
+        }
+        let started = Date()
+        let process = try start(["run", dir + "/drill.yml"])
+        var postmaster: Int32?
+        #expect(wait {
+            guard let run = runFolders(dir).first,
+                  let text = try? String(contentsOfFile: dir + "/scratch/" + run + "/database/data/postmaster.pid", encoding: .utf8) else { return false }
+            postmaster = Int32(text.split(separator: "\n").first ?? "")
+            return postmaster != nil
+        })
+        sleep(2)  // into the load: psql waits on pg_sleep
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 3)
+        #expect(Date().timeIntervalSince(started) < 60, "stopped, not waited out")
+        if let postmaster { #expect(wait { kill(postmaster, 0) != 0 }, "the scratch PostgreSQL was stopped by its pid") }
+        #expect(runFolders(dir) == [])
+        let history = try CLI.run(["history", "--history", dir + "/history.sqlite", "--format", "json"])
+        #expect(history.stdout.contains("\"verdict\" : \"aborted\""))
+    }
+
     @Test func aRunKilledWithSIGKILLIsCleanedUpByTheNext() throws {
         let dir = try demo(list: "echo \"snap1 $(date -u +%Y-%m-%dT%H:%M:%SZ)\"", restore: "echo $$ {id} {target} > restore.pid; exec sleep 120")
         let process = try start(["run", dir + "/slow.yml"])

@@ -15,7 +15,7 @@ package struct DatabaseRestoreSummary: Sendable, Codable, Equatable {
         let l = load
         var parts: [String] = []
         let rate = l.seconds > 0 ? Int(Double(l.rows) / l.seconds) : 0
-        parts.append("\(l.loaded ? "loaded" : "NOT loaded") into \(l.postgres) in \(DurationText.short(l.seconds)): \(ByteText.format(l.sqlBytes)) of SQL, \(l.rows) rows in \(l.tables) tables (\(rate) rows/s)")
+        parts.append("\(l.loaded ? "loaded" : l.incomplete && l.errors.isEmpty ? "loaded up to the cut (--load-incomplete)" : "NOT loaded") into \(l.postgres) in \(DurationText.short(l.seconds)): \(ByteText.format(l.sqlBytes)) of SQL, \(l.rows) rows in \(l.tables) tables (\(rate) rows/s)")
         if !checks.isEmpty {
             let agree = checks.filter(\.agrees).count
             parts.append(agree == checks.count ? "the \(checks.count) counts agree with the catalog" : "\(checks.count - agree) of \(checks.count) counts DIFFER from the catalog")
@@ -106,9 +106,14 @@ package struct DatabaseRestore {
 
         var loader = DatabaseLoader(dump: dump, format: catalog.content.format, database: deployment.database.name, versionNote: note)
         loader.isCancelled = { Cancellation.isCancelled }
-        let load: DatabaseLoadResult
+        var load: DatabaseLoadResult
         do {
             load = try loader.load(into: cluster)
+            if !catalog.content.complete {
+                // Loaded on request to see how far it gets: never "loaded".
+                load.incomplete = true
+                load.loaded = false
+            }
         } catch let error as DrillError where !Cancellation.isCancelled {
             outcome.notices.append("database not loaded: \(error.description); its load time is estimated")
             return outcome

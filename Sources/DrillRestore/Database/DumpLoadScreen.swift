@@ -129,9 +129,14 @@ package struct DumpLoadScreen {
     package mutating func sqlLine(_ bytes: [UInt8]) -> [UInt8]? {
         line += 1
         var text = bytes
-        if lex == .normal, code.allSatisfy(DumpLoadScreen.isSpace) {
-            if let rewritten = rewrite(bytes) { text = rewritten }
-            if !unavailable.isEmpty { return nil }
+        if lex == .normal {
+            if code.allSatisfy(DumpLoadScreen.isSpace) {
+                if let rewritten = rewrite(bytes) { text = rewritten }
+                if !unavailable.isEmpty { return nil }
+            } else if let rewritten = vectorColumn(String(decoding: bytes, as: UTF8.self)) {
+                // A column line inside CREATE TABLE.
+                text = Array(rewritten.utf8)
+            }
         }
         if !screen(text) { return nil }
         if stopFromHere {

@@ -191,11 +191,14 @@ package final class ScratchPostgres: @unchecked Sendable {
     package private(set) var pid: pid_t?
     /// True when `directory` is a folder of its own outside scratch (the server user cannot enter scratch).
     let ownDirectory: Bool
+    /// Where the Unix socket is: `directory`, or a short folder of its own when that path is too long for a socket
+    /// (108 bytes on Linux).
+    package let socketDirectory: String
 
     /// The environment of every client: the socket, the superuser, nothing of the caller's PG* variables.
     package var environment: [String: String] {
         [
-            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": directory, "PGHOST": directory,
+            "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": directory, "PGHOST": socketDirectory,
             "PGPORT": "5432", "PGUSER": superuser, "PGOPTIONS": "-c client_min_messages=warning",
             "PGSERVICEFILE": "/dev/null", "PGSYSCONFDIR": directory, "PGPASSFILE": "/dev/null", "PGCONNECT_TIMEOUT": "30",
         ]
@@ -212,7 +215,7 @@ package final class ScratchPostgres: @unchecked Sendable {
         if user.runuser != nil {
             // Scratch folders are 0700: let the server user pass through the run folder (not list it).
             chmod(parent, 0o711)
-            if !user.canReach(parent) {
+            if !user.canReach(parent) || !ScratchPostgres.shellSafe(parent) {
                 var template = Array("/tmp/immich-drill-db-XXXXXX".utf8CString)
                 guard let made = mkdtemp(&template) else {
                     throw DrillError(.environment, file: parent, "user \(user.name) cannot enter the scratch folder, and no folder of its own could be made in /tmp",
@@ -222,6 +225,16 @@ package final class ScratchPostgres: @unchecked Sendable {
                 own = true
             }
         }
+        if !own, !ScratchPostgres.shellSafe(parent) {
+            // pg_ctl starts the server through /bin/sh with the data folder's path in the command line.
+            var template = Array("/tmp/immich-drill-db-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw DrillError(.environment, file: parent, "the scratch path holds characters pg_ctl's shell would read, and no folder of its own could be made in /tmp",
+                                 cause: DrillError.errnoText(errno))
+            }
+            dir = String(cString: made)
+            own = true
+        }
         if !own, mkdir(dir, 0o700) != 0 {
             throw DrillError(.environment, file: dir, "cannot create the database folder", cause: DrillError.errnoText(errno))
         }
@@ -230,25 +243,60 @@ package final class ScratchPostgres: @unchecked Sendable {
         }
         directory = dir
         ownDirectory = own
+        if (dir + "/.s.PGSQL.5432").utf8.count < 100 {
+            socketDirectory = dir
+        } else {
+            var template = Array("/tmp/immich-drill-sock-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else {
+                throw DrillError(.environment, file: dir, "the database folder's path is too long for a socket, and no short folder could be made in /tmp",
+                                 cause: DrillError.errnoText(errno))
+            }
+            socketDirectory = String(cString: made)
+            if user.runuser != nil, chown(socketDirectory, user.uid, user.gid) != 0 {
+                rmdir(socketDirectory)
+                throw DrillError(.environment, file: socketDirectory, "cannot give the socket folder to user \(user.name)", cause: DrillError.errnoText(errno))
+            }
+        }
         let env = ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": dir]
         do {
             try Spawn.run(user.wrap([install.bin + "/initdb", "-D", dir + "/data", "-A", "trust", "-U", superuser,
                                      "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]),
                           environment: env, log: dir + "/initdb.log", what: "initdb")
-            var options = "-k \(dir) -c listen_addresses= -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=20"
-            if !preload.isEmpty { options += " -c shared_preload_libraries=" + preload.joined(separator: ",") }
+            // The settings go in the cluster's own configuration file, not pg_ctl's -o (which a shell reads).
+            var settings = [
+                "unix_socket_directories = '\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'",
+                "listen_addresses = ''", "fsync = off", "full_page_writes = off", "synchronous_commit = off",
+                "max_connections = 20", "logging_collector = off",
+            ]
+            if !preload.isEmpty { settings.append("shared_preload_libraries = '\(preload.joined(separator: ","))'") }
+            let conf = dir + "/data/postgresql.conf"
+            guard let handle = FileHandle(forWritingAtPath: conf) else {
+                throw DrillError(.environment, file: conf, "cannot write the scratch cluster's settings")
+            }
+            handle.seekToEndOfFile()
+            handle.write(Data(("\n# immich-drill\n" + settings.joined(separator: "\n") + "\n").utf8))
+            handle.closeFile()
             try Spawn.run(user.wrap([install.bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/server.log", "-w", "-t", "120",
-                                     "-o", options, "start"]),
+                                     "start"]),
                           environment: env, log: dir + "/pg_ctl.log", what: "pg_ctl start")
             let pidText = try String(contentsOfFile: dir + "/data/postmaster.pid", encoding: .utf8)
             pid = pidText.split(separator: "\n").first.flatMap { Int32($0) }
-        } catch {
+        } catch let error as DrillError {
             stop()
-            throw error
+            let log = ((try? String(contentsOfFile: dir + "/server.log", encoding: .utf8)) ?? "")
+                .split(separator: "\n").suffix(3).joined(separator: " | ")
+            throw log.isEmpty ? error : DrillError(error.kind, file: error.file, error.message, cause: log)
         }
     }
 
     deinit { stop() }
+
+    /// Paths pg_ctl can put in its shell command line as they are.
+    static func shellSafe(_ path: String) -> Bool {
+        path.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c | 0x20 >= 0x61 && c | 0x20 <= 0x7A) || "/._-+@:,=".utf8.contains(c)
+        }
+    }
 
     /// Stops the server by its pid: fast shutdown, then immediate after 15 s, then SIGKILL; removes its own folder.
     package func stop() {
@@ -265,6 +313,7 @@ package final class ScratchPostgres: @unchecked Sendable {
             self.pid = nil
         }
         if ownDirectory { Scratch.removeTree(directory) }
+        if socketDirectory != directory { Scratch.removeTree(socketDirectory) }
     }
 
     /// True while the postmaster runs.
@@ -272,7 +321,7 @@ package final class ScratchPostgres: @unchecked Sendable {
 
     /// psql's argv for `database`, as the server user.
     func psql(_ database: String, _ extra: [String]) -> [String] {
-        user.wrap([install.bin + "/psql", "-X", "-h", directory, "-U", superuser, "-d", database] + extra)
+        user.wrap([install.bin + "/psql", "-X", "-h", socketDirectory, "-U", superuser, "-d", database] + extra)
     }
 
     /// Runs `sql` in `database` and returns its rows (tab-separated fields); throws with psql's error.
