@@ -22,11 +22,11 @@ package struct StartupFacts: Sendable, Codable, Equatable {
 
 /// Queries the loaded database for what the catalog counted.
 package struct DatabaseCheck {
-    let cluster: ScratchPostgres
+    let cluster: any ScratchDatabase
     let database: String
     let catalog: Catalog
 
-    package init(cluster: ScratchPostgres, database: String, catalog: Catalog) {
+    package init(cluster: any ScratchDatabase, database: String, catalog: Catalog) {
         self.cluster = cluster
         self.database = database
         self.catalog = catalog
@@ -108,6 +108,11 @@ package struct DatabaseCheck {
         if let libraries = table("library", "libraries") {
             let filter = has(libraries, "type") ? " WHERE type IS NULL OR type::text <> 'UPLOAD'" : ""
             queries.append(("libraries", libraries, c.libraries, "SELECT count(*) FROM \(q(libraries))\(filter)"))
+            if has(libraries, "importPaths") {
+                let paths = catalog.libraries.filter(\.isExternal).reduce(0) { $0 + $1.importPaths.count }
+                queries.append(("library import paths", libraries, paths,
+                                "SELECT coalesce(sum(cardinality(array_remove(\"importPaths\", NULL))), 0) FROM \(q(libraries))\(filter)"))
+            }
         }
         var facts = StartupFacts()
         if let users = table("user", "users") {

@@ -78,7 +78,7 @@ package struct DatabaseLoader {
 
     /// Feeds the dump to psql in `cluster` and waits for it. Throws only when psql cannot be started or the dump
     /// cannot be opened; what psql says is in the result.
-    package func load(into cluster: ScratchPostgres) throws -> DatabaseLoadResult {
+    package func load(into cluster: some ScratchDatabase) throws -> DatabaseLoadResult {
         let available = Set(try cluster.query("postgres", "SELECT name FROM pg_available_extensions").compactMap(\.first))
         let cluster_ = format == .cluster
         if !cluster_ {
@@ -155,8 +155,7 @@ package struct DatabaseLoader {
         }
 
         var result = DatabaseLoadResult(
-            engine: "local",
-            postgres: "PostgreSQL \(cluster.install.version) (\(cluster.install.bin)\(cluster.user.runuser != nil ? ", as user \(cluster.user.name)" : ""))",
+            engine: cluster.engine, postgres: cluster.label,
             versionNote: versionNote, seconds: seconds, sqlBytes: stream.bytesRead, rows: screen.rows,
             tables: Set(screen.copyBlocks.map(\.table)).count, extensions: screen.extensions,
             shims: DatabaseLoader.distinct(screen.shims.map(\.what)),

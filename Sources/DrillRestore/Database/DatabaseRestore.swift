@@ -61,27 +61,12 @@ package struct DatabaseRestore {
     package func run() throws -> DatabaseRestoreOutcome {
         var outcome = DatabaseRestoreOutcome()
         let dump = catalog.identity.file
-        switch mode {
-        case .skip:
+        if mode == .skip {
             outcome.notices.append("database not loaded (database-restore: skip): its load time is estimated")
             return outcome
-        case .docker:
-            outcome.notices.append("database-restore: docker is not available in this build of immich-drill: the load is estimated; use database-restore: local")
-            return outcome
-        case .auto, .local:
-            break
         }
         if !catalog.content.complete, !loadIncomplete {
             outcome.notices.append("database not loaded: the dump is cut short (dump-incomplete); `--load-incomplete` loads it to see how far it gets")
-            return outcome
-        }
-        guard let user = ServerUser.forServer() else {
-            outcome.notices.append("database not loaded: running as root, and neither a postgres nor a nobody user (with runuser) exists to run PostgreSQL, which refuses root")
-            return outcome
-        }
-        let installs = PostgresInstall.discover(roots: roots, path: path)
-        guard let (install, note) = PostgresInstall.choose(forDumpVersion: catalog.content.postgresVersion, among: installs) else {
-            outcome.notices.append("database not loaded: no PostgreSQL server binaries (initdb, pg_ctl, postgres, psql) under /usr/lib/postgresql or on PATH; \(DatabaseRestore.install). Its load time is estimated")
             return outcome
         }
         // Room: the SQL as tables and indexes, about twice its size, and the cluster itself.
@@ -90,19 +75,52 @@ package struct DatabaseRestore {
             outcome.notices.append("database not loaded: \(ByteText.format(free)) free in scratch, about \(ByteText.format(needed)) needed for the load; its time is estimated")
             return outcome
         }
-        let preload = ["vchord", "vectors"].filter(install.hasExtensionFiles)
-        let cluster: ScratchPostgres
-        do {
-            cluster = try ScratchPostgres(install: install, user: user, parent: scratch, superuser: deployment.database.user,
-                                          preload: preload)
-        } catch let error as DrillError {
-            outcome.notices.append("database not loaded: the scratch PostgreSQL did not start (\(error.description)); its load time is estimated")
-            return outcome
+        let cluster: any ScratchDatabase
+        var note: String?
+        var missingHint = DatabaseRestore.install
+        if mode == .docker {
+            guard let docker = DockerPostgres.find(path: path) else {
+                outcome.notices.append("database not loaded: database-restore: docker, but no docker on PATH; its load time is estimated")
+                return outcome
+            }
+            guard let image = deployment.services.first(where: { $0.role == .database })?.image else {
+                outcome.notices.append("database not loaded: database-restore: docker, but the Compose file names no database image; its load time is estimated")
+                return outcome
+            }
+            do {
+                cluster = try DockerPostgres(docker: docker, image: image, superuser: deployment.database.user, scratch: scratch, path: path)
+            } catch let error as DrillError where !Cancellation.isCancelled {
+                outcome.notices.append("database not loaded: the database image did not start (\(error.description)); its load time is estimated")
+                return outcome
+            }
+            missingHint = "the image \(image) does not have them either"
+        } else {
+            guard let user = ServerUser.forServer() else {
+                outcome.notices.append("database not loaded: running as root, and neither a postgres nor a nobody user (with runuser) exists to run PostgreSQL, which refuses root")
+                return outcome
+            }
+            let installs = PostgresInstall.discover(roots: roots, path: path)
+            guard let (install, chosenNote) = PostgresInstall.choose(forDumpVersion: catalog.content.postgresVersion, among: installs) else {
+                outcome.notices.append("database not loaded: no PostgreSQL server binaries (initdb, pg_ctl, postgres, psql) under /usr/lib/postgresql or on PATH; \(DatabaseRestore.install). Its load time is estimated")
+                return outcome
+            }
+            note = chosenNote
+            let preload = ["vchord", "vectors"].filter(install.hasExtensionFiles)
+            let local: ScratchPostgres
+            do {
+                local = try ScratchPostgres(install: install, user: user, parent: scratch, superuser: deployment.database.user,
+                                            preload: preload)
+            } catch let error as DrillError {
+                outcome.notices.append("database not loaded: the scratch PostgreSQL did not start (\(error.description)); its load time is estimated")
+                return outcome
+            }
+            if user.runuser != nil, local.ownDirectory {
+                outcome.notices.append("the scratch PostgreSQL runs in \(local.directory): user \(user.name) cannot enter \(scratch)")
+            }
+            missingHint = "Debian ships them in postgresql-\(install.major)"
+            cluster = local
         }
         defer { cluster.stop() }
-        if user.runuser != nil, cluster.ownDirectory {
-            outcome.notices.append("the scratch PostgreSQL runs in \(cluster.directory): user \(user.name) cannot enter \(scratch)")
-        }
 
         var loader = DatabaseLoader(dump: dump, format: catalog.content.format, database: deployment.database.name, versionNote: note)
         loader.isCancelled = { Cancellation.isCancelled }
@@ -120,7 +138,7 @@ package struct DatabaseRestore {
         }
         if !load.missingExtensions.filter({ !DumpLoadScreen.shimmable.contains($0) }).isEmpty {
             let names = load.missingExtensions.filter { !DumpLoadScreen.shimmable.contains($0) }
-            outcome.notices.append("database not loaded: the dump creates \(names.joined(separator: ", ")), which PostgreSQL \(install.version) here does not have (Debian ships them in postgresql-\(install.major)); its load time is estimated")
+            outcome.notices.append("database not loaded: the dump creates \(names.joined(separator: ", ")), which \(cluster.label) does not have (\(missingHint)); its load time is estimated")
             return outcome
         }
         var summary = DatabaseRestoreSummary(load: load, checks: [], facts: nil)
@@ -128,8 +146,8 @@ package struct DatabaseRestore {
         outcome.phase = Phase(name: Phase.Kind.loadDatabase.rawValue, source: nil, seconds: load.seconds, bytes: load.sqlBytes,
                               files: nil, measured: true,
                               assumption: load.loaded
-                                ? "\(load.rows) rows (\(rate)/s) into PostgreSQL \(install.version)"
-                                : "failed after \(DurationText.short(load.seconds)) in PostgreSQL \(install.version)")
+                                ? "\(load.rows) rows (\(rate)/s) into PostgreSQL \(cluster.versionText) (\(cluster.engine))"
+                                : "failed after \(DurationText.short(load.seconds)) in PostgreSQL \(cluster.versionText) (\(cluster.engine))")
         outcome.findings += loadFindings(load)
         if load.loaded || (load.incomplete && load.errors.isEmpty) {
             let database = catalog.content.format == .cluster ? catalog.content.database : deployment.database.name

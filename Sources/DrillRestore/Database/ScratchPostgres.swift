@@ -179,8 +179,32 @@ enum Spawn {
     }
 }
 
+/// A throwaway database server the dump is loaded into: the local binaries' cluster, or the deployment's own
+/// database image through docker.
+package protocol ScratchDatabase: AnyObject {
+    /// psql's argv for `database` with `extra` arguments.
+    func psql(_ database: String, _ extra: [String]) -> [String]
+    /// The environment psql's argv runs in.
+    var environment: [String: String] { get }
+    /// Runs `sql` in `database` and returns its rows.
+    func query(_ database: String, _ sql: String, timeout: Double) throws -> [[String]]
+    /// The superuser the dump is loaded as.
+    var superuser: String { get }
+    /// `PostgreSQL 15.18 (/usr/lib/postgresql/15/bin, as user postgres)`.
+    var label: String { get }
+    /// `15.18`, or the image.
+    var versionText: String { get }
+    /// `local` or `docker`.
+    var engine: String { get }
+    func stop()
+}
+
+extension ScratchDatabase {
+    package func query(_ database: String, _ sql: String) throws -> [[String]] { try query(database, sql, timeout: 600) }
+}
+
 /// The drill's own PostgreSQL cluster.
-package final class ScratchPostgres: @unchecked Sendable {
+package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
     package let install: PostgresInstall
     package let user: ServerUser
     /// The folder holding `data/`, the socket and the logs.
@@ -316,23 +340,37 @@ package final class ScratchPostgres: @unchecked Sendable {
         if socketDirectory != directory { Scratch.removeTree(socketDirectory) }
     }
 
+    package var label: String {
+        "PostgreSQL \(install.version) (\(install.bin)\(user.runuser != nil ? ", as user \(user.name)" : ""))"
+    }
+    package var versionText: String { install.version }
+    package var engine: String { "local" }
+
     /// True while the postmaster runs.
     package var isRunning: Bool { pid.map { kill($0, 0) == 0 } ?? false }
 
     /// psql's argv for `database`, as the server user.
-    func psql(_ database: String, _ extra: [String]) -> [String] {
+    package func psql(_ database: String, _ extra: [String]) -> [String] {
         user.wrap([install.bin + "/psql", "-X", "-h", socketDirectory, "-U", superuser, "-d", database] + extra)
     }
 
     /// Runs `sql` in `database` and returns its rows (tab-separated fields); throws with psql's error.
-    package func query(_ database: String, _ sql: String, timeout: Double = 600) throws -> [[String]] {
-        var command = psql(database, ["-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+    package func query(_ database: String, _ sql: String, timeout: Double) throws -> [[String]] {
+        try ScratchQuery.run(psql(database, ["-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql]), environment: environment,
+                             timeout: timeout, what: install.bin + "/psql")
+    }
+}
+
+/// One query through a psql argv, in exactly the given environment, with a deadline.
+enum ScratchQuery {
+    static func run(_ argv: [String], environment: [String: String], timeout: Double, what: String) throws -> [[String]] {
+        var command = argv
         let program = command.removeFirst()
         let env = environment.map { "\($0.key)=\(Subprocess.shellQuote($0.value))" }.joined(separator: " ")
         let result = try Subprocess.run(shell: "exec env -i \(env) \"$@\"", arguments: [program] + command, timeout: timeout,
                                         limit: 64 << 20)
         guard result.status == 0, !result.timedOut else {
-            throw DrillError(.environment, file: install.bin + "/psql",
+            throw DrillError(.environment, file: what,
                              result.timedOut ? "a query timed out after \(Int(timeout)) s" : "a query failed", cause: result.tail)
         }
         return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)

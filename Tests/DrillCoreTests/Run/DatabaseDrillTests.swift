@@ -115,6 +115,35 @@ struct DatabaseDrillTests {
         #expect(!loaded.findings.contains { $0.code == .catalogMismatch }, "a cut dump's counts are not compared as a mismatch")
     }
 
+    /// `database-restore: docker`, against a stand-in docker that records its arguments and plays the engine with
+    /// the local PostgreSQL: the Compose file's own image, no network, a unique name, --rm, loaded through
+    /// `docker exec -i … psql`, removed at the end.
+    @Test func theDockerEngineRunsTheDeploymentsImage() throws {
+        let m = try Fixtures.demo("db-docker", assets: 30, now: Self.now)
+        let bin = Fixtures.tempDir("docker")
+        try DockerStandIn.install(in: bin, postgresBin: try #require(PostgresCluster.findBinaries()))
+        try DemoPlanText.replace("name: demo-v2", with: "name: demo-v2\ndatabase-restore: docker", in: m.plan)
+        let report = try drill(m) { $0.postgresPath = bin + ":/usr/bin:/bin" }
+        let notices = report.notices ?? []
+        let database = try #require(report.database, "\(notices)")
+        #expect(database.load.engine == "docker" && database.load.loaded, "\(database.load.errors)")
+        #expect(database.checks.allSatisfy { $0.agrees })
+        #expect(report.phases.first { $0.kind == .loadDatabase }?.measured == true)
+        let log = try String(contentsOfFile: bin + "/docker.log", encoding: .utf8).split(separator: "\n").map(String.init)
+        let run = try #require(log.first { $0.hasPrefix("run ") })
+        let image = try #require(try plan(m).readDeployment().services.first { $0.role == .database }?.image)
+        #expect(run.hasPrefix("run -d --rm --name immich-drill-") && run.contains("--network none") && run.hasSuffix(image), "\(run)")
+        #expect(!run.contains(" -p ") && !run.contains("--publish"), "no published port")
+        #expect(run.contains("type=bind,source=") && run.contains("/database-docker,target=/var/lib/postgresql/data"))
+        let name = run.components(separatedBy: "--name ")[1].components(separatedBy: " ")[0]
+        #expect(log.contains { $0.hasPrefix("exec -i -e PGOPTIONS=-c client_min_messages=warning \(name) psql -X -U postgres -d immich") })
+        #expect(log.last == "rm -f \(name)", "removed at the end")
+        let left = try FileManager.default.contentsOfDirectory(atPath: bin + "/state")
+        #expect(left.isEmpty)
+    }
+
+    func plan(_ m: DemoManifest) throws -> DrillPlan { try DrillPlan.load(m.plan) }
+
     @Test func aScratchWhereTheClusterCannotBeMadeIsANotice() throws {
         let m = try Fixtures.demo("db-blocked", assets: 30, now: Self.now)
         let catalog = try CatalogReader.read(path: Fixtures.newestDump(m), timeZone: "Europe/Berlin")
