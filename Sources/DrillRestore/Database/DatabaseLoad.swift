@@ -57,6 +57,9 @@ package struct DatabaseLoader {
     package var database: String
     package var versionNote: String?
     package var isCancelled: () -> Bool = { Cancellation.isCancelled }
+    /// The longest the load may take before psql is stopped (a statement that never ends must not hang the drill):
+    /// 30 minutes plus a second per MiB of SQL, set by the caller from the dump's size.
+    package var deadline: Double = 1800
 
     package init(dump: String, format: DumpFormat, database: String, versionNote: String? = nil) {
         self.dump = dump
@@ -119,7 +122,7 @@ package struct DatabaseLoader {
         let collector = StderrCollector(fd: errPipe[0], limit: 1 << 20)
         collector.start()
         // A signal stops psql even while it is busy (an index build) and the stream waits on a full pipe.
-        let watchdog = Watchdog(pid: pid, isCancelled: isCancelled)
+        let watchdog = Watchdog(pid: pid, isCancelled: isCancelled, deadline: Date().addingTimeInterval(deadline))
         watchdog.start()
         defer { watchdog.stop() }
 
@@ -149,6 +152,7 @@ package struct DatabaseLoader {
         }
         let status = Spawn.wait(pid)
         let seconds = Date().timeIntervalSince(started)
+        watchdog.stop()
         collector.join()
         if cancelled {
             throw DrillError(.environment, file: dump, "stopped by signal \(Cancellation.signal) during the database load")
@@ -167,11 +171,16 @@ package struct DatabaseLoader {
                                                       blocks: screen.copyBlocks, superuser: cluster.superuser)
         result.expectedNoise = noise
         result.errors = errors
+        if watchdog.expired {
+            result.errors.insert(.init(line: screen.line, dataLine: nil, table: screen.copyBlocks.last?.table,
+                                       message: "the load did not finish within \(DurationText.format(seconds: Int(deadline))) and was stopped (a statement that never ends, or a server far slower than the dump's size needs)",
+                                       context: []), at: 0)
+        }
         if let streamError, feeder.writeFailed == false, errors.isEmpty {
             result.errors.append(.init(line: screen.line, dataLine: nil, table: nil,
                                        message: "the dump ends here: \(streamError.message)", context: []))
         }
-        result.loaded = status == 0 && errors.isEmpty && screen.refusal == nil && screen.unavailable.isEmpty && streamError == nil
+        result.loaded = status == 0 && result.errors.isEmpty && screen.refusal == nil && screen.unavailable.isEmpty && streamError == nil
         return result
     }
 
@@ -327,18 +336,27 @@ struct LoadFeeder {
 final class Watchdog: @unchecked Sendable {
     let pid: pid_t
     let isCancelled: () -> Bool
+    let deadline: Date
     private let stopped = Atomic<Bool>(false)
+    private let expiredFlag = Atomic<Bool>(false)
+    /// True when the deadline ended the process.
+    var expired: Bool { expiredFlag.load(ordering: .relaxed) }
 
-    init(pid: pid_t, isCancelled: @escaping () -> Bool) {
+    init(pid: pid_t, isCancelled: @escaping () -> Bool, deadline: Date) {
         self.pid = pid
         self.isCancelled = isCancelled
+        self.deadline = deadline
     }
 
     func start() {
         Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
-                if isCancelled() {
+                let late = Date() > deadline
+                if isCancelled() || late {
+                    if late { expiredFlag.store(true, ordering: .relaxed) }
                     kill(-pid, SIGTERM)
+                    usleep(3_000_000)
+                    if !stopped.load(ordering: .relaxed) { kill(-pid, SIGKILL) }
                     return
                 }
                 usleep(100_000)

@@ -124,6 +124,7 @@ package struct DatabaseRestore {
 
         var loader = DatabaseLoader(dump: dump, format: catalog.content.format, database: deployment.database.name, versionNote: note)
         loader.isCancelled = { Cancellation.isCancelled }
+        loader.deadline = 1800 + Double(catalog.content.uncompressedBytes) / 1_048_576
         var load: DatabaseLoadResult
         do {
             load = try loader.load(into: cluster)

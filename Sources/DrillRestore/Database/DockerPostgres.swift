@@ -85,7 +85,7 @@ package final class DockerPostgres: ScratchDatabase, @unchecked Sendable {
 
     package func psql(_ database: String, _ extra: [String]) -> [String] {
         [docker, "exec", "-i", "-e", "PGOPTIONS=-c client_min_messages=warning", name,
-         "psql", "-X", "-U", superuser, "-d", database] + extra
+         "psql", "-X", "--no-password", "-U", superuser, "-d", database] + extra
     }
 
     package func query(_ database: String, _ sql: String, timeout: Double) throws -> [[String]] {

@@ -351,7 +351,7 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
 
     /// psql's argv for `database`, as the server user.
     package func psql(_ database: String, _ extra: [String]) -> [String] {
-        user.wrap([install.bin + "/psql", "-X", "-h", socketDirectory, "-U", superuser, "-d", database] + extra)
+        user.wrap([install.bin + "/psql", "-X", "--no-password", "-h", socketDirectory, "-U", superuser, "-d", database] + extra)
     }
 
     /// Runs `sql` in `database` and returns its rows (tab-separated fields); throws with psql's error.

@@ -136,7 +136,7 @@ struct DatabaseDrillTests {
         #expect(!run.contains(" -p ") && !run.contains("--publish"), "no published port")
         #expect(run.contains("type=bind,source=") && run.contains("/database-docker,target=/var/lib/postgresql/data"))
         let name = run.components(separatedBy: "--name ")[1].components(separatedBy: " ")[0]
-        #expect(log.contains { $0.hasPrefix("exec -i -e PGOPTIONS=-c client_min_messages=warning \(name) psql -X -U postgres -d immich") })
+        #expect(log.contains { $0.hasPrefix("exec -i -e PGOPTIONS=-c client_min_messages=warning \(name) psql -X --no-password -U postgres -d immich") })
         #expect(log.last == "rm -f \(name)", "removed at the end")
         let left = try FileManager.default.contentsOfDirectory(atPath: bin + "/state")
         #expect(left.isEmpty)

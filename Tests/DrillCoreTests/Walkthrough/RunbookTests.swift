@@ -48,7 +48,9 @@ import DrillTestSupport
         #expect(restore.commands[1].contains("'public, pg_catalog', true"))
         #expect(restore.commands[2] == "| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on")
         #expect(restore.notes.contains { $0.contains("no expected noise") })
-        #expect(restore.expectedFrom?.hasPrefix("projected in drill #12") == true)
+        // The last drill loaded the dump when PostgreSQL is here: its time is measured, else estimated.
+        #expect(restore.expectedFrom?.hasPrefix(PostgresCluster.available ? "measured in drill #12" : "projected in drill #12") == true,
+                "\(restore.expectedFrom ?? "")")
         #expect(try step(r, "compose").notes[0].contains("IMMICH_VERSION=v2.7.5"))
     }
 

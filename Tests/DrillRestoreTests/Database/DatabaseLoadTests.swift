@@ -145,6 +145,19 @@ struct DatabaseLoadTests {
         #expect(try cluster.query("immich", "SELECT embedding FROM public.smart_search ORDER BY 1 LIMIT 1").first?.first == "[0.1,0.2,0.3]")
     }
 
+    @Test func aLoadThatNeverEndsIsStoppedAtItsDeadline() throws {
+        let path = Fixtures.tempDir("hang") + "/dump.sql"
+        try (Self.header + "SELECT pg_sleep(600);\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let cluster = try cluster()
+        defer { cluster.stop() }
+        var loader = DatabaseLoader(dump: path, format: .database, database: "immich")
+        loader.deadline = 2
+        let started = Date()
+        let result = try loader.load(into: cluster)
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(!result.loaded && result.errors.first?.message.contains("did not finish within") == true, "\(result.errors)")
+    }
+
     @Test func theNewestServerAtOrAboveTheDumpsMajorIsChosen() {
         let installs = [PostgresInstall(bin: "/a", major: 17, version: "17.6"), PostgresInstall(bin: "/b", major: 15, version: "15.18")]
         #expect(PostgresInstall.choose(forDumpVersion: "14.17", among: installs)?.install.major == 17)
