@@ -239,24 +239,14 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
         if user.runuser != nil {
             // Scratch folders are 0700: let the server user pass through the run folder (not list it).
             chmod(parent, 0o711)
-            if !user.canReach(parent) || !ScratchPostgres.shellSafe(parent) {
-                var template = Array("/tmp/immich-drill-db-XXXXXX".utf8CString)
-                guard let made = mkdtemp(&template) else {
-                    throw DrillError(.environment, file: parent, "user \(user.name) cannot enter the scratch folder, and no folder of its own could be made in /tmp",
-                                     cause: DrillError.errnoText(errno))
-                }
-                dir = String(cString: made)
+            if !user.canReach(parent) {
+                dir = try ScratchPostgres.privateFolder("db", near: parent, why: "user \(user.name) cannot enter the scratch folder")
                 own = true
             }
         }
         if !own, !ScratchPostgres.shellSafe(parent) {
             // pg_ctl starts the server through /bin/sh with the data folder's path in the command line.
-            var template = Array("/tmp/immich-drill-db-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else {
-                throw DrillError(.environment, file: parent, "the scratch path holds characters pg_ctl's shell would read, and no folder of its own could be made in /tmp",
-                                 cause: DrillError.errnoText(errno))
-            }
-            dir = String(cString: made)
+            dir = try ScratchPostgres.privateFolder("db", near: parent, why: "the scratch path holds characters pg_ctl's shell would read")
             own = true
         }
         if !own, mkdir(dir, 0o700) != 0 {
@@ -270,12 +260,7 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
         if (dir + "/.s.PGSQL.5432").utf8.count < 100 {
             socketDirectory = dir
         } else {
-            var template = Array("/tmp/immich-drill-sock-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else {
-                throw DrillError(.environment, file: dir, "the database folder's path is too long for a socket, and no short folder could be made in /tmp",
-                                 cause: DrillError.errnoText(errno))
-            }
-            socketDirectory = String(cString: made)
+            socketDirectory = try ScratchPostgres.privateFolder("sock", near: dir, why: "the database folder's path is too long for a socket")
             if user.runuser != nil, chown(socketDirectory, user.uid, user.gid) != 0 {
                 rmdir(socketDirectory)
                 throw DrillError(.environment, file: socketDirectory, "cannot give the socket folder to user \(user.name)", cause: DrillError.errnoText(errno))
@@ -314,6 +299,15 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// A new 0700 folder `/tmp/immich-drill-<kind>-XXXXXX`, for when `near` cannot serve (`why`).
+    static func privateFolder(_ kind: String, near: String, why: String) throws -> String {
+        var template = Array("/tmp/immich-drill-\(kind)-XXXXXX".utf8CString)
+        guard let made = mkdtemp(&template) else {
+            throw DrillError(.environment, file: near, "\(why), and no folder of its own could be made in /tmp", cause: DrillError.errnoText(errno))
+        }
+        return String(cString: made)
+    }
 
     /// Paths pg_ctl can put in its shell command line as they are.
     static func shellSafe(_ path: String) -> Bool {

@@ -144,6 +144,18 @@ struct DatabaseDrillTests {
 
     func plan(_ m: DemoManifest) throws -> DrillPlan { try DrillPlan.load(m.plan) }
 
+    @Test func aDumpFromANewerPostgreSQLThanAnyHereIsTriedAndSaysSo() throws {
+        let m = try Fixtures.demo("db-newer", assets: 30, now: Self.now)
+        try Fixtures.editDump(Fixtures.newestDump(m)) { text in
+            text.replacingOccurrences(of: "-- Dumped from database version 14.20", with: "-- Dumped from database version 99.1")
+        }
+        let report = try drill(m)
+        let database = try #require(report.database)
+        #expect(database.load.versionNote?.contains("newer than any here") == true, "\(database.load)")
+        #expect(database.load.loaded, "the same SQL loads; the note says why a failure might come")
+        #expect(report.render(.text).contains("PostgreSQL 99.1, newer than any here"))
+    }
+
     @Test func aScratchWhereTheClusterCannotBeMadeIsANotice() throws {
         let m = try Fixtures.demo("db-blocked", assets: 30, now: Self.now)
         let catalog = try CatalogReader.read(path: Fixtures.newestDump(m), timeZone: "Europe/Berlin")
