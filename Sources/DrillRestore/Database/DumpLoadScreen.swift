@@ -154,7 +154,7 @@ package struct DumpLoadScreen {
         guard (first | 0x20) >= 0x61, (first | 0x20) <= 0x7A else { return nil }
         let s = String(decoding: bytes, as: UTF8.self)
         if s == "SELECT pg_catalog.set_config('search_path', '', false);" {
-            shims.append(Shim(line: line, what: "search_path set to 'public, pg_catalog' (Immich's documented restore)"))
+            addShim(Shim(line: line, what: "search_path set to 'public, pg_catalog' (Immich's documented restore)"))
             return Array("SELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);".utf8)
         }
         let words = s.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
@@ -173,7 +173,7 @@ package struct DumpLoadScreen {
                 }
             }
             guard !replaced.isEmpty else { return nil }
-            shims.append(Shim(line: line, what: "locale \(replaced.joined(separator: ", ")) not installed here: database created with locale C (text may sort differently)"))
+            addShim(Shim(line: line, what: "locale \(replaced.joined(separator: ", ")) not installed here: database created with locale C (text may sort differently)"))
             return Array(out.utf8)
         }
         if upper(0) == "CREATE", upper(1) == "EXTENSION" {
@@ -187,7 +187,7 @@ package struct DumpLoadScreen {
                 if DumpLoadScreen.immichExtensions.contains(name) { unavailable.append(name) }
                 return nil
             }
-            shims.append(Shim(line: line, what: "extension \(name) not installed here: not created"))
+            addShim(Shim(line: line, what: "extension \(name) not installed here: not created"))
             return Array("-- immich-drill: CREATE EXTENSION \(name) skipped (not installed on this PostgreSQL)".utf8)
         }
         if upper(0) == "COMMENT", upper(1) == "ON", upper(2) == "EXTENSION" {
@@ -200,7 +200,7 @@ package struct DumpLoadScreen {
         if upper(0) == "CREATE", upper(1) == "INDEX" || (upper(1) == "UNIQUE" && upper(2) == "INDEX") {
             if let owner = vectorIndexOwner(s), !available.contains(owner) {
                 let name = words.first { !["CREATE", "UNIQUE", "INDEX", "IF", "NOT", "EXISTS", "CONCURRENTLY"].contains($0.uppercased()) } ?? "?"
-                shims.append(Shim(line: line, what: "index \(DumpLoadScreen.unquote(name)) (\(owner)) not created"))
+                addShim(Shim(line: line, what: "index \(DumpLoadScreen.unquote(name)) (\(owner)) not created"))
                 return Array("-- immich-drill: CREATE INDEX \(DumpLoadScreen.unquote(name).filter { $0.isLetter || $0.isNumber || $0 == "_" }) skipped (needs \(owner))".utf8)
             }
             return nil
@@ -240,7 +240,7 @@ package struct DumpLoadScreen {
         }
         guard !changed.isEmpty else { return nil }
         let column = s.split(separator: " ").first.map(String.init) ?? "?"
-        shims.append(Shim(line: line, what: "column \(column): vector as text (\(changed[0]) not installed)"))
+        addShim(Shim(line: line, what: "column \(column): vector as text (\(changed[0]) not installed)"))
         return out
     }
 
@@ -363,6 +363,9 @@ package struct DumpLoadScreen {
         }
         return true
     }
+
+    /// Records a rewrite; a dump that asks for more than a thousand keeps counting in `line`, not in memory.
+    mutating func addShim(_ shim: Shim) { if shims.count < 1000 { shims.append(shim) } }
 
     mutating func appendCode(_ c: UInt8) { if code.count <= DumpLoadScreen.maxStatement { code.append(c) } }
     mutating func appendLiteral(_ c: UInt8) { if literals.count <= DumpLoadScreen.maxStatement { literals.append(c) } }
