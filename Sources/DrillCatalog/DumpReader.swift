@@ -38,6 +38,9 @@ package struct DumpContent: Sendable, Equatable, Codable {
     public var lines: Int64
     package var uncompressedBytes: Int64
     package var compressedBytes: Int64
+    /// The extensions the Immich database's section creates (`CREATE EXTENSION`), in order; nil in reports written
+    /// before it was read.
+    package var extensions: [String]? = nil
 }
 
 /// Receives the rows of one COPY block.
@@ -142,7 +145,7 @@ package struct DumpReader {
                            dumpToolVersion: state.toolVersion, databases: state.databases,
                            database: databaseName, complete: reason == nil, incompleteReason: reason,
                            lines: state.lineNumber, uncompressedBytes: stream.bytesRead,
-                           compressedBytes: stream.compressedBytesRead)
+                           compressedBytes: stream.compressedBytesRead, extensions: state.extensions)
     }
 
     static func drillError(_ error: ArchiveError, path: String) -> DrillError {
@@ -174,6 +177,7 @@ package struct DumpReader {
         /// Table data as INSERT statements (`pg_dump --inserts`), which the catalog does not read.
         var sawInserts = false
         var copyBlocks = 0
+        var extensions: [String] = []
         let row = CopyRow()
 
         init(databaseName: String) { self.databaseName = databaseName }
@@ -210,6 +214,17 @@ package struct DumpReader {
             }
             if first == UInt8(ascii: "C"), line.starts(with: DumpReader.copyPrefix) {
                 try beginCopy(line, path: path, sink: sink)
+                return
+            }
+            if first == UInt8(ascii: "C"), inTarget, extensions.count < 32, line.starts(with: DumpReader.extensionPrefix) {
+                // `CREATE EXTENSION IF NOT EXISTS vectors WITH SCHEMA vectors;`, `… "uuid-ossp";`
+                var words = String(decoding: line, as: UTF8.self).split(separator: " ").dropFirst(2)
+                if words.first?.uppercased() == "IF" { words = words.dropFirst(3) }
+                if var name = words.first.map(String.init) {
+                    if name.hasSuffix(";") { name.removeLast() }
+                    name = name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                    if !name.isEmpty, !extensions.contains(name) { extensions.append(name) }
+                }
                 return
             }
             if first == UInt8(ascii: "I"), !sawInserts, line.starts(with: DumpReader.insertPrefix) {
@@ -268,6 +283,7 @@ package struct DumpReader {
     }
 
     static let copyPrefix = Array("COPY ".utf8)
+    static let extensionPrefix = Array("CREATE EXTENSION ".utf8)
     static let connectPrefix = Array("\\connect ".utf8)
     static let insertPrefix = Array("INSERT INTO ".utf8)
 

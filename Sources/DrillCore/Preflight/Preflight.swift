@@ -111,6 +111,7 @@ public enum Preflight {
         if let to = options.to {
             items.append(upgradePath(from: from, to: to))
             items.append(postgres(analysis: analysis, to: to))
+            if to >= ImmichVersion(3, 0, 0) { items.append(vectorExtension(analysis: analysis, to: to)) }
         }
 
         return PreflightReport(plan: plan.name, planFile: plan.file, checkedAt: options.now, from: from?.description,
@@ -177,6 +178,45 @@ public enum Preflight {
             return .init(id: "postgres", title: title, status: .warn, reason: reason, remedy: "Run a drill with the real restore.")
         }
         return .init(id: "postgres", title: title, status: .pass, reason: reason)
+    }
+
+    /// Immich v3's vector gate (IMMICH.md §10): no pgvecto.rs in the dump, and VectorChord ≥0.3 <2.0 with pgvector
+    /// ≥0.7 <0.9 in the database image (read from its tag).
+    static func vectorExtension(analysis: PlanAnalysis, to: ImmichVersion) -> ChecklistItem {
+        let title = "The vector extensions fit \(to)"
+        let extensions = analysis.catalog?.content.extensions ?? []
+        if extensions.contains("vectors") {
+            return .init(id: "vector-extension", title: title, status: .fail,
+                         reason: "the dump still uses pgvecto.rs (CREATE EXTENSION vectors): \(to) refuses to start without a supported extension, and its vectors.vector columns fail with \"could not access file $libdir/vectors\"",
+                         remedy: "Move to VectorChord first on a v1.133+–v2.x release (Immich's compose of that release with the vectorchord image, DB_VECTOR_EXTENSION unset), start it once, take a new dump, then upgrade.")
+        }
+        guard let imageName = analysis.deployment.services.first(where: { $0.role == .database })?.image,
+              let image = DatabaseImage(imageName) else {
+            return .init(id: "vector-extension", title: title, status: .warn,
+                         reason: "the database image's vector extensions cannot be read from its name",
+                         remedy: "Check that it provides vchord ≥0.3 <2.0 and pgvector ≥0.7 <0.9 (`docker exec immich_postgres psql -c '\\dx'`).")
+        }
+        var problems: [String] = []
+        var unknown: [String] = []
+        for (name, low, high) in [("vchord", "0.3", "2.0"), ("vector", "0.7", "0.9")] {
+            guard let version = image.extensions[name] else {
+                problems.append("\(name) is not in \(imageName)")
+                continue
+            }
+            if version.isEmpty {
+                unknown.append(name)
+            } else if !DatabaseImage.version(version, isAtLeast: low) || DatabaseImage.version(version, isAtLeast: high) {
+                problems.append("\(name) \(version) is outside \(low)–<\(high)")
+            }
+        }
+        if !problems.isEmpty {
+            return .init(id: "vector-extension", title: title, status: .fail, reason: problems.joined(separator: "; "),
+                         remedy: "Use a database image with VectorChord ≥0.3 <2.0 and pgvector ≥0.7 <0.9 (ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0 is v3.1's default), and REINDEX the vector indexes after changing VectorChord's version.")
+        }
+        let seen = ["vchord", "vector"].filter { !unknown.contains($0) }.map { "\($0) \(image.extensions[$0]!)" }
+        let reason = (seen.isEmpty ? "" : seen.joined(separator: ", ") + " in \(imageName)")
+            + (unknown.isEmpty ? "" : (seen.isEmpty ? "" : "; ") + "\(unknown.joined(separator: ", ")) present, version not in the tag")
+        return .init(id: "vector-extension", title: title, status: .pass, reason: reason + "; the dump has no pgvecto.rs")
     }
 
     /// The PostgreSQL major an image tag names: `pg14-v0.2.0`, `14-vectorchord0.4.3-pgvectors0.2.0`, `postgres:16`.

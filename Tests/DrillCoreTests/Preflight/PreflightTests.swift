@@ -31,6 +31,36 @@ import Testing
         Dictionary(uniqueKeysWithValues: r.items.map { ($0.id, $0.status) })
     }
 
+    /// Immich v3's vector gate: a clean demo (its image names VectorChord 0.4.3) passes; a dump that still uses
+    /// pgvecto.rs fails with the migration path; an image with VectorChord outside 0.3–<2.0 fails.
+    @Test func theV3VectorGate() throws {
+        let m = try Fixtures.demo("preflight-v3", assets: 30, seed: 3, now: Self.now)
+        let clean = try check(m, to: "v3.1.0")
+        let gate = try #require(clean.items.first { $0.id == "vector-extension" })
+        #expect(gate.status == .pass, "\(gate)")
+        #expect(gate.reason.contains("vchord 0.4.3"))
+        #expect(clean.exitCode == 0, "\(clean.render(.text))")
+        #expect(try check(m, to: "v2.7.5").items.contains { $0.id == "vector-extension" } == false, "only for v3")
+
+        try Fixtures.editDump(Fixtures.newestDump(m)) { text in
+            text.replacingOccurrences(of: "CREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public;",
+                                      with: "CREATE EXTENSION IF NOT EXISTS vectors WITH SCHEMA vectors;\nCREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public;")
+        }
+        let old = try check(m, to: "v3.1.0")
+        let failed = try #require(old.items.first { $0.id == "vector-extension" })
+        #expect(failed.status == .fail && failed.reason.contains("pgvecto.rs") && failed.remedy?.contains("VectorChord") == true)
+        #expect(old.exitCode == 2)
+
+        let compose = m.compose
+        let text = try String(contentsOfFile: compose, encoding: .utf8)
+        let image = try #require(text.components(separatedBy: "\n").first { $0.contains("immich-app/postgres:") })
+        try text.replacingOccurrences(of: image, with: "    image: ghcr.io/immich-app/postgres:14-vectorchord2.1.0-pgvector0.8.5")
+            .write(toFile: compose, atomically: true, encoding: .utf8)
+        try Fixtures.editDump(Fixtures.newestDump(m)) { $0.replacingOccurrences(of: "CREATE EXTENSION IF NOT EXISTS vectors WITH SCHEMA vectors;\n", with: "") }
+        let newer = try #require(try check(m, to: "v3.1.0").items.first { $0.id == "vector-extension" })
+        #expect(newer.status == .fail && newer.reason.contains("vchord 2.1.0 is outside 0.3–<2.0"), "\(newer)")
+    }
+
     @Test(arguments: [DumpTemplate.Era.v1, .v2])
     func aCleanDemoPasses(era: DumpTemplate.Era) throws {
         let r = try check(try demo(era), to: "v2.7.5")
