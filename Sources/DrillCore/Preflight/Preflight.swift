@@ -196,24 +196,16 @@ public enum Preflight {
                          reason: "the database image's vector extensions cannot be read from its name",
                          remedy: "Check that it provides vchord ≥0.3 <2.0 and pgvector ≥0.7 <0.9 (`docker exec immich_postgres psql -c '\\dx'`).")
         }
-        var problems: [String] = []
-        var unknown: [String] = []
-        for (name, low, high) in [("vchord", "0.3", "2.0"), ("vector", "0.7", "0.9")] {
-            guard let version = image.extensions[name] else {
-                problems.append("\(name) is not in \(imageName)")
-                continue
-            }
-            if version.isEmpty {
-                unknown.append(name)
-            } else if !DatabaseImage.version(version, isAtLeast: low) || DatabaseImage.version(version, isAtLeast: high) {
-                problems.append("\(name) \(version) is outside \(low)–<\(high)")
-            }
-        }
+        // A needed extension the tag does not name, or names in a version v3 refuses; present without a version is
+        // said, not judged.
+        let accepted = DatabaseImage.v3Accepted.map(\.name)
+        let problems = accepted.filter { image.extensions[$0] == nil }.map { "\($0) is not in \(imageName)" } + image.outsideV3
+        let unknown = accepted.filter { image.extensions[$0] == "" }
         if !problems.isEmpty {
             return .init(id: "vector-extension", title: title, status: .fail, reason: problems.joined(separator: "; "),
                          remedy: "Use a database image with VectorChord ≥0.3 <2.0 and pgvector ≥0.7 <0.9 (ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0 is v3.1's default), and REINDEX the vector indexes after changing VectorChord's version.")
         }
-        let seen = ["vchord", "vector"].filter { !unknown.contains($0) }.map { "\($0) \(image.extensions[$0]!)" }
+        let seen = accepted.filter { !unknown.contains($0) }.map { "\($0) \(image.extensions[$0]!)" }
         let reason = (seen.isEmpty ? "" : seen.joined(separator: ", ") + " in \(imageName)")
             + (unknown.isEmpty ? "" : (seen.isEmpty ? "" : "; ") + "\(unknown.joined(separator: ", ")) present, version not in the tag")
         return .init(id: "vector-extension", title: title, status: .pass, reason: reason + "; the dump has no pgvecto.rs")

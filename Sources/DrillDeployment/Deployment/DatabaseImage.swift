@@ -61,6 +61,18 @@ package struct DatabaseImage: Sendable, Equatable {
         }
     }
 
+    /// The vector extensions Immich v3 needs and the versions it accepts (IMMICH.md §10): `≥ low`, `< high`.
+    package static let v3Accepted: [(name: String, low: String, high: String)] = [("vchord", "0.3", "2.0"), ("vector", "0.7", "0.9")]
+
+    /// The extensions whose version the tag names outside what Immich v3 accepts: `vchord 2.1.0 is outside 0.3–<2.0`.
+    package var outsideV3: [String] {
+        DatabaseImage.v3Accepted.compactMap { name, low, high in
+            guard let version = extensions[name], !version.isEmpty,
+                  !DatabaseImage.version(version, isAtLeast: low) || DatabaseImage.version(version, isAtLeast: high) else { return nil }
+            return "\(name) \(version) is outside \(low)–<\(high)"
+        }
+    }
+
     /// `a.b.c` compared numerically with `x.y`.
     package static func version(_ a: String, isAtLeast b: String) -> Bool {
         let x = a.split(separator: ".").map { Int($0) ?? 0 }

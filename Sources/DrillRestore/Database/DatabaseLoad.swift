@@ -168,7 +168,7 @@ package struct DatabaseLoader {
             incomplete: streamError != nil, rowsByTable: [:])
         for block in screen.copyBlocks { result.rowsByTable[block.table, default: 0] += block.rows }
         let (noise, errors) = DatabaseLoader.classify(collector.text, cluster: cluster_, connectLine: screen.connectLine,
-                                                      blocks: screen.copyBlocks, superuser: cluster.superuser)
+                                                      blocks: screen.copyBlocks)
         result.expectedNoise = noise
         result.errors = errors
         if watchdog.expired {
@@ -186,8 +186,8 @@ package struct DatabaseLoader {
 
     /// Splits psql's stderr into the noise Immich's docs expect of a cluster dump and real errors, each with its
     /// line, its COPY table and row, and its context lines.
-    static func classify(_ text: String, cluster: Bool, connectLine: Int64?, blocks: [DumpLoadScreen.CopyBlock],
-                         superuser: String) -> (noise: [String], errors: [DatabaseLoadResult.LoadError]) {
+    static func classify(_ text: String, cluster: Bool, connectLine: Int64?, blocks: [DumpLoadScreen.CopyBlock])
+        -> (noise: [String], errors: [DatabaseLoadResult.LoadError]) {
         var noise: [String] = []
         var errors: [DatabaseLoadResult.LoadError] = []
         for raw in text.split(separator: "\n") {

@@ -268,13 +268,7 @@ package struct DatabaseRestore {
         }
         let version = deployment.immichVersion ?? ""
         if version.hasPrefix("v3") || version.hasPrefix("3") {
-            var out: [String] = []
-            if let v = image.extensions["vchord"], !v.isEmpty, !(DatabaseImage.version(v, isAtLeast: "0.3") && !DatabaseImage.version(v, isAtLeast: "2.0")) {
-                out.append("vchord \(v): Immich v3 accepts ≥0.3 <2.0")
-            }
-            if let v = image.extensions["vector"], !v.isEmpty, !(DatabaseImage.version(v, isAtLeast: "0.7") && !DatabaseImage.version(v, isAtLeast: "0.9")) {
-                out.append("pgvector \(v): Immich v3 accepts ≥0.7 <0.9")
-            }
+            var out = image.outsideV3
             if needs.contains("vectors") { out.append("the dump uses pgvecto.rs (vectors), which Immich v3 no longer supports") }
             if !out.isEmpty {
                 findings.append(Finding(

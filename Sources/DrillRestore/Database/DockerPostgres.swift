@@ -77,10 +77,7 @@ package final class DockerPostgres: ScratchDatabase, @unchecked Sendable {
     deinit { stop() }
 
     static func run(_ argv: [String], environment: [String: String], timeout: Double) throws -> SubprocessResult {
-        var command = argv
-        let program = command.removeFirst()
-        let env = environment.map { "\($0.key)=\(Subprocess.shellQuote($0.value))" }.joined(separator: " ")
-        return try Subprocess.run(shell: "exec env -i \(env) \"$@\"", arguments: [program] + command, timeout: timeout, limit: 1 << 20)
+        try Spawn.capture(argv, environment: environment, timeout: timeout, limit: 1 << 20)
     }
 
     package func psql(_ database: String, _ extra: [String]) -> [String] {

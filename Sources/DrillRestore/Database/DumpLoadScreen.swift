@@ -78,7 +78,7 @@ package struct DumpLoadScreen {
     package private(set) var copyBlocks: [CopyBlock] = []
     package private(set) var rows: Int64 = 0
     /// True once a cluster dump's first `\connect` set ON_ERROR_STOP.
-    package private(set) var connected = false
+    package var connected: Bool { connectLine != nil }
     /// The database the last `\connect` named.
     package private(set) var database: String?
 
@@ -98,7 +98,6 @@ package struct DumpLoadScreen {
     var code: [UInt8] = []
     /// The current statement's literal text, bounded, for the function and setting names that reach outside.
     var literals: [UInt8] = []
-    var statementLine: Int64 = 0
     var copyStart: (table: String, line: Int64)?
     var rowsAtCopyStart: Int64 = 0
 
@@ -249,7 +248,6 @@ package struct DumpLoadScreen {
         let lineStartsClean = lex == .normal && code.allSatisfy(DumpLoadScreen.isSpace)
         var i = 0
         let n = bytes.count
-        if code.isEmpty { statementLine = line }
         while i < n {
             let c = bytes[i]
             switch lex {
@@ -404,7 +402,6 @@ package struct DumpLoadScreen {
             }
             database = name
             if cluster, !connected {
-                connected = true
                 connectLine = line
                 stopFromHere = true
             }
@@ -425,7 +422,6 @@ package struct DumpLoadScreen {
         defer {
             code.removeAll(keepingCapacity: true)
             literals.removeAll(keepingCapacity: true)
-            statementLine = line
         }
         let codeText = String(decoding: code, as: UTF8.self)
         let literalText = String(decoding: literals, as: UTF8.self).lowercased()

@@ -167,15 +167,21 @@ enum Spawn {
         return (status >> 8) & 0xFF
     }
 
-    /// Runs to its end with the output in `log`; throws with the log's tail when it fails.
-    static func run(_ argv: [String], environment: [String: String], log: String, what: String) throws {
+    /// Runs to its end with the output in `log`; throws naming `tool` with the log's tail when it fails.
+    static func run(_ argv: [String], environment: [String: String], log: String, tool: String, what: String) throws {
         let pid = try start(argv, environment: environment, log: log)
         let status = wait(pid)
         guard status == 0 else {
             let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(4).joined(separator: " | ")
-            throw DrillError(.environment, file: argv.first { $0.hasPrefix("/usr/lib") || $0.hasSuffix("initdb") || $0.hasSuffix("pg_ctl") } ?? argv[0],
-                             "\(what) exited \(status)", cause: tail)
+            throw DrillError(.environment, file: tool, "\(what) exited \(status)", cause: tail)
         }
+    }
+
+    /// Runs `argv` with exactly `environment` (through `env -i`, its words passed as arguments, never spliced),
+    /// with a deadline and bounded output.
+    static func capture(_ argv: [String], environment: [String: String], timeout: Double, limit: Int = 64 << 20) throws -> SubprocessResult {
+        let assignments = environment.map { "\($0.key)=\($0.value)" }
+        return try Subprocess.run(shell: "exec env -i \"$@\"", arguments: assignments + argv, timeout: timeout, limit: limit)
     }
 }
 
@@ -270,7 +276,7 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
         do {
             try Spawn.run(user.wrap([install.bin + "/initdb", "-D", dir + "/data", "-A", "trust", "-U", superuser,
                                      "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"]),
-                          environment: env, log: dir + "/initdb.log", what: "initdb")
+                          environment: env, log: dir + "/initdb.log", tool: install.bin + "/initdb", what: "initdb")
             // The settings go in the cluster's own configuration file, not pg_ctl's -o (which a shell reads).
             var settings = [
                 "unix_socket_directories = '\(socketDirectory.replacingOccurrences(of: "'", with: "''"))'",
@@ -287,7 +293,7 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
             handle.closeFile()
             try Spawn.run(user.wrap([install.bin + "/pg_ctl", "-D", dir + "/data", "-l", dir + "/server.log", "-w", "-t", "120",
                                      "start"]),
-                          environment: env, log: dir + "/pg_ctl.log", what: "pg_ctl start")
+                          environment: env, log: dir + "/pg_ctl.log", tool: install.bin + "/pg_ctl", what: "pg_ctl start")
             let pidText = try String(contentsOfFile: dir + "/data/postmaster.pid", encoding: .utf8)
             pid = pidText.split(separator: "\n").first.flatMap { Int32($0) }
         } catch let error as DrillError {
@@ -358,11 +364,7 @@ package final class ScratchPostgres: ScratchDatabase, @unchecked Sendable {
 /// One query through a psql argv, in exactly the given environment, with a deadline.
 enum ScratchQuery {
     static func run(_ argv: [String], environment: [String: String], timeout: Double, what: String) throws -> [[String]] {
-        var command = argv
-        let program = command.removeFirst()
-        let env = environment.map { "\($0.key)=\(Subprocess.shellQuote($0.value))" }.joined(separator: " ")
-        let result = try Subprocess.run(shell: "exec env -i \(env) \"$@\"", arguments: [program] + command, timeout: timeout,
-                                        limit: 64 << 20)
+        let result = try Spawn.capture(argv, environment: environment, timeout: timeout)
         guard result.status == 0, !result.timedOut else {
             throw DrillError(.environment, file: what,
                              result.timedOut ? "a query timed out after \(Int(timeout)) s" : "a query failed", cause: result.tail)
