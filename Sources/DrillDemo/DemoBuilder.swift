@@ -45,7 +45,7 @@ public enum DemoFault: String, Sendable, CaseIterable, Codable {
 /// What `demo` builds.
 public struct DemoOptions: Sendable {
     public var directory: String
-    public var era: DumpTemplate.Era = .v2
+    public var era: DumpTemplate.Era = .v3
     public var assets = 300
     public var seed: UInt64 = 1
     public var sizeScale = 0.01
@@ -103,6 +103,16 @@ package struct DemoManifest: Codable, Sendable {
         package var sidecars = 0
         package var stacks = 0
         package var livePhotos = 0
+        /// Albums shared with other users, and the shares.
+        package var sharedAlbums = 0
+        package var albumShares = 0
+        /// v3: `asset_edit` rows, the assets they edit, their `_edited` files, Immich's integrity report rows.
+        package var edits = 0
+        package var editedAssets = 0
+        package var editedFiles = 0
+        package var integrityReports = 0
+        /// The videos' total length, in milliseconds.
+        package var videoMilliseconds: Int64 = 0
     }
 
     package var schema = "immich-drill/demo/v1"
@@ -207,6 +217,16 @@ public enum DemoBuilder {
                                  assetIds: [], note: "the photos share is mounted without :ro"))
         }
 
+        // v3: Immich's own integrity check ran an hour before the newest dump. With the `missing` fault the first
+        // original to go was already gone then, so the newest dump's integrity_report names it (missing_file).
+        if options.era == .v3, faults[.missing] != nil, let first = library.assets.indices.first(where: {
+            let asset = library.assets[$0]
+            return asset.kind == .upload && asset.createdAt <= lastDump && asset.livePhotoVideo == nil && !asset.hidden
+        }) {
+            library.integrityReports.append(("missing_file", writer.databasePath(library.assets[first]), first, lastDump - 3600))
+            writer.library = library
+        }
+
         // The nightly dumps, from this copy of the library (the faults that follow happen after the last dump, so no
         // dump knows of them), one job per night on a thread of their own while the files are written.
         var dumps: [DemoManifest.Snapshot] = []
@@ -217,7 +237,7 @@ public enum DemoBuilder {
         names.dateFormat = "yyyyMMdd'T'HHmmss"
         for time in dumpTimes {
             let name = options.era == .v1 ? "immich-db-backup-\(Int64(time * 1000)).sql.gz"
-                : "immich-db-backup-\(names.string(from: Date(timeIntervalSince1970: time)))-v2.7.5-pg\(pgVersion).sql.gz"
+                : "immich-db-backup-\(names.string(from: Date(timeIntervalSince1970: time)))-v\(options.era.release)-pg\(pgVersion).sql.gz"
             dumps.append(.init(source: "database", kind: "dump", path: upload + "/backups/" + name, time: iso(time), files: 1))
         }
         try fm.createDirectory(atPath: upload + "/backups", withIntermediateDirectories: true)
@@ -280,7 +300,8 @@ public enum DemoBuilder {
                 ids.append(asset.id.description)
             }
             records.append(.init(fault: DemoFault.missing.rawValue, count: deleted.count, paths: paths, assetIds: ids,
-                                 note: "originals deleted after the newest dump"))
+                                 note: library.integrityReports.isEmpty ? "originals deleted after the newest dump"
+                                    : "originals deleted after the newest dump; the first went before Immich's last integrity check, which recorded it (integrity_report missing_file)"))
         }
         writer.library = library
 
@@ -537,7 +558,14 @@ public enum DemoBuilder {
             if !a.description.isEmpty { c.descriptions += 1 }
             if a.sidecar != nil { c.sidecars += 1 }
             if a.livePhotoVideo != nil { c.livePhotos += 1 }
+            c.videoMilliseconds += a.durationMilliseconds ?? 0
         }
+        c.sharedAlbums = Set(library.albumShares.map(\.album)).count
+        c.albumShares = library.albumShares.count
+        c.edits = library.edits.filter { set.contains($0.asset) }.count
+        c.editedAssets = library.editedAssets.intersection(set).count
+        c.editedFiles = 2 * c.editedAssets
+        c.integrityReports = library.integrityReports.filter { $0.time <= time }.count
         c.users = library.users.count
         c.albums = library.albums.count
         c.albumMemberships = library.albums.reduce(0) { $0 + $1.assets.filter { set.contains($0) }.count }
@@ -561,7 +589,7 @@ public enum DemoBuilder {
             : "ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0@sha256:bcf63357191b76a916ae5eb93464d65c07511da41e3bf7a8416db519b40b1c23"
         return """
         #
-        # immich-drill demo: an Immich \(v1 ? "v1.135.3" : "v2.7.5") install in the shape of that release's docker-compose.yml,
+        # immich-drill demo: an Immich v\(options.era.release) install in the shape of that release's docker-compose.yml,
         # plus an external library on two NAS shares (/volume1/photos and /volume1/family on the Docker host).
         #
         name: immich
@@ -638,7 +666,7 @@ public enum DemoBuilder {
         TZ=\(options.timeZone)
 
         # The Immich version to use. You can pin this to a specific version like "v2.1.0"
-        IMMICH_VERSION=\(options.era == .v1 ? "v1.135.3" : "v2.7.5")
+        IMMICH_VERSION=v\(options.era.release)
 
         # Connection secret for postgres. You should change it to a random password
         DB_PASSWORD=postgres

@@ -63,6 +63,8 @@ package struct DemoAsset: Sendable {
     package var isVideo: Bool
     /// The video part of a live photo: hidden from the timeline, a `.mov`.
     package var hidden = false
+    /// Edited in the app (v3): it has `asset_edit` rows and `_edited` renditions.
+    package var edited = false
     package var favorite = false
     package var hasDescription = false
     package var trashed = false
@@ -113,6 +115,12 @@ package struct DemoAsset: Sendable {
 
     /// The seed of the original's bytes (its derivatives use the next ones).
     var fileSeed: UInt64 { id.low ^ id.high }
+
+    /// A video's length in milliseconds (a live photo's motion part is about three seconds); nil for a still.
+    package var durationMilliseconds: Int64? {
+        guard isVideo else { return nil }
+        return hidden ? 2_500 + Int64(fileSeed % 1_000) : 3_000 + Int64(fileSeed % 177_000)
+    }
 
     /// The camera's file name.
     package var fileName: String {
@@ -210,7 +218,16 @@ package struct DemoLibrary: Sendable {
     package var tagged: [(asset: Int, tag: Int)] = []
     package var sharedLink: (id: UUID16, assets: [Int])
     package var stacks: [(id: UUID16, primary: Int)] = []
+    /// Album shares: the album, the user it is shared with, and the role (`editor` or `viewer`).
+    package var albumShares: [(album: Int, user: Int, role: String)] = []
+    /// Edits (v3): the asset, the action, its jsonb parameters, its place in the sequence.
+    package var edits: [(asset: Int, action: String, parameters: String, sequence: Int)] = []
+    /// Rows of Immich's own integrity report (v3): type, container path, the asset, and when the check ran.
+    package var integrityReports: [(type: String, path: String, asset: Int, time: Double)] = []
     package var installedAt: Double
+
+    /// The assets with edits.
+    package var editedAssets: Set<Int> { Set(edits.map(\.asset)) }
 
     /// The media root the database stores paths under: `upload` (relative, v1.135) or `/data` (v2).
     package var mediaPrefix: String { era == .v1 ? "upload" : "/data" }
@@ -311,5 +328,19 @@ package struct DemoLibrary: Sendable {
             tagged.append((index, Int(rng.next() % UInt64(tags.count))))
         }
         sharedLink = (rng.uuid(), assets.indices.filter { _ in rng.chance(0.05) })
+        // The "Family" album is shared with the other users: one may add photos, one may look.
+        albumShares = [(1, (albums[1].owner + 1) % users.count, "editor"), (1, (albums[1].owner + 2) % users.count, "viewer")]
+        if era == .v3 {
+            // A few photos edited in the app (v3): cropped, and one rotated too.
+            let candidates = assets.indices.filter {
+                let a = assets[$0]
+                return a.kind != .external && !a.isVideo && !a.hidden && !a.trashed && a.livePhotoVideo == nil && a.stack == nil
+            }
+            for (n, index) in candidates.prefix(3).enumerated() {
+                edits.append((index, "crop", "{\"x\": 120, \"y\": 80, \"width\": 2400, \"height\": 1800}", 0))
+                if n == 0 { edits.append((index, "rotate", "{\"angle\": 90}", 1)) }
+                assets[index].edited = true
+            }
+        }
     }
 }

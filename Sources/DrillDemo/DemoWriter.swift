@@ -158,14 +158,19 @@ package struct DemoWriter: Sendable {
     }
 
     /// Thumbnail, preview and (for videos) encoded-video paths, relative to UPLOAD_LOCATION, by kind.
-    package func derivatives(_ asset: DemoAsset) -> [(kind: String, path: String)] {
+    /// An edited asset (v3) has its edited renditions too, `_edited` at the end of their names.
+    package func derivatives(_ asset: DemoAsset) -> [(kind: String, path: String, edited: Bool)] {
         let owner = library.users[asset.owner].id.description
         let id = asset.id.description
         let folder = "\(owner)/\(id.prefix(2))/\(id.dropFirst(2).prefix(2))"
         let separator = library.era == .v1 ? "-" : "_"
-        var result = [("thumbnail", "thumbs/\(folder)/\(id)\(separator)thumbnail.webp"),
-                      ("preview", "thumbs/\(folder)/\(id)\(separator)preview.jpeg")]
-        if asset.isVideo && !asset.hidden { result.append(("encoded_video", "encoded-video/\(folder)/\(id).mp4")) }
+        var result = [("thumbnail", "thumbs/\(folder)/\(id)\(separator)thumbnail.webp", false),
+                      ("preview", "thumbs/\(folder)/\(id)\(separator)preview.jpeg", false)]
+        if asset.edited {
+            result += [("thumbnail", "thumbs/\(folder)/\(id)_thumbnail_edited.webp", true),
+                       ("preview", "thumbs/\(folder)/\(id)_preview_edited.jpeg", true)]
+        }
+        if asset.isVideo && !asset.hidden { result.append(("encoded_video", "encoded-video/\(folder)/\(id).mp4", false)) }
         return result
     }
 
@@ -264,6 +269,7 @@ extension DemoWriter {
     package func sources(at time: Double) -> [String: RowSource] {
         let library = self.library
         let old = library.era == .v1
+        let v3 = library.era == .v3
         let prefix = library.mediaPrefix
         let included = { (index: Int) in library.assets[index].createdAt <= time }
         func owner(_ index: Int) -> CopyValue { .uuid(library.users[index].id) }
@@ -308,6 +314,11 @@ extension DemoWriter {
                     "livePhotoVideoId": asset.livePhotoVideo.map { .uuid(library.assets[$0].id) } ?? .null,
                     "stackId": asset.stack.map { .uuid(library.stacks[$0].id) } ?? .null,
                 ]
+                if let ms = asset.durationMilliseconds {
+                    // v3 keeps milliseconds in an integer; before, text as Immich formats it (0:00:12.345000).
+                    row["duration"] = v3 ? .int(ms) : .text(DemoWriter.durationText(ms))
+                }
+                if v3 { row["isEdited"] = .bool(asset.edited) }
                 if old {
                     row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPaths[asset.share] + "/" + $0) } ?? .null
                     row["encodedVideoPath"] = .text(writer.derivatives(asset).first { $0.kind == "encoded_video" }
@@ -335,7 +346,7 @@ extension DemoWriter {
                 }
                 for derivative in writer.derivatives(asset) where !(old && derivative.kind == "encoded_video") {
                     try emit(["assetId": .uuid(asset.id), "type": .text(derivative.kind),
-                              "path": .text(prefix + "/" + derivative.path)])
+                              "path": .text(prefix + "/" + derivative.path), "isEdited": .bool(derivative.edited)])
                 }
             }
         }
@@ -343,6 +354,33 @@ extension DemoWriter {
             for album in library.albums {
                 try emit(["id": .uuid(album.id), "ownerId": owner(album.owner), "albumName": .text(album.name),
                           "createdAt": .timestamp(library.installedAt)])
+            }
+        }
+        // Album users: the shares, and from v3 the owners too (album."ownerId" is gone).
+        let albumUsers: RowSource = { emit in
+            if v3 {
+                for album in library.albums {
+                    try emit(["albumId": .uuid(album.id), "userId": owner(album.owner), "role": .text("owner"),
+                              "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt)])
+                }
+            }
+            for share in library.albumShares {
+                try emit([old ? "albumsId" : "albumId": .uuid(library.albums[share.album].id),
+                          old ? "usersId" : "userId": owner(share.user), "role": .text(share.role),
+                          "createdAt": .timestamp(library.installedAt), "updatedAt": .timestamp(library.installedAt)])
+            }
+        }
+        let edits: RowSource = { emit in
+            for edit in library.edits where included(edit.asset) {
+                try emit(["assetId": .uuid(library.assets[edit.asset].id), "action": .text(edit.action),
+                          "parameters": .json(edit.parameters), "sequence": .int(Int64(edit.sequence)),
+                          "updatedAt": .timestamp(library.assets[edit.asset].createdAt)])
+            }
+        }
+        let integrity: RowSource = { emit in
+            for report in library.integrityReports where report.time <= time {
+                try emit(["type": .text(report.type), "path": .text(report.path),
+                          "assetId": .uuid(library.assets[report.asset].id), "createdAt": .timestamp(report.time)])
             }
         }
         let albumAssets: RowSource = { emit in
@@ -404,9 +442,12 @@ extension DemoWriter {
             if !old { try emit(["key": .text("MediaLocation"), "value": .json("{\"location\": \"/data\"}")]) }
         }
         let versions: RowSource = { emit in
-            try emit(["version": .text(old ? "1.135.3" : "2.7.5"), "createdAt": .timestamp(library.installedAt)])
+            try emit(["version": .text(library.era.release), "createdAt": .timestamp(library.installedAt)])
         }
-        return [
+        var v3Tables: [String: RowSource] = [:]
+        if v3 { v3Tables = ["asset_edit": edits, "integrity_report": integrity] }
+        return v3Tables.merging([
+            old ? "albums_shared_users_users" : "album_user": albumUsers,
             old ? "users" : "user": users, old ? "libraries" : "library": libraries,
             old ? "assets" : "asset": assets, old ? "exif" : "asset_exif": exif,
             old ? "asset_files" : "asset_file": files, old ? "albums" : "album": albums,
@@ -415,6 +456,12 @@ extension DemoWriter {
             old ? "shared_links" : "shared_link": links,
             old ? "shared_link__asset" : "shared_link_asset": linkAssets,
             old ? "asset_stack" : "stack": stacks, "system_metadata": metadata, "version_history": versions,
-        ]
+        ]) { a, _ in a }
+    }
+
+    /// A duration as Immich kept it before v3: `H:MM:SS.ffffff`.
+    static func durationText(_ milliseconds: Int64) -> String {
+        let seconds = milliseconds / 1000
+        return String(format: "%d:%02d:%02d.%03d000", seconds / 3600, seconds / 60 % 60, seconds % 60, milliseconds % 1000)
     }
 }

@@ -1,5 +1,5 @@
 // The dump templates: the exact text real pg_dump / pg_dumpall write for an empty Immich database of each era
-// (DumpTemplate+V1/V2.swift, made by scripts/make-demo-templates from Immich's own schemas). A template is split
+// (DumpTemplate+V1/V2/V3.swift, made by scripts/make-demo-templates from Immich's own schemas). A template is split
 // into its text and its COPY blocks; the demo writes the text as it is and fills the blocks with its rows, so a
 // demo dump is byte-for-byte what the real tools would write for that data. The CREATE TABLE statements give each
 // column's type, NOT NULL and default, so columns the demo does not care about still get valid values.
@@ -25,6 +25,18 @@ public struct DumpTemplate: Sendable {
         case v1
         /// v2.7.5 names, absolute /data paths, pg_dump single-database dumps (v2.5+).
         case v2
+        /// v3.1.0: album owners in `album_user`, `duration` in milliseconds, edits and their `_edited` renditions,
+        /// Immich's integrity report, and a dump that creates `vector` and `vchord`.
+        case v3
+
+        /// The Immich release the era's demo is.
+        public var release: String {
+            switch self {
+            case .v1: "1.135.3"
+            case .v2: "2.7.5"
+            case .v3: "3.1.0"
+            }
+        }
     }
 
     enum Segment: Sendable {
@@ -43,11 +55,13 @@ public struct DumpTemplate: Sendable {
         switch era {
         case .v1: v1
         case .v2: v2
+        case .v3: v3
         }
     }
 
     static let v1 = DumpTemplate(era: .v1, text: textV1)
     static let v2 = DumpTemplate(era: .v2, text: textV2)
+    static let v3 = DumpTemplate(era: .v3, text: textV3)
 
     init(era: Era, text: String) {
         self.era = era
@@ -56,7 +70,7 @@ public struct DumpTemplate: Sendable {
         var buffer: [Substring] = []
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
         if lines.last == "" { lines = lines.dropLast() }
-        var inImmich = era == .v2
+        var inImmich = era != .v1
         var createTable: (name: String, columns: [TemplateColumn])?
         while let line = lines.popFirst() {
             if line.hasPrefix("\\connect ") { inImmich = DumpReader.connectTarget(String(line)) == "immich" }

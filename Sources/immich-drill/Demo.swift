@@ -22,8 +22,8 @@ extension ImmichDrill {
         @Option(name: .long, help: "The folder to build in (must be new or empty; default: a new temp folder).")
         var dir: String?
 
-        @Option(name: .long, help: "v1 (Immich v1.135.3: old names, pg_dumpall) or v2 (v2.7.5: /data, pg_dump).")
-        var era: DumpTemplate.Era = .v2
+        @Option(name: .long, help: "v1 (Immich v1.135.3: old names, pg_dumpall), v2 (v2.7.5: /data, pg_dump) or v3 (v3.1.0: album_user owners, edits, integrity report, vector + vchord).")
+        var era: DumpTemplate.Era = .v3
 
         @Option(name: .long, help: "How many assets.")
         var assets = 300

@@ -94,6 +94,8 @@ package struct DumpLoadScreen {
         case block(Int)
     }
     var lex = Lex.normal
+    /// Inside a statement a shim leaves out, past its first line: the quote it is in (0 for none).
+    var skipping: UInt8?
     /// The current statement's code (outside literals and comments; quoted identifiers with their quotes), bounded.
     var code: [UInt8] = []
     /// The current statement's literal text, bounded, for the function and setting names that reach outside.
@@ -127,6 +129,11 @@ package struct DumpLoadScreen {
     /// the load must stop here (`refusal` or `unavailable` says why).
     package mutating func sqlLine(_ bytes: [UInt8]) -> [UInt8]? {
         line += 1
+        if let quote = skipping {
+            // The rest of a statement a shim left out (a vchordrq index's options span lines): psql gets comments.
+            skipping = DumpLoadScreen.skip(bytes, quote: quote)
+            return Array("-- immich-drill: (continued) skipped".utf8)
+        }
         var text = bytes
         if lex == .normal {
             if code.allSatisfy(DumpLoadScreen.isSpace) {
@@ -200,6 +207,7 @@ package struct DumpLoadScreen {
             if let owner = vectorIndexOwner(s), !available.contains(owner) {
                 let name = words.first { !["CREATE", "UNIQUE", "INDEX", "IF", "NOT", "EXISTS", "CONCURRENTLY"].contains($0.uppercased()) } ?? "?"
                 addShim(Shim(line: line, what: "index \(DumpLoadScreen.unquote(name)) (\(owner)) not created"))
+                skipping = DumpLoadScreen.skip(bytes, quote: 0)
                 return Array("-- immich-drill: CREATE INDEX \(DumpLoadScreen.unquote(name).filter { $0.isLetter || $0.isNumber || $0 == "_" }) skipped (needs \(owner))".utf8)
             }
             return nil
@@ -207,6 +215,30 @@ package struct DumpLoadScreen {
         // A column of a vector type whose extension is missing: `embedding public.vector(512) NOT NULL`.
         if let rewritten = vectorColumn(s) { return Array(rewritten.utf8) }
         return nil
+    }
+
+    /// Where a statement that is being left out stands after `bytes`: nil when it ended on this line, else the
+    /// quote it is inside (`'` or `"`), or 0 outside quotes. Only quotes, `--` comments and `;` matter here: the
+    /// statement is never run, so its end is all that must be found.
+    static func skip(_ bytes: [UInt8], quote start: UInt8) -> UInt8? {
+        var quote = start
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if quote != 0 {
+                if c == quote {
+                    if i + 1 < bytes.count, bytes[i + 1] == quote { i += 1 } else { quote = 0 }
+                }
+            } else if c == UInt8(ascii: "-"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: "-") {
+                return 0
+            } else if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
+                quote = c
+            } else if c == UInt8(ascii: ";") {
+                return nil
+            }
+            i += 1
+        }
+        return quote
     }
 
     /// The extension an index's access method or operator class belongs to.

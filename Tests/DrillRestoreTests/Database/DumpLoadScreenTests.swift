@@ -117,6 +117,29 @@ import Testing
         #expect(real.out[0] == "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;" && real.out[5].contains("public.vector(512)"))
     }
 
+    /// pg_dump writes a vchordrq index's options as a multi-line literal (IMMICH.md §10): the whole statement is
+    /// left out, up to its `;` outside quotes, and nothing after it is.
+    @Test func aMultiLineVectorIndexIsLeftOutWhole() {
+        let sql = """
+            CREATE INDEX clip_index ON public.smart_search USING vchordrq (embedding public.vector_cosine_ops) WITH (options='
+                    residual_quantization = false
+                    [build.internal]
+                    lists = [1]; -- not the end: inside the literal
+                    it''s = "quoted"
+                    ');
+            CREATE INDEX keep_me ON public.asset USING btree ("ownerId");
+            """
+        let (out, screen, stopped) = feed(sql)
+        #expect(!stopped)
+        #expect(out.count == 7)
+        #expect(out.prefix(6).allSatisfy { $0.hasPrefix("-- immich-drill:") }, "\(out)")
+        #expect(out[6] == #"CREATE INDEX keep_me ON public.asset USING btree ("ownerId");"#)
+        #expect(screen.shims.map(\.what) == ["index clip_index (vchord) not created"])
+        // Installed: the statement goes through as it is.
+        let real = feed(sql, available: ["vector", "vchord"])
+        #expect(real.out == sql.split(separator: "\n").map(String.init))
+    }
+
     @Test func aContribExtensionThisMachineLacksStopsTheLoad() {
         let (_, screen, stopped) = feed("CREATE EXTENSION IF NOT EXISTS cube WITH SCHEMA public;", available: [])
         #expect(stopped && screen.unavailable == ["cube"] && screen.refusal == nil)
