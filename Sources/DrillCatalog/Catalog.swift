@@ -66,8 +66,13 @@ package struct AssetMeta: Sendable, Hashable {
     package var namedFaces: UInt16 = 0
     package var tags: UInt16 = 0
     package var sharedLinks: UInt16 = 0
+    /// `asset_edit` rows (v3): crops, rotations and mirrors kept only in the database.
+    package var edits: UInt16 = 0
 
     package init() {}
+
+    /// True when the asset holds any database-only metadata beyond favorite and description flags.
+    package var any: Bool { albums > 0 || faces > 0 || tags > 0 || sharedLinks > 0 || edits > 0 }
 
     static func bump(_ value: inout UInt16) { if value < .max { value += 1 } }
 }
@@ -126,7 +131,69 @@ package struct AssetFileRecord: Sendable {
     /// Index into `Catalog.assets`.
     package var asset: Int32
     public var kind: AssetFileKind
+    /// An edited rendition (`asset_file.isEdited`, v3: `…_edited.webp`).
+    package var edited = false
     public var path: PathRef
+
+    package init(asset: Int32, kind: AssetFileKind, edited: Bool = false, path: PathRef) {
+        self.asset = asset
+        self.kind = kind
+        self.edited = edited
+        self.path = path
+    }
+}
+
+/// An album: its owner (`album."ownerId"`, or from v3 the `album_user` row with role `owner`) and how many other
+/// users it is shared with.
+package struct CatalogAlbum: Sendable, Equatable {
+    public var id: UUID16
+    /// Nil when the dump names no owner (a v3 album without its owner row).
+    public var owner: UUID16?
+    package var shares: Int
+}
+
+/// Immich's own integrity check as a v3 dump records it (`integrity_report`): what it found untracked, missing or
+/// with a checksum mismatch at its last run.
+package struct IntegrityReport: Sendable, Equatable {
+    /// The types Immich writes.
+    package static let types = ["untracked_file", "missing_file", "checksum_mismatch"]
+    /// The most paths kept per type (the counts are always whole).
+    package static let maxPaths = 200_000
+
+    /// Rows by type.
+    package var counts: [String: Int] = [:]
+    /// The paths by type, as Immich stored them (container paths), up to `maxPaths` each.
+    package var paths: [String: Set<String>] = [:]
+    /// True when the dump has the table at all (a v3 dump), even empty.
+    package var present = false
+
+    package var total: Int { counts.values.reduce(0, +) }
+
+    /// `3 missing file(s)`, `1 checksum mismatch(es)`.
+    package static func describe(_ count: Int, _ type: String) -> String {
+        switch type {
+        case "untracked_file": "\(count) untracked file(s)"
+        case "missing_file": "\(count) missing file(s)"
+        case "checksum_mismatch": "\(count) checksum mismatch(es)"
+        default: "\(count) \(type)"
+        }
+    }
+
+    /// Counts by type, the known types first, as one phrase.
+    package static func describe(_ counts: [String: Int]) -> String {
+        let order = types + counts.keys.filter { !types.contains($0) }.sorted()
+        return order.compactMap { type in counts[type].map { describe($0, type) } }.joined(separator: ", ")
+    }
+
+    package init() {}
+
+    mutating func add(type: String, path: String) {
+        counts[type, default: 0] += 1
+        if paths[type, default: []].count < IntegrityReport.maxPaths { paths[type, default: []].insert(path) }
+    }
+
+    /// True when Immich recorded `path` as `type`.
+    package func recorded(_ type: String, _ path: String) -> Bool { paths[type]?.contains(path) ?? false }
 }
 
 /// A user.
@@ -187,8 +254,13 @@ package struct SchemaReport: Sendable, Codable, Equatable {
     package var checksumAlgorithm: String
     /// `visibility` or `isArchived/isVisible`.
     package var visibility: String
+
     /// The tables read, by the name the dump used.
     package var tables: [String]
+    /// `album."ownerId"` or `album_user role 'owner' (v3+)`.
+    package var albumOwners: String = "unknown (no album table)"
+    /// `text H:MM:SS.ffffff (before v3)` or `integer milliseconds (v3+)`.
+    package var duration: String = "unknown (no video durations)"
 }
 
 /// Asset counts for one owner, or for all.
@@ -238,6 +310,17 @@ package struct CatalogCounts: Sendable, Codable, Equatable {
     package var thumbnails = 0
     package var previews = 0
     package var personThumbnails = 0
+    /// Albums shared with at least one other user, and the shares (editor and viewer rows).
+    package var sharedAlbums = 0
+    package var albumShares = 0
+    /// Albums the dump names no owner for (v3: no `album_user` row with role owner).
+    package var albumsWithoutOwner = 0
+    /// v3 edits: `asset_edit` rows, the assets they edit, and the edited renditions (`asset_file.isEdited`).
+    package var edits = 0
+    package var editedAssets = 0
+    package var editedFiles = 0
+    /// The videos' total length in milliseconds (from `asset.duration`).
+    package var videoMilliseconds: Int64 = 0
     public var bytes: Int64 = 0
 
     package init() {}
@@ -261,6 +344,9 @@ public struct Catalog: Sendable {
     package var stackIDs: [UUID16]
     package var files: ChunkedArray<AssetFileRecord>
     package var people: [CatalogPerson]
+    package var albums: [CatalogAlbum] = []
+    /// Immich's own integrity report in the dump (v3).
+    package var integrity = IntegrityReport()
     package var paths: PathStore
     package var counts: CatalogCounts
     package var countsByOwner: [UUID16: AssetCounts]
@@ -276,6 +362,13 @@ public struct Catalog: Sendable {
     /// The newest migration recorded (kysely or TypeORM).
     package var newestMigration: String?
     package var findings: [Finding]
+
+    /// The major version of the Immich release the dump is from (`v3.1.0` → 3), when known.
+    package var immichMajor: Int? {
+        guard let version = immichVersion else { return nil }
+        let digits = version.drop { $0 == "v" }.prefix { $0.isNumber }
+        return Int(digits)
+    }
 
     /// An asset's original path as stored in the database.
     package func originalPath(_ asset: AssetRecord) -> String { paths.string(asset.originalPath) }

@@ -29,6 +29,7 @@ public enum CatalogReader {
 enum TableRole: String, CaseIterable {
     case users, libraries, assets, exif, files, albums, albumAssets, faces, people, tags, tagAssets
     case sharedLinks, sharedLinkAssets, stacks, systemMetadata, versionHistory, kysely, typeorm
+    case albumUsers, assetEdits, integrityReport
 
     static let byName: [String: TableRole] = [
         "user": .users, "users": .users,
@@ -38,6 +39,9 @@ enum TableRole: String, CaseIterable {
         "asset_file": .files, "asset_files": .files,
         "album": .albums, "albums": .albums,
         "album_asset": .albumAssets, "albums_assets_assets": .albumAssets,
+        "album_user": .albumUsers, "album_users": .albumUsers, "albums_shared_users_users": .albumUsers,
+        "asset_edit": .assetEdits,
+        "integrity_report": .integrityReport,
         "asset_face": .faces, "asset_faces": .faces,
         "person": .people,
         "tag": .tags, "tags": .tags,
@@ -97,10 +101,21 @@ final class CatalogBuilder {
     var tablesSeen: [TableRole: String] = [:]
 
     // Rows that arrived before their asset.
-    var pendingFiles: [(asset: UUID16, kind: AssetFileKind, path: [UInt8])] = []
+    var pendingFiles: [(asset: UUID16, kind: AssetFileKind, edited: Bool, path: [UInt8])] = []
     var pendingMeta: [(asset: UUID16, what: MetaKind)] = []
     var pendingExif: [(asset: UUID16, size: Int64, described: Bool)] = []
     var deletedAlbums = Set<UUID16>()
+    /// Live albums by id: owner (from album."ownerId", or the album_user owner row) and shares.
+    var albums: [UUID16: CatalogAlbum] = [:]
+    var albumOrder: [UUID16] = []
+    var albumOwnerColumn: Bool?
+    var albumOwnerRows = false
+    var pendingAlbumUsers: [(album: UUID16, user: UUID16, owner: Bool)] = []
+    var editCount = 0
+    var editedFileCount = 0
+    var integrity = IntegrityReport()
+    var videoMilliseconds: Int64 = 0
+    var durationIsText: Bool?
     var albumCount = 0
     var albumMemberships = 0
     var tagCount = 0
@@ -123,7 +138,7 @@ final class CatalogBuilder {
     var newestKysely: String?
     var newestTypeORM: (timestamp: Int64, name: String)?
 
-    enum MetaKind { case album, tag, sharedLink }
+    enum MetaKind { case album, tag, sharedLink, edit }
 
     init(file: String) { self.file = file }
 
@@ -154,6 +169,11 @@ final class CatalogBuilder {
             return try JoinSink(self, columns, asset: columns.required("assetId", "assetsId"),
                                 other: columns.required("sharedLinkId", "sharedLinksId"), kind: .sharedLink)
         case .stacks: return CountSink { [unowned self] in stackCount += 1 }
+        case .albumUsers: return try AlbumUsersSink(self, columns)
+        case .assetEdits: return try EditsSink(self, columns)
+        case .integrityReport:
+            integrity.present = true
+            return try IntegritySink(self, columns)
         case .systemMetadata: return try SystemMetadataSink(self, columns)
         case .versionHistory: return try VersionSink(self, columns)
         case .kysely: return try KyselySink(self, columns)
@@ -179,13 +199,14 @@ final class CatalogBuilder {
     }
 
     /// Adds a file record now, or later when its asset is not read yet. `stem` is the asset id as the row wrote it.
-    func addFile(asset id: UUID16, kind: AssetFileKind, path: [UInt8], stem: UnsafeRawBufferPointer? = nil) {
+    func addFile(asset id: UUID16, kind: AssetFileKind, edited: Bool = false, path: [UInt8],
+                 stem: UnsafeRawBufferPointer? = nil) {
         guard !path.isEmpty else { return }
         if let index = index(of: id) {
             let ref = stem.map { paths.add(path, stemBytes: $0) } ?? paths.add(path, stem: id.description)
-            files.append(AssetFileRecord(asset: index, kind: kind, path: ref))
+            files.append(AssetFileRecord(asset: index, kind: kind, edited: edited, path: ref))
         } else {
-            pendingFiles.append((id, kind, path))
+            pendingFiles.append((id, kind, edited, path))
         }
     }
 
@@ -202,6 +223,7 @@ final class CatalogBuilder {
         case .album: AssetMeta.bump(&assets[index].meta.albums)
         case .tag: AssetMeta.bump(&assets[index].meta.tags)
         case .sharedLink: AssetMeta.bump(&assets[index].meta.sharedLinks)
+        case .edit: AssetMeta.bump(&assets[index].meta.edits)
         }
     }
 
@@ -214,7 +236,7 @@ final class CatalogBuilder {
         // Join what waited for its asset.
         for pending in pendingFiles {
             guard let index = index(of: pending.asset) else { continue }
-            files.append(AssetFileRecord(asset: index, kind: pending.kind,
+            files.append(AssetFileRecord(asset: index, kind: pending.kind, edited: pending.edited,
                                          path: paths.add(pending.path, stem: pending.asset.description)))
         }
         pendingFiles = []
@@ -277,7 +299,8 @@ final class CatalogBuilder {
             if asset.flags.contains(.described) { counts.descriptions += 1 }
             if asset.meta.tags > 0 { counts.taggedAssets += 1 }
             if asset.isStacked { counts.stackedAssets += 1 }
-                counts.namedFaces += Int(asset.meta.namedFaces)
+            if asset.meta.edits > 0 { counts.editedAssets += 1 }
+            counts.namedFaces += Int(asset.meta.namedFaces)
         }
         for owner in byOwner.values {
             counts.assets += owner.assets
@@ -301,6 +324,19 @@ final class CatalogBuilder {
         counts.sharedLinkAssets = sharedLinkAssetRows
         counts.stacks = stackCount
         counts.personThumbnails = people.filter { !$0.thumbnail.isNone }.count
+        // Album owners and shares: album_user rows (v3 owners, and the shares of every era) join their albums.
+        for row in pendingAlbumUsers {
+            guard albums[row.album] != nil else { continue }
+            if row.owner { albums[row.album]!.owner = row.user } else { albums[row.album]!.shares += 1 }
+        }
+        pendingAlbumUsers = []
+        let albumList = albumOrder.compactMap { albums[$0] }
+        counts.sharedAlbums = albumList.filter { $0.shares > 0 }.count
+        counts.albumShares = albumList.reduce(0) { $0 + $1.shares }
+        counts.albumsWithoutOwner = albumList.filter { $0.owner == nil }.count
+        counts.edits = editCount
+        counts.editedFiles = editedFileCount
+        counts.videoMilliseconds = videoMilliseconds
         for file in files {
             switch file.kind {
             case .sidecar: counts.sidecars += 1
@@ -361,13 +397,17 @@ final class CatalogBuilder {
             checksumAlgorithm: algorithmColumn ? "checksumAlgorithm column (v2.7+)"
                 : "inferred: library assets sha1-path, others sha1 (before v2.7)",
             visibility: visibilityColumn ? "visibility (v1.133+)" : "isArchived / isVisible (before v1.133)",
-            tables: tablesSeen.values.sorted())
+            tables: tablesSeen.values.sorted(),
+            albumOwners: albumOwnerColumn == true ? "album.ownerId (before v3)"
+                : albumOwnerColumn == false ? "album_user role 'owner' (v3+)" : "unknown (no album table)",
+            duration: durationIsText == true ? "text H:MM:SS.ffffff (before v3)"
+                : durationIsText == false ? "integer milliseconds (v3+)" : "unknown (no video durations)")
         assets.shrink()
         files.shrink()
         return Catalog(identity: identity, content: content, schema: schema, users: users, libraries: libraries,
                        assets: assets, ownerIDs: owners.ids, libraryIDs: assetLibraries.ids,
                        livePhotoVideos: livePhotoVideos, stackIDs: stacks.ids, files: files, people: people,
-                       paths: paths, counts: counts,
+                       albums: albumList, integrity: integrity, paths: paths, counts: counts,
                        countsByOwner: byOwner, savedMediaLocation: savedMediaLocation, mediaPrefix: prefix,
                        mountChecks: mountChecks, immichVersion: version, immichVersionSource: versionSource,
                        newestMigration: migration, findings: findings)
@@ -502,10 +542,11 @@ final class LibrariesSink: TableSink {
 final class AssetsSink: TableSink {
     let id, owner, type, path, fileName, checksum, algorithm, library, external, offline, deletedAt, favorite: Int
     let visibility, archived, visible, status, created, livePhoto, stack, sidecar, encoded: Int
-    let previewPath, thumbnailPath, resizePath, webpPath: Int
+    let previewPath, thumbnailPath, resizePath, webpPath, duration: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
         id = try c.required("id")
+        duration = c.index("duration")
         owner = try c.required("ownerId")
         path = try c.required("originalPath")
         checksum = try c.required("checksum")
@@ -606,6 +647,10 @@ final class AssetsSink: TableSink {
             stackIndex: stackID.map { b.stacks.intern($0) + 1 } ?? 0, meta: AssetMeta(), flags: flags,
             type: type >= 0 ? AssetType(field: row.field(type)) : .other, algorithm: algorithmValue))
         if let video = try uuid(row, livePhoto, line: line, required: false) { b.livePhotoVideos[index] = video }
+        if duration >= 0, let length = CopyText.duration(row.field(duration)) {
+            b.durationIsText = length.text
+            if length.milliseconds > 0 { b.videoMilliseconds += length.milliseconds }
+        }
         b.assetIndex.insert(assetID, index: index, in: b.assets)
 
         // Paths kept in asset columns by older releases.
@@ -650,12 +695,13 @@ final class ExifSink: TableSink {
 }
 
 final class FilesSink: TableSink {
-    let asset, type, path: Int
+    let asset, type, path, edited: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
         asset = try c.required("assetId")
         type = try c.required("type")
         path = try c.required("path")
+        edited = c.index("isEdited")
         super.init(builder: b, columns: c)
     }
 
@@ -665,16 +711,20 @@ final class FilesSink: TableSink {
         let kind = AssetFileKind(field: row.field(type))
         let field = row.field(path)
         guard !CopyText.isNull(field) else { return }
-        b.addFile(asset: id, kind: kind, path: CopyText.unescape(field), stem: row.field(asset))
+        let isEdited = edited >= 0 && CopyText.bool(row.field(edited)) == true
+        if isEdited { b.editedFileCount += 1 }
+        b.addFile(asset: id, kind: kind, edited: isEdited, path: CopyText.unescape(field), stem: row.field(asset))
     }
 }
 
 final class AlbumsSink: TableSink {
-    let id, deleted: Int
+    let id, deleted, owner: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
         id = try c.required("id")
         deleted = c.index("deletedAt")
+        owner = c.index("ownerId")
+        b.albumOwnerColumn = owner >= 0
         super.init(builder: b, columns: c)
     }
 
@@ -684,7 +734,59 @@ final class AlbumsSink: TableSink {
             b.deletedAlbums.insert(albumID)
         } else {
             b.albumCount += 1
+            if b.albums[albumID] == nil { b.albumOrder.append(albumID) }
+            b.albums[albumID] = CatalogAlbum(id: albumID, owner: try uuid(row, owner, line: line, required: false), shares: 0)
         }
+    }
+}
+
+/// `album_user` (and `albums_shared_users_users` before it): the shares, and from v3 the owner (role `owner`).
+final class AlbumUsersSink: TableSink {
+    let album, user, role: Int
+
+    init(_ b: CatalogBuilder, _ c: Columns) throws {
+        album = try c.required("albumId", "albumsId")
+        user = try c.required("userId", "usersId")
+        role = c.index("role")
+        super.init(builder: b, columns: c)
+    }
+
+    override func row(_ row: CopyRow, line: Int64) throws {
+        let isOwner = role >= 0 && CopyText.equals(row.field(role), "owner")
+        if isOwner { b.albumOwnerRows = true }
+        b.pendingAlbumUsers.append((try uuid(row, album, line: line)!, try uuid(row, user, line: line)!, isOwner))
+    }
+}
+
+/// `asset_edit` (v3): edits kept only in the database.
+final class EditsSink: TableSink {
+    let asset: Int
+
+    init(_ b: CatalogBuilder, _ c: Columns) throws {
+        asset = try c.required("assetId")
+        super.init(builder: b, columns: c)
+    }
+
+    override func row(_ row: CopyRow, line: Int64) throws {
+        b.editCount += 1
+        b.addMeta(asset: try uuid(row, asset, line: line)!, .edit)
+    }
+}
+
+/// `integrity_report` (v3): what Immich's own integrity check found.
+final class IntegritySink: TableSink {
+    let type, path: Int
+
+    init(_ b: CatalogBuilder, _ c: Columns) throws {
+        type = try c.required("type")
+        path = try c.required("path")
+        super.init(builder: b, columns: c)
+    }
+
+    override func row(_ row: CopyRow, line: Int64) throws {
+        try checkWidth(row, line: line)
+        guard let kind = CopyText.text(row.field(type)), let stored = CopyText.text(row.field(path)) else { return }
+        b.integrity.add(type: kind, path: stored)
     }
 }
 
@@ -708,7 +810,7 @@ final class JoinSink: TableSink {
             b.albumMemberships += 1
         case .sharedLink:
             b.sharedLinkAssetRows += 1
-        case .tag:
+        case .tag, .edit:
             break
         }
         b.addMeta(asset: id, kind)

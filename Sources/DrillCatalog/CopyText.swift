@@ -228,6 +228,19 @@ package enum CopyText {
         }
     }
 
+    /// A video's length: v3's integer milliseconds, or the text Immich kept before (`0:00:12.345000`, hours
+    /// unbounded); nil for NULL, empty or malformed. `text` says which form it was.
+    package static func duration(_ field: UnsafeRawBufferPointer) -> (milliseconds: Int64, text: Bool)? {
+        guard !field.isEmpty, !isNull(field) else { return nil }
+        if let ms = int(field) { return ms >= 0 ? (ms, false) : nil }
+        guard field.count <= 40, let s = text(field) else { return nil }
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let hours = Int64(parts[0]), let minutes = Int64(parts[1]), hours >= 0,
+              hours < 1_000_000, (0..<60).contains(minutes), let seconds = Double(parts[2]), seconds >= 0,
+              seconds < 60 else { return nil }
+        return ((hours * 3600 + minutes * 60) * 1000 + Int64((seconds * 1000).rounded()), true)
+    }
+
     /// A decimal integer; nil for NULL or malformed.
     package static func int(_ field: UnsafeRawBufferPointer) -> Int64? {
         guard !field.isEmpty, !isNull(field) else { return nil }

@@ -49,6 +49,32 @@ public struct CatalogReport: Sendable, Encodable {
         public var assets: Int
     }
 
+    /// Immich's own integrity check as the dump records it (v3).
+    package struct ImmichIntegrity: Sendable, Encodable {
+        /// False for dumps before v3 (no integrity_report table).
+        package var present: Bool
+        /// Rows by type: untracked_file, missing_file, checksum_mismatch.
+        package var counts: [String: Int]
+        /// A few paths of each type.
+        package var examples: [String: [String]]
+
+        package init(_ report: IntegrityReport) {
+            present = report.present
+            counts = report.counts
+            examples = report.paths.mapValues { Array($0.sorted().prefix(Finding.maxExamples)) }
+        }
+
+        /// One line: what the check found, or that it found nothing, or that the dump has no report.
+        package var summary: String {
+            guard present else { return "not in this dump (Immich keeps it from v3)" }
+            let total = counts.values.reduce(0, +)
+            guard total > 0 else { return "empty: nothing untracked, missing or mismatched at its last check" }
+            var all = counts
+            for type in IntegrityReport.types where all[type] == nil { all[type] = 0 }
+            return IntegrityReport.describe(all)
+        }
+    }
+
     package var schema = "immich-drill/catalog/v1"
     package var dump: Dump
     package var schemaEra: SchemaReport
@@ -59,6 +85,7 @@ public struct CatalogReport: Sendable, Encodable {
     package var savedMediaLocation: String?
     package var mountChecks: [String: Bool]
     package var newestMigration: String?
+    package var immichIntegrity: ImmichIntegrity
     package var findings: [Finding]
     public var exitCode: Int32
 
@@ -90,6 +117,7 @@ public struct CatalogReport: Sendable, Encodable {
         savedMediaLocation = c.savedMediaLocation
         mountChecks = c.mountChecks
         newestMigration = c.newestMigration
+        immichIntegrity = ImmichIntegrity(c.integrity)
         findings = c.findings.sortedForReport()
         exitCode = Outcome.from(findings: c.findings).exitStatus.rawValue
     }
@@ -124,6 +152,7 @@ public struct CatalogReport: Sendable, Encodable {
             ("schema", "\(schemaEra.tableNames); join columns \(schemaEra.joinColumns)"),
             ("", "sidecars in \(schemaEra.sidecars); encoded video in \(schemaEra.encodedVideo)"),
             ("", "checksum algorithm: \(schemaEra.checksumAlgorithm); visibility: \(schemaEra.visibility)"),
+            ("", "album owners in \(schemaEra.albumOwners); duration as \(schemaEra.duration)"),
         ]
     }
 
@@ -132,13 +161,32 @@ public struct CatalogReport: Sendable, Encodable {
          ("storage template (library/)", counts.libraryFiles), ("external", counts.external),
          ("offline", counts.offline), ("trashed", counts.trashed), ("users", counts.users),
          ("external libraries", counts.libraries), ("albums", counts.albums),
-         ("album memberships", counts.albumMemberships), ("favorites", counts.favorites),
+         ("albums shared with others", counts.sharedAlbums), ("album shares (editors, viewers)", counts.albumShares)]
+            + (counts.albumsWithoutOwner > 0 ? [("albums without an owner", counts.albumsWithoutOwner)] : [])
+            + [("album memberships", counts.albumMemberships), ("favorites", counts.favorites),
          ("descriptions", counts.descriptions), ("faces", counts.faces), ("faces of named people", counts.namedFaces),
          ("people", counts.people), ("named people", counts.namedPeople), ("tags", counts.tags),
          ("tagged assets", counts.taggedAssets), ("shared links", counts.sharedLinks),
          ("assets in shared links", counts.sharedLinkAssets), ("stacks", counts.stacks),
          ("live photos", counts.livePhotos), ("sidecars", counts.sidecars), ("encoded videos", counts.encodedVideos),
-         ("thumbnails", counts.thumbnails), ("previews", counts.previews)]
+         ("thumbnails", counts.thumbnails), ("previews", counts.previews),
+         ("edits (asset_edit)", counts.edits), ("edited assets", counts.editedAssets),
+         ("edited renditions (_edited)", counts.editedFiles)]
+    }
+
+    /// The videos' total length, `3 h 02 min 05 s`.
+    private var videoLength: String {
+        let seconds = counts.videoMilliseconds / 1000
+        let h = seconds / 3600, m = seconds / 60 % 60, sec = seconds % 60
+        return h > 0 ? String(format: "%d h %02d min %02d s", h, m, sec) : String(format: "%d min %02d s", m, sec)
+    }
+
+    private var integrityLines: [String] {
+        var lines = [immichIntegrity.summary]
+        for type in immichIntegrity.examples.keys.sorted() {
+            for path in immichIntegrity.examples[type] ?? [] { lines.append("- \(type): \(path)") }
+        }
+        return lines
     }
 
     private var ownerRows: [[String]] {
@@ -157,7 +205,11 @@ public struct CatalogReport: Sendable, Encodable {
         for (k, v) in summaryRows { out.append("  " + k.padding(toLength: 15, withPad: " ", startingAt: 0) + v) }
         out.append("")
         out.append("Counts")
-        for (k, v) in countRows { out.append("  " + k.padding(toLength: 29, withPad: " ", startingAt: 0) + "\(v)") }
+        for (k, v) in countRows { out.append("  " + k.padding(toLength: 32, withPad: " ", startingAt: 0) + "\(v)") }
+        out.append("  " + "video length".padding(toLength: 32, withPad: " ", startingAt: 0) + videoLength)
+        out.append("")
+        out.append("Immich's own integrity check (integrity_report)")
+        out.append(contentsOf: integrityLines.map { "  " + $0 })
         out.append("")
         out.append("Assets by owner")
         out.append(TextTable(headers: CatalogReport.ownerHeaders, rows: ownerRows).text())
@@ -187,7 +239,12 @@ public struct CatalogReport: Sendable, Encodable {
         out.append("")
         out.append("## Counts")
         out.append("")
-        out.append(TextTable(headers: ["what", "count"], rows: countRows.map { [$0.0, "\($0.1)"] }).markdown())
+        out.append(TextTable(headers: ["what", "count"], rows: countRows.map { [$0.0, "\($0.1)"] }
+            + [["video length", videoLength]]).markdown())
+        out.append("")
+        out.append("## Immich's own integrity check")
+        out.append("")
+        out.append(contentsOf: integrityLines)
         out.append("")
         out.append("## Assets by owner")
         out.append("")

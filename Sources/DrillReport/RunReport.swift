@@ -16,6 +16,8 @@ public struct RunReport: Sendable, Codable {
         package var albums: Int
         package var people: Int
         public var users: Int
+        /// Immich's own integrity check in the dump (v3): rows by type; absent before v3.
+        package var immichIntegrity: [String: Int]?
 
         package init(_ c: Catalog) {
             dump = c.identity.file
@@ -25,6 +27,7 @@ public struct RunReport: Sendable, Codable {
             albums = c.counts.albums
             people = c.counts.people
             users = c.counts.users
+            immichIntegrity = c.integrity.present ? c.integrity.counts : nil
         }
     }
 
@@ -179,6 +182,18 @@ public struct RunReport: Sendable, Codable {
         if let database { lines.append(("database", database.line)) }
         lines.append(("verify", depth))
         if let statement = verify.stats?.statement { lines.append(("sample", statement)) }
+        if let counts = catalog?.immichIntegrity {
+            // Immich's own integrity check (v3) beside the drill's: what it recorded in the dump, and how much of
+            // that this drill's findings name too.
+            let total = counts.values.reduce(0, +)
+            var line = total == 0 ? "Immich's last integrity check recorded nothing"
+                : "Immich's last integrity check recorded " + IntegrityReport.describe(counts)
+            if total > 0, let found = verify.stats?.immichRecordedAlsoFound {
+                line += "; the drill's findings name \(found) of them"
+                if found < total { line += " (the others are fine in this restore point, or outside what it checks)" }
+            }
+            lines.append(("Immich check", line))
+        }
         if let rto {
             lines.append(("RTO", "\(DurationText.short(rto.totalSeconds)) in all (\(DurationText.short(rto.measuredSeconds)) measured), target \(DurationText.format(seconds: rto.targetSeconds)): \(rto.met ? "met" : "MISSED")"))
         }

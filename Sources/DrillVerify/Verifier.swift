@@ -19,6 +19,9 @@ package struct VerificationStats: Sendable, Codable, Equatable {
     /// Assets whose thumbnail or preview is not restored, and videos whose transcode is not: regeneration work.
     package var assetsNeedingThumbnails = 0
     package var videosNeedingTranscode = 0
+    /// Of the files Immich's own integrity check recorded in the dump (v3), how many the drill's findings name too
+    /// (absent before v3 and in reports written before it existed).
+    package var immichRecordedAlsoFound: Int?
     public var seconds = 0.0
 }
 
@@ -92,7 +95,8 @@ package struct Verifier {
         let started = Date()
         var stats = VerificationStats()
         let observations = observe(into: &stats)
-        let findings = checks.flatMap { $0(observations) }
+        let (findings, alsoFound) = knownToImmich(checks.flatMap { $0(observations) }, observations)
+        if catalog.integrity.present { stats.immichRecordedAlsoFound = alsoFound }
         if let sample {
             stats.sampled = sample.count
             let checkable = stats.checkedContent
@@ -174,7 +178,7 @@ package struct Verifier {
                 missingSidecars.append(path)
             } else if file.kind != .other {
                 missingDerivatives.append(path)
-                derivativeKinds[file.kind.rawValue, default: 0] += 1
+                derivativeKinds[file.kind.rawValue + (file.edited ? " (edited)" : ""), default: 0] += 1
                 if file.kind == .encodedVideo { needTranscode.insert(file.asset) } else { needThumbs.insert(file.asset) }
             }
         }
@@ -236,6 +240,39 @@ package struct Verifier {
                             remainingOrphans: remainingOrphans, missingSidecars: missingSidecars,
                             missingDerivatives: missingDerivatives, derivativeKinds: derivativeKinds, offline: offline,
                             trashed: trashed, exclusions: exclusions)
+    }
+
+    /// Says, on each finding whose files Immich's own integrity check (v3, `integrity_report` in the dump) also
+    /// recorded, how many of them it recorded: those are known to Immich; the rest it did not see (a fault in the
+    /// backup, not on the live disk, or newer than its last check).
+    func knownToImmich(_ findings: [Finding], _ o: Observations) -> ([Finding], Int) {
+        let report = catalog.integrity
+        guard report.total > 0 else { return (findings, 0) }
+        var recorded: [String: Set<String>] = [:]
+        for (type, paths) in report.paths { recorded[type] = Set(paths.map(containerPath)) }
+        func asset(_ i: Int32) -> String { containerPath(catalog.originalPath(catalog.assets[Int(i)])) }
+        let paths: [String: (type: String, paths: [String])] = [
+            FindingCode.missingOriginal.rawValue: ("missing_file", o.missing.map { asset($0.asset) }),
+            FindingCode.movedOriginal.rawValue: ("missing_file", o.moved.map { asset($0.asset) }),
+            FindingCode.pathMismatch.rawValue: ("missing_file", o.pathMismatch.map(asset)),
+            FindingCode.checksumMismatch.rawValue: ("checksum_mismatch", o.badChecksum.map(asset)),
+            FindingCode.orphanOriginal.rawValue: ("untracked_file", o.remainingOrphans.map(\.path)),
+            FindingCode.missingDerivative.rawValue: ("missing_file", o.missingDerivatives),
+        ]
+        var alsoFound = Set<String>()
+        let annotated = findings.map { finding in
+            guard let (type, list) = paths[finding.code], let set = recorded[type] else { return finding }
+            let matching = list.filter(set.contains)
+            alsoFound.formUnion(matching.map { type + "|" + $0 })
+            let known = matching.count
+            guard known > 0 else { return finding }
+            var f = finding
+            f.message += known == list.count
+                ? " Known to Immich: its own integrity check recorded \(known == 1 ? "it" : "all \(known)") (integrity_report \(type))."
+                : " Known to Immich for \(known) of \(list.count): its own integrity check recorded them (integrity_report \(type)); the others it did not see."
+            return f
+        }
+        return (annotated, alsoFound.count)
     }
 
     func examples(_ ids: [Int32], _ extra: (Int32) -> String = { _ in "" }) -> [String] {
@@ -356,7 +393,9 @@ package struct Verifier {
                 code: .missingDerivative, severity: .warning, count: missingDerivatives.count,
                 message: "Generated files the database references are not restored (\(kinds)).",
                 examples: Array(missingDerivatives.prefix(Finding.maxExamples)),
-                immichWill: "Show grey tiles and unplayable videos until Administration → Jobs → Generate Thumbnails / Transcode Videos (missing) has run over them.",
+                immichWill: catalog.immichMajor.map { $0 >= 3 } == true
+                    ? "Show grey tiles and unplayable videos; the \"Missing\" jobs do nothing for them, because their asset_file rows exist: Administration → Jobs → Generate Thumbnails / Transcode Videos with \"All\" regenerates them."
+                    : "Show grey tiles and unplayable videos until Administration → Jobs → Generate Thumbnails / Transcode Videos (missing) has run over them.",
                 remedy: "Back up thumbs/ and encoded-video/ too, or plan the regeneration time into the RTO (see the estimates)."))
         }
         return findings
@@ -421,28 +460,30 @@ package struct Verifier {
         let moved = o.moved
         let badChecksum = o.badChecksum
         let atRisk = pathMismatch + missing.map(\.asset) + moved.map(\.asset) + badChecksum
-        var meta = (albums: 0, favorites: 0, descriptions: 0, faces: 0, tags: 0, links: 0, assets: 0)
+        var meta = (albums: 0, favorites: 0, descriptions: 0, faces: 0, tags: 0, links: 0, edits: 0, assets: 0)
+        func holdsMetadata(_ a: AssetRecord) -> Bool {
+            a.meta.any || a.flags.contains(.favorite) || a.flags.contains(.described)
+        }
         for i in Set(atRisk) {
             let a = catalog.assets[Int(i)]
             let m = a.meta
-            let fav = a.flags.contains(.favorite) ? 1 : 0
-            let desc = a.flags.contains(.described) ? 1 : 0
-            if m.albums + m.faces + m.tags + m.sharedLinks > 0 || fav + desc > 0 { meta.assets += 1 }
+            if holdsMetadata(a) { meta.assets += 1 }
             meta.albums += Int(m.albums)
-            meta.favorites += fav
-            meta.descriptions += desc
+            meta.favorites += a.flags.contains(.favorite) ? 1 : 0
+            meta.descriptions += a.flags.contains(.described) ? 1 : 0
             meta.faces += Int(m.faces)
             meta.tags += Int(m.tags)
             meta.links += Int(m.sharedLinks)
+            meta.edits += Int(m.edits)
         }
         if meta.assets > 0 {
+            // Edits exist from v3 on; a dump without them does not mention them.
+            let edits = catalog.counts.edits > 0 ? ", \(meta.edits) edit(s) (crop, rotate, mirror: an edited photo whose original is lost loses its edits too)" : ""
             findings.append(Finding(
                 code: .metadataAtRisk, severity: .warning, count: meta.assets,
-                message: "Database-only metadata on the assets behind the findings above: \(meta.albums) album membership(s), \(meta.favorites) favorite(s), \(meta.descriptions) description(s), \(meta.faces) face(s), \(meta.tags) tag(s), \(meta.links) shared-link membership(s).",
-                examples: Set(atRisk).sorted().filter {
-                    let a = catalog.assets[Int($0)]
-                    return a.meta.albums + a.meta.faces + a.meta.tags + a.meta.sharedLinks > 0 || a.flags.contains(.favorite) || a.flags.contains(.described)
-                }.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) },
+                message: "Database-only metadata on the assets behind the findings above: \(meta.albums) album membership(s), \(meta.favorites) favorite(s), \(meta.descriptions) description(s), \(meta.faces) face(s), \(meta.tags) tag(s), \(meta.links) shared-link membership(s)\(edits).",
+                examples: Set(atRisk).sorted().filter { holdsMetadata(catalog.assets[Int($0)]) }
+                    .prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) },
                 immichWill: "Lose it for good when those assets are trashed and purged (30 days after the scan that offlines them).",
                 remedy: "Fix the findings above before the first library scan after a restore."))
         }
