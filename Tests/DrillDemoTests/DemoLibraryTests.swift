@@ -80,6 +80,19 @@ import DrillTestSupport
         #expect(catalog.counts.favorites == library.assets.filter(\.favorite).count)
         #expect(catalog.counts.people == library.people.count)
         #expect(catalog.mediaPrefix == (era == .v1 ? "upload" : "/data"))
+        // Album owners and shares, durations, and v3's edits with their _edited renditions on disk.
+        #expect(catalog.albums.count == library.albums.count && catalog.albums.allSatisfy { $0.owner != nil })
+        #expect(catalog.counts.albumShares == library.albumShares.count && catalog.counts.sharedAlbums == 1)
+        #expect(catalog.counts.videoMilliseconds == library.assets.reduce(0) { $0 + ($1.durationMilliseconds ?? 0) })
+        #expect(catalog.counts.videoMilliseconds > 0)
+        #expect(catalog.counts.edits == library.edits.count && catalog.counts.editedAssets == library.editedAssets.count)
+        #expect(catalog.counts.editedFiles == 2 * library.editedAssets.count)
+        #expect((era == .v3) == !library.edits.isEmpty, "edits are a v3 thing")
+        for file in catalog.files where file.edited {
+            let path = catalog.path(file)
+            #expect(path.hasSuffix("_edited.webp") || path.hasSuffix("_edited.jpeg"))
+            #expect(FileManager.default.fileExists(atPath: dir + "/library/" + path.dropFirst("/data/".count)), "\(path)")
+        }
         // Every upload's stored checksum is the SHA-1 of its file; every library asset's is of "path:" + path.
         for asset in catalog.assets {
             let path = catalog.originalPath(asset)
@@ -98,5 +111,13 @@ import DrillTestSupport
         #expect(try ImmichRestore.restore(dump, era: era, into: cluster).isEmpty)
         #expect(try ImmichRestore.count(era == .v1 ? "assets" : "asset", in: cluster) == library.assets.count)
         #expect(try ImmichRestore.count(era == .v1 ? "asset_faces" : "asset_face", in: cluster) == library.faces.count)
+        if era == .v3 {
+            #expect(try ImmichRestore.count("album_user", in: cluster, where: "role = 'owner'") == library.albums.count)
+            #expect(try ImmichRestore.count("album_user", in: cluster, where: "role <> 'owner'") == library.albumShares.count)
+            #expect(try ImmichRestore.count("asset_edit", in: cluster) == library.edits.count)
+            #expect(try ImmichRestore.count("asset_file", in: cluster, where: "\"isEdited\"") == 2 * library.editedAssets.count)
+            #expect(try ImmichRestore.count("asset", in: cluster, where: "type = 'VIDEO' AND duration > 0")
+                == library.assets.filter(\.isVideo).count)
+        }
     }
 }

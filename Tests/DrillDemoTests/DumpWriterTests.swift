@@ -113,7 +113,7 @@ struct SmallDataset {
         let dataset = SmallDataset(era: era)
         let dir = Fixtures.tempDir("demo-dump")
         let path = dir + (era == .v1 ? "/immich-db-backup-1748736000000.sql.gz"
-            : "/immich-db-backup-20260501T020000-v2.7.5-pg14.20.sql.gz")
+            : "/immich-db-backup-20260501T020000-v\(era.release)-pg14.20.sql.gz")
         var counter: UInt64 = 0
         let writer = DumpWriter(template: .of(era), serverVersion: era == .v1 ? "14.17 (Debian 14.17-1.pgdg120+1)"
             : "14.20 (Debian 14.20-1.pgdg120+1)", restrictKey: era == .v1 ? nil : "demoKey123")

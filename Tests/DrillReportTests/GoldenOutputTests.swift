@@ -55,9 +55,12 @@ import DrillTestSupport
         }
     }
 
-    @Test(arguments: [("clean", [DemoFault: Int]()), ("faulty", [DemoFault.missing: 2, .moved: 1, .noThumbs: 1])])
-    func outputsMatchTheirGoldenFiles(name: String, faults: [DemoFault: Int]) throws {
-        let m = try Fixtures.demo("golden", assets: 40, seed: 3, faults: faults, now: Self.now)
+    /// The default era (v3) clean and faulty, and the v2 era faulty.
+    @Test(arguments: [("clean", DumpTemplate.Era.v3, [DemoFault: Int]()),
+                      ("faulty", .v3, [DemoFault.missing: 2, .moved: 1, .noThumbs: 1]),
+                      ("v2-faulty", .v2, [DemoFault.missing: 2, .moved: 1, .noThumbs: 1])])
+    func outputsMatchTheirGoldenFiles(name: String, era: DumpTemplate.Era, faults: [DemoFault: Int]) throws {
+        let m = try Fixtures.demo("golden", era: era, assets: 40, seed: 3, faults: faults, now: Self.now)
         let (plan, analysis, run, preflight) = try Fixtures.everything(m.plan, now: Self.now)
         let runbook = RunbookBuilder(plan: plan, analysis: analysis, catalog: analysis.catalog, last: nil).build()
         let report = PlanReport(planFile: plan.file, result: analysis)

@@ -27,7 +27,7 @@ package enum Fixtures {
     }
 
     /// A small demo deployment (DemoBuilder) in a fresh folder, at `size-scale` 0.001 and a fixed "now".
-    package static func demo(_ label: String, era: DumpTemplate.Era = .v2, assets: Int = 60, seed: UInt64 = 5,
+    package static func demo(_ label: String, era: DumpTemplate.Era = .v3, assets: Int = 60, seed: UInt64 = 5,
                      faults: [DemoFault: Int] = [:], now: Double) throws -> DemoManifest {
         var options = DemoOptions(directory: tempDir(label) + "/demo")
         options.era = era

@@ -348,14 +348,14 @@ enum CLI {
         let dir = CLI.tempDir() + "/demo"
         let clean = try CLI.run(["demo", "--dir", dir, "--assets", "40", "--format", "json"])
         #expect(clean.status == 0, "\(clean.stderr)")
-        #expect(clean.stderr.contains("immich-drill demo (v2, 40 assets, seed 1) in \(dir)"))
+        #expect(clean.stderr.contains("immich-drill demo (v3, 40 assets, seed 1) in \(dir)"), "v3 is the default era")
         #expect(clean.stdout.contains("\"schema\" : \"immich-drill/run/v1\""))
         #expect(clean.stdout.contains("\"verdict\" : \"ok\""))
         #expect(FileManager.default.fileExists(atPath: dir + "/history.sqlite"))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: dir + "/scratch"))?.isEmpty == true)
         let manifest = try #require(try JSONSerialization.jsonObject(
             with: Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))) as? [String: Any])
-        #expect(manifest["era"] as? String == "v2")
+        #expect(manifest["era"] as? String == "v3")
         #expect((manifest["dumps"] as? [Any])?.count == 5)
         // The same again refuses the folder; faults change the verdict; bad options are usage errors.
         #expect(try CLI.run(["demo", "--dir", dir, "--no-run"]).status == 64)
@@ -365,7 +365,7 @@ enum CLI {
         #expect(faulty.stdout.contains("WARNING mount-writable") && faulty.stdout.contains("CRITICAL moved-original (1)"))
         #expect(try CLI.run(["demo", "--fault", "nonsense", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--fault", "moved=0", "--no-run"]).status == 64)
-        #expect(try CLI.run(["demo", "--era", "v3", "--no-run"]).status == 64)
+        #expect(try CLI.run(["demo", "--era", "v4", "--no-run"]).status == 64)
         #expect(try CLI.run(["demo", "--nights", "1", "--no-run"]).status == 64)
         let two = CLI.tempDir() + "/two"
         #expect(try CLI.run(["demo", "--dir", two, "--assets", "20", "--nights", "2", "--no-run"]).status == 0)
@@ -444,7 +444,7 @@ enum CLI {
         #expect(server.requests[1].target.hasPrefix("/ping/0f0e0d0c-1111-4222-8333-444455556666/0?rid="))
         #expect(server.requests[1].body.contains("verdict       OK (exit 0)"))
         let first = try String(contentsOfFile: metrics, encoding: .utf8)
-        #expect(first.contains("immich_drill_exit_code{plan=\"demo-v2\"} 0"))
+        #expect(first.contains("immich_drill_exit_code{plan=\"demo-v3\"} 0"))
         let success = try #require(first.split(separator: "\n").first { $0.hasPrefix("immich_drill_last_success_timestamp_seconds") })
 
         // While another drill of the plan holds the lock, a second one exits 3 naming it, and pings nothing.
@@ -493,8 +493,9 @@ enum CLI {
         #expect(try CLI.run(["demo", "--dir", clean, "--assets", "30"]).status == 0)  // drills once: history has a pass
         // The demo's newest night is the last whose file snapshots (03:30 in Berlin) are past: from 02:00 to 03:30
         // Berlin time its newest dump is just over a day old, so the default 24h limit would fail at that hour.
-        let ok = try CLI.run(["preflight", clean + "/drill.yml", "--to", "v2.7.5", "--max-dump-age", "26h"])
+        let ok = try CLI.run(["preflight", clean + "/drill.yml", "--to", "v3.1.0", "--max-dump-age", "26h"])
         #expect(ok.status == 0, "\(ok.stdout)")
+        #expect(ok.stdout.contains("[PASS]") && ok.stdout.contains("vector"), "the v3 vector gate passes a clean v3 demo")
         #expect(ok.stdout.contains("[PASS] The last drill passed, recently"))
         let json = try CLI.run(["preflight", clean + "/drill.yml", "--format", "json"])
         #expect(json.stdout.contains("\"schema\" : \"immich-drill/preflight/v1\""))

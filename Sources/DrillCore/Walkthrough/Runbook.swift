@@ -120,6 +120,14 @@ public struct RunbookBuilder {
     static let searchPathSed = #"sed "s/SELECT pg_catalog.set_config('search_path', '', false);/SELECT pg_catalog.set_config('search_path', 'public, pg_catalog', true);/g""#
 
     func q(_ s: String) -> String { Subprocess.shellQuote(s) }
+    /// A name in a command (container, database, user): bare when the shell takes it as one word as it is, else
+    /// quoted, so a name from .env never becomes shell code.
+    func w(_ s: String) -> String {
+        let plain = !s.isEmpty && s.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.-@%+=:,/".unicodeScalars.contains($0)
+        }
+        return plain ? s : q(s)
+    }
     func host(ofDrill path: String) -> String { deployment.mountMap.hostPath(forDrill: path) }
     func drill(ofHost path: String) -> String { deployment.mountMap.drillPath(forHost: path) }
 
@@ -160,6 +168,9 @@ public struct RunbookBuilder {
             ?? point.flatMap { p in analysis.discovered.first { $0.planned.id == .database }?.snapshots.first { $0.location == p.dump.location }?.dump?.immichVersion }.flatMap(ImmichVersion.init)
         let format: DumpFormat? = catalog?.content.format
             ?? dumpVersion.map { $0 >= ImmichVersion(2, 5, 0) ? .database : .cluster }
+        // Immich v3 comes back with v3's needs: the dump's release, or the one the Compose file pins.
+        let v3 = (dumpVersion?.major ?? 0) >= 3 || (deployment.version?.major ?? 0) >= 3
+        let databaseImage = deployment.services.first { $0.role == .database }?.image.flatMap(DatabaseImage.init)
         var steps: [RunbookStep] = []
         func add(_ id: String, _ title: String, _ why: String, commands: [String] = [], table: [[String]]? = nil,
                  notes: [String] = [], expected: (Double, String)? = nil, checks: [RunbookCheck] = []) {
@@ -275,7 +286,7 @@ public struct RunbookBuilder {
         // 8. Only the database.
         add("start-database", "Start only the database",
             "Immich's server must not start before the data is in: it would create an empty schema and run migrations.",
-            commands: ["cd \(q(composeDir))", "docker compose pull", "docker compose create", "docker start \(container)", "sleep 10"])
+            commands: ["cd \(q(composeDir))", "docker compose pull", "docker compose create", "docker start \(w(container))", "sleep 10"])
 
         // 9. The dump.
         if let point {
@@ -298,16 +309,26 @@ public struct RunbookBuilder {
             switch format {
             case .database?:
                 commands = [reader + " \\", "| " + Self.searchPathSed + " \\",
-                            "| docker exec -i \(container) psql --dbname=\(db.name) --username=\(db.user) --single-transaction --set ON_ERROR_STOP=on"]
+                            "| docker exec -i \(w(container)) psql --dbname=\(w(db.name)) --username=\(w(db.user)) --single-transaction --set ON_ERROR_STOP=on"]
                 notes.append("A pg_dump of the \(db.name) database (Immich v2.5.0 and later). It loads in one transaction: any ERROR stops it and nothing is kept; there is no expected noise.")
                 notes.append("Or, from v2.5.0: put the file in \(upload)/backups, `docker compose up -d`, and choose \"Restore from backup\" on the welcome screen.")
             default:
                 commands = [reader + " \\", "| " + Self.searchPathSed + " \\",
-                            "| docker exec -i \(container) psql --dbname=postgres --username=\(db.user)"]
+                            "| docker exec -i \(w(container)) psql --dbname=postgres --username=\(w(db.user))"]
                 notes.append("A pg_dumpall of the whole cluster (Immich v1.120 to v2.4). Expected noise, not failures: `ERROR:  current user cannot be dropped` and `ERROR:  role \"\(db.user)\" already exists`.")
                 if format == nil { notes.append("The dump's format could not be read; the command above is the cluster form.") }
             }
-            notes.append("Errors about the vector extension (vectors, vchord) mean the database image lacks it: use the image the Compose file names.")
+            if v3 {
+                // Immich v3 (IMMICH.md §10): pgvector and VectorChord both, vchord preloaded; pgvecto.rs is gone.
+                let psql = "docker exec \(w(container)) psql --username=\(w(db.user)) --dbname=postgres"
+                commands = [psql + " --command='SHOW shared_preload_libraries'   # must list vchord",
+                            psql + " --command=\"SELECT name, default_version FROM pg_available_extensions WHERE name IN ('vector', 'vchord')\"   # must show both"]
+                    + commands
+                notes.append("Immich v3 needs both vector (pgvector) and vchord (VectorChord) in the database image, with vchord in shared_preload_libraries (Immich's ghcr.io/immich-app/postgres images set it): the first two commands check that before the load. When they do not show both, change the database image in docker-compose.yml to the one Immich's v3 Compose file names (or add vchord to the image's shared_preload_libraries) and start again from step \(steps.first { $0.id == "fresh-database" }?.number ?? 1) (an empty database).")
+                notes.append("`could not access file \"$libdir/vectors\"` means the dump still uses pgvecto.rs, which v3 cannot load: restore it into the v2.x release that wrote it, let it move to VectorChord, take a new dump, and only then upgrade (`immich-drill preflight --to v3.x` says whether a dump is ready).")
+            } else {
+                notes.append("Errors about the vector extension (vectors, vchord) mean the database image lacks it: use the image the Compose file names.")
+            }
             add("restore-database", "Restore the dump \((dump as NSString).lastPathComponent)",
                 "The database holds albums, faces, descriptions and every file's path; its dump is in restore point \(point.id).",
                 commands: commands, notes: notes, expected: expected { $0.kind == .loadDatabase },
@@ -320,15 +341,23 @@ public struct RunbookBuilder {
             startNotes.append("The dump's paths predate /data: the first start logs \"Detected a change to media location, performing an automatic migration of file paths\" and rewrites them. Expected.")
         }
         startNotes.append("The log should say \"Successfully verified system mount folder checks\".")
+        if v3 {
+            startNotes.append("Immich v3 waits up to 180 s for the server to come up healthy after a restore; a slow first start is not a failure.")
+            let reindex = "docker exec \(w(container)) psql --username=\(w(db.user)) --dbname=\(w(db.name)) --command='REINDEX INDEX clip_index' --command='REINDEX INDEX face_index'"
+            startNotes.append("A database that starts is not yet one that searches: try a smart search. \"deserialization: bad version number; after upgrading VectorChord, please use REINDEX\" means the image's VectorChord differs from the one the dump was made with: `\(reindex)`.")
+            if let vchord = databaseImage?.extensions["vchord"], !vchord.isEmpty, DatabaseImage.version(vchord, isAtLeast: "1.0") {
+                startNotes.append("With VectorChord \(vchord) (1.x), \"need 1 probes, but 0 probes provided\" at search time is fixed by `docker exec \(w(container)) psql --username=\(w(db.user)) --dbname=\(w(db.name)) --command=\(q("ALTER DATABASE \"" + db.name.replacingOccurrences(of: "\"", with: "\"\"") + "\" SET vchordrq.probes = 1"))`.")
+            }
+        }
         add("start-immich", "Start Immich", "Now every part is back: files, markers, database.",
-            commands: ["cd \(q(composeDir))", "docker compose up -d", "docker logs -f \(server)"], notes: startNotes)
+            commands: ["cd \(q(composeDir))", "docker compose up -d", "docker logs -f \(w(server))"], notes: startNotes)
 
         // 11. External mounts inside the container, before any scan.
         if !externalMounts.isEmpty || (catalog?.counts.external ?? 0) > 0 {
             let paths = Array(Set((catalog?.libraries.filter { $0.isExternal && !$0.deleted }.flatMap(\.importPaths) ?? []) + externalMounts.map(\.containerPath))).sorted()
             add("check-mounts", "Check every external mount inside the container BEFORE the first library scan",
                 "A library scan that finds an import path empty marks every asset in it offline, and offline assets go to the trash after the trash period: albums, faces and descriptions go with them.",
-                commands: paths.map { "docker exec \(server) ls \(q($0)) | head" },
+                commands: paths.map { "docker exec \(w(server)) ls \(q($0)) | head" },
                 notes: ["Until each shows its files: no \"Scan all libraries\", and turn off periodic scanning (Administration → External Libraries)."],
                 expected: expected { $0.kind == .libraryScan },
                 checks: externalMounts.compactMap { m in m.drillPath.map { .folderPresent(path: $0, what: "mount \(m.containerPath)") } })
@@ -336,9 +365,19 @@ public struct RunbookBuilder {
 
         // 12. Regeneration when thumbs/encoded-video were not in the point.
         if let e = expected({ $0.kind == .regenerateThumbnails || $0.kind == .transcodeVideos }) {
-            add("regenerate", "Regenerate thumbnails and transcodes",
-                "The restore point lacks thumbnails or transcoded videos; Immich rebuilds them from the originals.",
-                commands: ["# Administration → Jobs: Generate Thumbnails → Missing; Transcode Videos → Missing"], expected: e)
+            if v3 {
+                var notes = ["In Immich v3 the \"Missing\" jobs do nothing here: the restored asset_file rows still name the thumbnails and transcodes that did not come back, so only \"All\" rebuilds them (it redoes the ones that did, too)."]
+                if let v = dumpVersion, v.major < 3 {
+                    notes.append("The dump is from \(v): it has no asset_video rows, so run Extract Metadata with \"All\" as well.")
+                }
+                add("regenerate", "Regenerate thumbnails and transcodes",
+                    "The restore point lacks thumbnails or transcoded videos; Immich rebuilds them from the originals.",
+                    commands: ["# Administration → Jobs: Generate Thumbnails → All; Transcode Videos → All"], notes: notes, expected: e)
+            } else {
+                add("regenerate", "Regenerate thumbnails and transcodes",
+                    "The restore point lacks thumbnails or transcoded videos; Immich rebuilds them from the originals.",
+                    commands: ["# Administration → Jobs: Generate Thumbnails → Missing; Transcode Videos → Missing"], expected: e)
+            }
         }
 
         // 13. Look.

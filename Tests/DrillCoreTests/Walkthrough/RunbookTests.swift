@@ -94,6 +94,32 @@ import DrillTestSupport
         #expect(try step(r, "restore-upload").notes.contains { $0.contains("thumbs") })
     }
 
+    /// v3 (IMMICH.md §10): the image must give vector and vchord (checked before the load), pgvecto.rs cannot come
+    /// back, a search may need a REINDEX, and thumbnails that did not come back need the jobs run with "All".
+    @Test func aV3DumpGetsV3sCommandsAndNotes() throws {
+        let r = try runbook(try demo(.v3, faults: [.noThumbs: 1]))
+        #expect(r.era.contains("v3.1.0"))
+        #expect(try step(r, "compose").notes[0].contains("IMMICH_VERSION=v3.1.0"))
+        let restore = try step(r, "restore-database")
+        #expect(restore.commands[0] == "docker exec immich_postgres psql --username=postgres --dbname=postgres --command='SHOW shared_preload_libraries'   # must list vchord")
+        #expect(restore.commands[1].contains("pg_available_extensions WHERE name IN ('vector', 'vchord')"))
+        #expect(restore.commands[2].hasPrefix("gunzip --stdout "))
+        #expect(restore.commands[4] == "| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on")
+        #expect(restore.notes.contains { $0.contains("vchord in shared_preload_libraries") && $0.contains("start again from step 7") })
+        #expect(try step(r, "fresh-database").number == 7)
+        #expect(restore.notes.contains { $0.contains("$libdir/vectors") && $0.contains("preflight --to v3.x") })
+        let start = try step(r, "start-immich").notes
+        #expect(start.contains { $0.contains("180 s") })
+        #expect(start.contains { $0.contains("`docker exec immich_postgres psql --username=postgres --dbname=immich --command='REINDEX INDEX clip_index' --command='REINDEX INDEX face_index'`") })
+        let regenerate = try step(r, "regenerate")
+        #expect(regenerate.commands == ["# Administration → Jobs: Generate Thumbnails → All; Transcode Videos → All"])
+        #expect(regenerate.notes.contains { $0.contains("\"Missing\" jobs do nothing") })
+        // The v2 runbook keeps v2's advice.
+        let v2 = try runbook(try demo(.v2, faults: [.noThumbs: 1]))
+        #expect(try step(v2, "regenerate").commands == ["# Administration → Jobs: Generate Thumbnails → Missing; Transcode Videos → Missing"])
+        #expect(!(try step(v2, "restore-database")).commands[0].contains("shared_preload_libraries"))
+    }
+
     @Test func theChecksSeeWhatIsOnDisk() throws {
         let m = try demo(.v2)
         let r = try runbook(m)
@@ -143,7 +169,9 @@ import DrillTestSupport
 
     /// The printed restore command, run as printed against a real PostgreSQL (only `docker exec -i immich_postgres`
     /// is swapped for the test cluster's socket): it loads each era's dump with no error beyond the expected noise.
-    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: [DumpTemplate.Era.v1, .v2])
+    /// A v3 dump creates vector and vchord, which stock PostgreSQL lacks: for v3 the pipeline gets one more stage
+    /// before psql, the documented vector shim of the schema fixtures (IMMICH.md §10); the rest runs as printed.
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: [DumpTemplate.Era.v1, .v2, .v3])
     func thePrintedDumpCommandRestores(era: DumpTemplate.Era) throws {
         let m = try demo(era)
         let restore = try step(try runbook(m, drilled: false), "restore-database")
@@ -154,8 +182,13 @@ import DrillTestSupport
         // What the database container does at its first start: POSTGRES_DB=immich.
         try cluster.psql("postgres", "CREATE DATABASE immich;")
         let psql = ([cluster.binDirectory + "/psql"] + cluster.connection + ["-X"]).map(Subprocess.shellQuote).joined(separator: " ")
-        let pipeline = restore.commands.joined(separator: "\n")
+        var commands = restore.commands
+        if era == .v3, let load = commands.firstIndex(where: { $0.hasPrefix("| docker exec -i ") }) {
+            commands.insert(#"| sed -E -e 's/^(CREATE EXTENSION IF NOT EXISTS (vector|vchord) |COMMENT ON EXTENSION (vector|vchord) )/-- \1/' -e 's/public\.vector\([0-9]+\)/real[]/g' -e '/USING vchordrq/,/;$/s/^/-- /' \"#, at: load)
+        }
+        let pipeline = commands.joined(separator: "\n")
             .replacingOccurrences(of: "docker exec -i immich_postgres psql", with: psql)
+            .replacingOccurrences(of: "docker exec immich_postgres psql", with: psql)
         #expect(!pipeline.contains("docker"))
         let log = Fixtures.tempDir("restore-log") + "/psql.log"
         let result = try Subprocess.run(shell: "{ \(pipeline); } >/dev/null 2>\(Subprocess.shellQuote(log))", timeout: 300)
