@@ -157,7 +157,9 @@ public enum DemoBuilder {
         calendar.timeZone = zone
         let now = Date(timeIntervalSince1970: options.now)
         var lastNight = calendar.date(bySettingHour: 2, minute: 0, second: 0, of: now)!
-        if lastNight.timeIntervalSince(now) > -3 * 3600 { lastNight = calendar.date(byAdding: .day, value: -1, to: lastNight)! }
+        // The newest night is the last whose file snapshots (03:00, 03:30) are past by a quarter of an hour: its dump
+        // is then at most 25h45m old, inside the plan's 26h RPO target at every hour of the day.
+        if lastNight.timeIntervalSince(now) > -1.75 * 3600 { lastNight = calendar.date(byAdding: .day, value: -1, to: lastNight)! }
         let nights = max(options.nights, 2)
         let dumpTimes = (0..<nights).reversed().map {
             calendar.date(byAdding: .day, value: -$0, to: lastNight)!.timeIntervalSince1970

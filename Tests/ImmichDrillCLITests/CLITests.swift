@@ -491,8 +491,8 @@ enum CLI {
     @Test func preflightPassesACleanDemoAndFailsAFaultyOne() throws {
         let clean = CLI.tempDir() + "/clean"
         #expect(try CLI.run(["demo", "--dir", clean, "--assets", "30"]).status == 0)  // drills once: history has a pass
-        // The demo's newest night is the last whose file snapshots (03:30 in Berlin) are past: from 02:00 to 03:30
-        // Berlin time its newest dump is just over a day old, so the default 24h limit would fail at that hour.
+        // The demo's newest night is the last whose file snapshots (03:30 in Berlin) are past by a quarter of an
+        // hour: from 02:00 to 03:45 Berlin time its newest dump is just over a day old, beyond the default 24h limit.
         let ok = try CLI.run(["preflight", clean + "/drill.yml", "--to", "v3.1.0", "--max-dump-age", "26h"])
         #expect(ok.status == 0, "\(ok.stdout)")
         #expect(ok.stdout.contains("[PASS]") && ok.stdout.contains("vector"), "the v3 vector gate passes a clean v3 demo")
@@ -510,7 +510,7 @@ enum CLI {
         #expect(try CLI.run(["preflight", faulty + "/missing.yml"]).status == 3)
     }
 
-    @Test(arguments: ["v1", "v2"])
+    @Test(arguments: ["v1", "v2", "v3"])
     func walkthroughGivesTheErasRestoreCommand(era: String) throws {
         let dir = CLI.tempDir() + "/demo"
         #expect(try CLI.run(["demo", "--dir", dir, "--era", era, "--assets", "30"]).status == 0)
@@ -521,6 +521,8 @@ enum CLI {
         } else {
             #expect(text.stdout.contains("| docker exec -i immich_postgres psql --dbname=immich --username=postgres --single-transaction --set ON_ERROR_STOP=on\n"))
         }
+        // v3: the image's vector extensions are checked before the load.
+        #expect(text.stdout.contains("$ docker exec immich_postgres psql --username=postgres --dbname=postgres --command='SHOW shared_preload_libraries'") == (era == "v3"))
         #expect(text.stdout.contains("from drill #1"))
         let markdown = try CLI.run(["walkthrough", dir + "/drill.yml", "--format", "markdown"])
         #expect(markdown.stdout.contains("## 9. Restore the dump"))

@@ -155,7 +155,7 @@ public enum Preflight {
         let dumpMajor = dumpPG.flatMap { Int($0.split(separator: ".").first ?? "") }
         let image = analysis.deployment.services.first { $0.role == .database }?.image
             .map { $0.split(separator: "@").first.map(String.init) ?? $0 }
-        let imageMajor = image.flatMap(postgresMajor(image:))
+        let imageMajor = image.flatMap { DatabaseImage($0)?.postgresMajor ?? postgresMajor(image: $0) }
         let ceiling = to >= ImmichVersion(2, 2, 0) ? 18 : 17
         guard let major = dumpMajor ?? imageMajor else {
             return .init(id: "postgres", title: title, status: .warn,
@@ -212,6 +212,8 @@ public enum Preflight {
     }
 
     /// The PostgreSQL major an image tag names: `pg14-v0.2.0`, `14-vectorchord0.4.3-pgvectors0.2.0`, `postgres:16`.
+    /// The PostgreSQL major of an image the drill does not know by name (`registry/custom-postgres:16.4`); the
+    /// images it knows are read by `DatabaseImage` (`pgvector/pgvector:0.8.0-pg16` is 16, not 0).
     package static func postgresMajor(image: String) -> Int? {
         guard let tag = ImageReference(image).tag else { return nil }
         var t = Substring(tag)

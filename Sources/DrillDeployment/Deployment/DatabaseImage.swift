@@ -30,9 +30,14 @@ package struct DatabaseImage: Sendable, Equatable {
             return digits.isEmpty ? nil : String(digits).trimmingCharacters(in: CharacterSet(charactersIn: "."))
         }
         func major(_ text: String) -> Int? {
-            if let pg = number(after: "pg", in: text) { return Int(pg.split(separator: ".").first ?? "") }
-            let lead = text.prefix { $0.isNumber }
-            return Int(lead)
+            let value: Int?
+            if let pg = number(after: "pg", in: text) {
+                value = Int(pg.split(separator: ".").first ?? "")
+            } else {
+                value = Int(text.prefix { $0.isNumber })
+            }
+            // PostgreSQL majors Immich has run on; anything else is not a major (a tag like `0.8.0`).
+            return value.flatMap { (9...40).contains($0) ? $0 : nil }
         }
         if repo.hasSuffix("immich-app/postgres") {
             postgresMajor = major(tag)

@@ -128,6 +128,14 @@ import Testing
         #expect(Preflight.postgresMajor(image: "postgres:16") == 16)
         #expect(Preflight.postgresMajor(image: "postgres") == nil)
         #expect(Preflight.postgresMajor(image: "ghcr.io/immich-app/postgres:release") == nil)
+        // The images the drill knows by name are read by DatabaseImage, with their extensions.
+        #expect(DatabaseImage("pgvector/pgvector:0.8.0-pg16")?.postgresMajor == 16)
+        #expect(DatabaseImage("pgvector/pgvector:0.8.0-pg16")?.extensions == ["vector": "0.8.0"])
+        #expect(DatabaseImage("pgvector/pgvector:0.8.0")?.postgresMajor == nil, "0 is not a PostgreSQL major")
+        let v3 = DatabaseImage("ghcr.io/immich-app/postgres:14-vectorchord1.1.1-pgvector0.8.5@sha256:abc")
+        #expect(v3?.postgresMajor == 14 && v3?.extensions == ["vchord": "1.1.1", "vector": "0.8.5"] && v3?.outsideV3 == [])
+        #expect(DatabaseImage("tensorchord/vchord-postgres:pg17-v0.4.3")?.postgresMajor == 17)
+        #expect(DatabaseImage("postgres:16-alpine")?.extensions == [:])
     }
 }
 

@@ -122,7 +122,7 @@ struct DatabaseDrillTests {
         let m = try Fixtures.demo("db-docker", assets: 30, now: Self.now)
         let bin = Fixtures.tempDir("docker")
         try DockerStandIn.install(in: bin, postgresBin: try #require(PostgresCluster.findBinaries()))
-        try DemoPlanText.replace("name: demo-v2", with: "name: demo-v2\ndatabase-restore: docker", in: m.plan)
+        try DemoPlanText.replace("name: demo-v3", with: "name: demo-v3\ndatabase-restore: docker", in: m.plan)
         let report = try drill(m) { $0.postgresPath = bin + ":/usr/bin:/bin" }
         let notices = report.notices ?? []
         let database = try #require(report.database, "\(notices)")

@@ -26,7 +26,7 @@ import DrillTestSupport
         #expect(outcome.exitCode == outcome.report?.exitCode && outcome.problems.isEmpty)
         #expect(history.reports.count == 1 && history.reports[1]?.runId == 1)
         let metrics = try String(contentsOfFile: m.directory + "/drill.prom", encoding: .utf8)
-        #expect(metrics.contains("immich_drill_exit_code{plan=\"demo-v2\"} \(outcome.exitCode)"))
+        #expect(metrics.contains("immich_drill_exit_code{plan=\"demo-v3\"} \(outcome.exitCode)"))
     }
 
     @Test func aHistoryThatCannotBeWrittenKeepsTheVerdict() throws {

@@ -195,6 +195,62 @@ import Testing
         #expect(split.sources.first { $0.id == "upload/upload" }?.hostPath == split.directory + "/lib/upload")
     }
 
+    /// A v3 Compose file in the shape IMMICH.md §10 describes (Immich's own was not at hand): valkey 9, the
+    /// VectorChord database image pinned by digest, IMMICH_VERSION=v3, /data.
+    @Test(arguments: ["14-vectorchord0.4.3-pgvectors0.2.0", "14-vectorchord1.1.1-pgvector0.8.5"])
+    func aV3ComposeFile(tag: String) throws {
+        let dir = Fixtures.write([
+            "docker-compose.yml": """
+            name: immich
+            services:
+              immich-server:
+                container_name: immich_server
+                image: ghcr.io/immich-app/immich-server:${IMMICH_VERSION:-v3}
+                volumes:
+                  - ${UPLOAD_LOCATION}:/data
+                  - /etc/localtime:/etc/localtime:ro
+                env_file: [.env]
+                depends_on: [redis, database]
+              immich-machine-learning:
+                container_name: immich_machine_learning
+                image: ghcr.io/immich-app/immich-machine-learning:${IMMICH_VERSION:-v3}
+                volumes: [model-cache:/cache]
+                env_file: [.env]
+              redis:
+                container_name: immich_redis
+                image: docker.io/valkey/valkey:9@sha256:3b55fbaa0cd93cf0d9d961f405e4dfcc70efe325e2d84da207a0a8e6d8fde4f9
+              database:
+                container_name: immich_postgres
+                image: ghcr.io/immich-app/postgres:\(tag)@sha256:bcf63357191b76a916ae5eb93464d65c07511da41e3bf7a8416db519b40b1c23
+                environment:
+                  POSTGRES_PASSWORD: ${DB_PASSWORD}
+                  POSTGRES_USER: ${DB_USERNAME}
+                  POSTGRES_DB: ${DB_DATABASE_NAME}
+                  POSTGRES_INITDB_ARGS: '--data-checksums'
+                volumes:
+                  - ${DB_DATA_LOCATION}:/var/lib/postgresql/data
+                shm_size: 128mb
+            volumes:
+              model-cache:
+            """,
+            ".env": "UPLOAD_LOCATION=./library\nDB_DATA_LOCATION=./postgres\nIMMICH_VERSION=v3\nDB_PASSWORD=postgres\nDB_USERNAME=postgres\nDB_DATABASE_NAME=immich\n",
+        ], in: Fixtures.tempDir("v3"))
+        let d = try reader.read(composeFiles: [dir + "/docker-compose.yml"])
+        let roles = Dictionary(uniqueKeysWithValues: d.services.map { ($0.name, $0.role) })
+        #expect(roles == ["immich-server": .server, "immich-machine-learning": .machineLearning, "redis": .redis, "database": .database])
+        #expect(d.mediaLocation.containerPath == "/data" && d.mediaLocation.hostPath == dir + "/library")
+        #expect(d.immichVersion == "v3" && !d.versionPinned && codes(d).contains("version-unpinned"))
+        #expect(d.database.container == "immich_postgres" && d.database.dataPath == dir + "/postgres")
+        let image = try #require(d.services.first { $0.role == .database }?.image.flatMap(DatabaseImage.init))
+        #expect(image.postgresMajor == 14)
+        if tag.contains("pgvectors") {
+            #expect(image.extensions["vchord"] == "0.4.3" && image.extensions["vectors"] == "0.2.0" && image.extensions["vector"] != nil)
+        } else {
+            #expect(image.extensions == ["vchord": "1.1.1", "vector": "0.8.5"])
+        }
+        #expect(image.outsideV3.isEmpty)
+    }
+
     @Test func olderReleaseWithTypesenseAndWorker() throws {
         // The shape of the v1.8x–v1.9x files: typesense, a microservices worker extending nothing, an old redis.
         let dir = Fixtures.write([
