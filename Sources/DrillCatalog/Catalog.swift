@@ -194,6 +194,14 @@ package struct IntegrityReport: Sendable, Equatable {
 
     /// True when Immich recorded `path` as `type`.
     package func recorded(_ type: String, _ path: String) -> Bool { paths[type]?.contains(path) ?? false }
+
+    /// What a finding adds when Immich's own check recorded `known` of its `total` files as `type`: empty when none.
+    package static func knownNote(known: Int, of total: Int, type: String) -> String {
+        guard known > 0 else { return "" }
+        return known == total
+            ? " Known to Immich: its own integrity check recorded \(known == 1 ? "it" : "all \(known)") (integrity_report \(type))."
+            : " Known to Immich for \(known) of \(total): its own integrity check recorded them (integrity_report \(type)); the others it did not see."
+    }
 }
 
 /// A user.

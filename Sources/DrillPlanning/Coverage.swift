@@ -346,9 +346,14 @@ struct CoverageBuilder {
         var findings: [Finding] = []
         if !integrity.missing.isEmpty {
             let external = integrity.missing.filter { catalog.assets[Int($0)].flags.contains(.external) }.count
+            // Immich's own check (v3) may have seen some of them go already.
+            let known = integrity.missing.filter {
+                catalog.integrity.recorded("missing_file", catalog.originalPath(catalog.assets[Int($0)]))
+            }.count
             findings.append(Finding(
                 code: .missingOriginalLive, severity: .warning, count: integrity.missing.count,
-                message: "Originals the newest dump references are not on disk now\(external > 0 ? " (\(external) in external libraries)" : "").",
+                message: "Originals the newest dump references are not on disk now\(external > 0 ? " (\(external) in external libraries)" : "")."
+                    + IntegrityReport.knownNote(known: known, of: integrity.missing.count, type: "missing_file"),
                 examples: integrity.missing.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0)]) },
                 immichWill: external > 0
                     ? "Offline and trash the external ones at the next library scan; uploads show broken originals (downloads and edits fail)."

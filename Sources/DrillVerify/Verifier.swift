@@ -267,9 +267,7 @@ package struct Verifier {
             let known = matching.count
             guard known > 0 else { return finding }
             var f = finding
-            f.message += known == list.count
-                ? " Known to Immich: its own integrity check recorded \(known == 1 ? "it" : "all \(known)") (integrity_report \(type))."
-                : " Known to Immich for \(known) of \(list.count): its own integrity check recorded them (integrity_report \(type)); the others it did not see."
+            f.message += IntegrityReport.knownNote(known: known, of: list.count, type: type)
             return f
         }
         return (annotated, alsoFound.count)

@@ -32,6 +32,19 @@ import DrillTestSupport
         #expect(with("short") { CopyText.uuid($0) } == nil)
     }
 
+    /// v3's integer milliseconds and the text Immich kept before; anything else is not a length.
+    @Test func durations() {
+        #expect(with("12345") { CopyText.duration($0) }! == (12_345, false))
+        #expect(with("0:00:12.345000") { CopyText.duration($0) }! == (12_345, true))
+        #expect(with("1:02:03.456000") { CopyText.duration($0) }! == (3_723_456, true))
+        #expect(with("123:00:00.000000") { CopyText.duration($0) }! == (442_800_000, true), "hours are not capped at 24")
+        #expect(with("0:00:00.00000") { CopyText.duration($0) }! == (0, true))
+        for bad in ["\\N", "", "-5", "0:61:00", "0:00:60.5", "1:2", "a:b:c", "0:00:1e9", "99999999999999999999",
+                    String(repeating: "9", count: 50) + ":00:00", "nan:00:00", "0:00:nan"] {
+            #expect(with(bad) { CopyText.duration($0) } == nil, "\(bad)")
+        }
+    }
+
     @Test func bytea() {
         #expect(with("\\\\x00ff10") { CopyText.bytea($0) } == [0, 255, 16])
         #expect(with("\\\\x") { CopyText.bytea($0) } == [])

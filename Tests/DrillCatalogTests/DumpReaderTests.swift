@@ -87,6 +87,40 @@ import DrillTestSupport
         #expect(c.mediaPrefix == "/data")
     }
 
+    /// v3 tables in hostile shapes: an owner row for an album the dump does not have, a NULL role, a type Immich
+    /// never writes, an integrity report far larger than any real one (counted whole, paths kept up to the cap).
+    @Test func v3TablesReadDefensively() throws {
+        let albums = """
+        COPY public.album (id, "albumName", "deletedAt") FROM stdin;
+        c1c1c1c1-0000-4000-8000-000000000001	Summer	\\N
+        c2c2c2c2-0000-4000-8000-000000000002	No owner	\\N
+        \\.
+        COPY public.album_user ("albumId", "userId", role) FROM stdin;
+        c1c1c1c1-0000-4000-8000-000000000001	10000000-0000-4000-8000-000000000001	owner
+        c1c1c1c1-0000-4000-8000-000000000001	10000000-0000-4000-8000-000000000002	\\N
+        c9c9c9c9-0000-4000-8000-000000000009	10000000-0000-4000-8000-000000000001	owner
+        \\.
+        COPY public.asset_edit ("assetId", action, parameters, sequence) FROM stdin;
+        a1a1a1a1-0000-4000-8000-000000000001	crop	{}	0
+        ffffffff-0000-4000-8000-00000000000f	crop	{}	0
+        \\.
+
+        """
+        let cap = IntegrityReport.maxPaths
+        var integrity = "COPY public.integrity_report (type, path, \"assetId\") FROM stdin;\n"
+        for i in 0..<(cap + 10) { integrity += "missing_file\t/data/upload/x/\(i).jpg\t\\N\n" }
+        integrity += "made_up_type\t/data/upload/y.jpg\t\\N\n\\.\n"
+        let c = try CatalogReader.read(path: write(database(Self.minimalAssets + "\n" + albums + integrity)))
+        #expect(c.counts.albums == 2 && c.counts.albumsWithoutOwner == 1)
+        #expect(c.counts.albumShares == 1, "a row with no role is a share, not an owner")
+        #expect(c.albums.first { $0.id.description.hasPrefix("c1") }?.owner?.description == "10000000-0000-4000-8000-000000000001")
+        #expect(c.counts.edits == 2 && c.counts.editedAssets == 1, "an edit of an asset not in the dump counts as a row only")
+        #expect(c.integrity.counts == ["missing_file": cap + 10, "made_up_type": 1])
+        #expect(c.integrity.paths["missing_file"]?.count == cap, "paths are kept up to the cap")
+        #expect(c.integrity.recorded("missing_file", "/data/upload/x/0.jpg"))
+        #expect(c.schema.albumOwners == "album_user role 'owner' (v3+)")
+    }
+
     @Test func missingTrailerIsIncomplete() throws {
         let c = try CatalogReader.read(path: write(database(Self.minimalAssets, trailer: false)))
         #expect(!c.content.complete)
