@@ -269,6 +269,9 @@ package struct SchemaReport: Sendable, Codable, Equatable {
     package var albumOwners: String = "unknown (no album table)"
     /// `text H:MM:SS.ffffff (before v3)` or `integer milliseconds (v3+)`.
     package var duration: String = "unknown (no video durations)"
+    /// Whether the asset table has `status` and `isOffline` (what a relink may set back).
+    package var statusColumn = false
+    package var offlineColumn = false
 }
 
 /// Asset counts for one owner, or for all.

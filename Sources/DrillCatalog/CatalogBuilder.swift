@@ -130,6 +130,8 @@ final class CatalogBuilder {
     var encodedVideoColumn = false
     var algorithmColumn = false
     var visibilityColumn = false
+    var statusColumn = false
+    var offlineColumn = false
 
     // system_metadata and versions.
     var savedMediaLocation: String?
@@ -401,7 +403,8 @@ final class CatalogBuilder {
             albumOwners: albumOwnerColumn == true ? "album.ownerId (before v3)"
                 : albumOwnerColumn == false ? "album_user role 'owner' (v3+)" : "unknown (no album table)",
             duration: durationIsText == true ? "text H:MM:SS.ffffff (before v3)"
-                : durationIsText == false ? "integer milliseconds (v3+)" : "unknown (no video durations)")
+                : durationIsText == false ? "integer milliseconds (v3+)" : "unknown (no video durations)",
+            statusColumn: statusColumn, offlineColumn: offlineColumn)
         assets.shrink()
         files.shrink()
         return Catalog(identity: identity, content: content, schema: schema, users: users, libraries: libraries,
@@ -575,6 +578,8 @@ final class AssetsSink: TableSink {
         b.encodedVideoColumn = encoded >= 0
         b.algorithmColumn = algorithm >= 0
         b.visibilityColumn = visibility >= 0
+        b.statusColumn = status >= 0
+        b.offlineColumn = offline >= 0
         super.init(builder: b, columns: c)
     }
 

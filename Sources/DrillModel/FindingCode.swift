@@ -119,6 +119,8 @@ package struct FindingCode: Hashable, Sendable, CustomStringConvertible {
     package static let databaseImageExtensions = FindingCode("database-image-extensions", [.critical, .warning], "(run) The database image in the Compose file lacks an extension the dump creates, or its version is outside what the Immich release accepts.")
     /// What Immich checks at startup, answered by the loaded database: an admin, the media location, the version.
     package static let restoredDatabaseCheck = FindingCode("restored-database-check", [.critical, .warning], "(run) The loaded database fails a check Immich makes at startup: no admin user (critical), a saved media location or newest version that differs from the deployment or the dump's name (warning).")
+    /// `run --relink`: the relink plan did not apply to the loaded database, or did not do what it says.
+    package static let relinkFailed = FindingCode("relink-failed", [.critical], "(run --relink) The relink plan's SQL did not apply to the drill's loaded database in one transaction, or left an asset elsewhere or its metadata changed.")
 
     /// Every code, in README's order.
     public static let all: [FindingCode] = [
@@ -161,6 +163,7 @@ package struct FindingCode: Hashable, Sendable, CustomStringConvertible {
         .extensionShimmed,
         .databaseImageExtensions,
         .restoredDatabaseCheck,
+        .relinkFailed,
         .sourceRootNotFound,
         .nameNotUtf8,
         .metadataAtRisk,

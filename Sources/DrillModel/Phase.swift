@@ -10,6 +10,7 @@ package struct Phase: Sendable, Codable, Equatable {
         case restoreProjected = "restore (all files, projected)"
         case verify = "verify"
         case loadDatabase = "load database"
+        case relink = "relink"
         case libraryScan = "library scan"
         case regenerateThumbnails = "regenerate thumbnails"
         case transcodeVideos = "transcode videos"

@@ -99,6 +99,8 @@ public struct RunReport: Sendable, Codable {
     package var notices: [String]?
     /// The database load, when one ran (absent in reports written before it existed).
     package var database: DatabaseRestoreSummary?
+    /// `run --relink`: where the missing and moved originals went, and the proof (absent otherwise).
+    package var relink: RelinkSummary?
 
     package init(plan: DrillPlan, startedAt: Double, analysis: PlanAnalysis) {
         self.plan = plan.name
@@ -180,6 +182,7 @@ public struct RunReport: Sendable, Codable {
             depth += ": \(s.checkedPresence) of \(s.population) originals present, \(s.checkedContent) checked by content (SHA-1), the external ones by their path hash"
         }
         if let database { lines.append(("database", database.line)) }
+        if let relink { lines.append(("relink", relink.line)) }
         lines.append(("verify", depth))
         if let statement = verify.stats?.statement { lines.append(("sample", statement)) }
         if let counts = catalog?.immichIntegrity {

@@ -79,6 +79,8 @@ package struct Verifier {
         var remainingOrphans: [(path: String, file: RestoredFile, external: Bool)]
         var missingSidecars: [String]
         var missingDerivatives: [String]
+        /// Offline assets (not checked) whose file is not in the restore either: a relink may find them.
+        var offlineAbsent: [Int32] = []
         var derivativeKinds: [String: Int]
         var offline: Int
         var trashed: Int
@@ -92,9 +94,17 @@ package struct Verifier {
     }
 
     public func run() -> (findings: [Finding], stats: VerificationStats) {
+        let result = run(relink: false)
+        return (result.findings, result.stats)
+    }
+
+    /// Verifies; with `relink`, also plans where the missing and moved originals went (`Relinker`).
+    package func run(relink: Bool) -> (findings: [Finding], stats: VerificationStats, relink: RelinkPlan?) {
         let started = Date()
         var stats = VerificationStats()
         let observations = observe(into: &stats)
+        var relinkPlan: RelinkPlan?
+        if relink { relinkPlan = self.relinkPlan(observations) }
         let (findings, alsoFound) = knownToImmich(checks.flatMap { $0(observations) }, observations)
         if catalog.integrity.present { stats.immichRecordedAlsoFound = alsoFound }
         if let sample {
@@ -103,7 +113,26 @@ package struct Verifier {
             stats.statement = Sampler.statement(sampled: checkable, bad: stats.badContent, population: stats.population)
         }
         stats.seconds = Date().timeIntervalSince(started)
-        return (findings, stats)
+        return (findings, stats, relinkPlan)
+    }
+
+    /// The stored form of a container path (the inverse of `containerPath`), for the SQL.
+    package func storedPath(_ container: String) -> String {
+        let media = deployment.mediaLocation.containerPath
+        if let prefix = catalog.mediaPrefix, prefix != media, let rest = Paths.remainder(of: container, under: media) {
+            return rest.isEmpty ? prefix : prefix + "/" + rest
+        }
+        return container
+    }
+
+    /// Where the originals this restore lacks at their paths went: among the restored files no asset references.
+    func relinkPlan(_ o: Observations) -> RelinkPlan {
+        let media = deployment.mediaLocation.containerPath
+        let importPaths = catalog.libraries.filter { $0.isExternal && !$0.deleted }.flatMap(\.importPaths).map(Paths.normalize)
+        let candidates = Relinker.candidates(index, media: media, importPaths: importPaths)
+        let missing = Array(Set(o.missing.map(\.asset) + o.moved.map(\.asset) + o.offlineAbsent)).sorted()
+        let relinker = Relinker(catalog: catalog, media: media, containerPath: containerPath, storedPath: storedPath)
+        return relinker.plan(scope: "the restore point", missing: missing, candidates: candidates)
     }
 
     /// What the restore holds against what the database references: the observations every check reads.
@@ -116,6 +145,7 @@ package struct Verifier {
         var badChecksum: [Int32] = []
         var offline = 0
         var trashed = 0
+        var offlineAbsent: [Int32] = []
 
         // Originals.
         for i in 0..<catalog.assets.count {
@@ -128,6 +158,7 @@ package struct Verifier {
             if asset.flags.contains(.trashed) { trashed += 1 }
             if asset.flags.contains(.offline) {
                 offline += 1
+                if restored == nil, index.root(of: path) != nil { offlineAbsent.append(Int32(i)) }
                 continue
             }
             if !Paths.isWithin(path, media), !deployment.mountMap.resolve(containerPath: path).isMounted {
@@ -238,8 +269,8 @@ package struct Verifier {
         let remainingOrphans = orphans.enumerated().filter { !explained.contains($0.offset) }.map(\.element)
         return Observations(pathMismatch: pathMismatch, missing: missing, moved: moved, badChecksum: badChecksum,
                             remainingOrphans: remainingOrphans, missingSidecars: missingSidecars,
-                            missingDerivatives: missingDerivatives, derivativeKinds: derivativeKinds, offline: offline,
-                            trashed: trashed, exclusions: exclusions)
+                            missingDerivatives: missingDerivatives, offlineAbsent: offlineAbsent,
+                            derivativeKinds: derivativeKinds, offline: offline, trashed: trashed, exclusions: exclusions)
     }
 
     /// Says, on each finding whose files Immich's own integrity check (v3, `integrity_report` in the dump) also

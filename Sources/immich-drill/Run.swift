@@ -52,6 +52,12 @@ extension ImmichDrill {
         @Flag(name: .long, help: "Load a dump that is cut short anyway, to see how far it gets.")
         var loadIncomplete = false
 
+        @Flag(name: .long, help: "Find where the missing and moved originals went (by content, or by name and size), write the SQL that keeps their albums and faces, and prove it on the drill's loaded database.")
+        var relink = false
+
+        @Option(name: .long, help: "With --relink: write the relink SQL here (default: into scratch, removed with it).")
+        var relinkSql: String?
+
         @Flag(name: .long, help: "Do not record the run in the history.")
         var noHistory = false
 
@@ -79,6 +85,8 @@ extension ImmichDrill {
             options.noHistory = noHistory
             options.databaseRestore = databaseRestore
             options.loadIncomplete = loadIncomplete
+            options.relink = relink || relinkSql != nil
+            options.relinkSQL = relinkSql.map(Paths.absolute)
             options.metricsFile = metricsFile
             options.pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
             if !quiet { options.progress = Drill.terminalProgress }

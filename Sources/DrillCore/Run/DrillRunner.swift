@@ -27,6 +27,10 @@ public struct RunOptions: Sendable {
     public var databaseRestore: DatabaseRestoreMode?
     /// Load a dump that is cut short, to see how far it gets (`--load-incomplete`).
     public var loadIncomplete = false
+    /// Plan where the missing and moved originals went (`Relinker`) and prove the SQL on the loaded database.
+    public var relink = false
+    /// Where to write the relink SQL (default: into scratch, removed with it).
+    public var relinkSQL: String?
     /// Where PostgreSQL installs are looked for (tests point it elsewhere).
     package var postgresRoots = ["/usr/lib/postgresql"]
     package var postgresPath = ProcessInfo.processInfo.environment["PATH"]
@@ -57,10 +61,10 @@ package struct DrillRunner {
         case prepare
         /// Each file source from its snapshot into scratch, timed and hashed.
         case restore
+        /// Every database reference against what came back (before the load, so a relink plan can be proven in it).
+        case verify
         /// The dump into a throwaway PostgreSQL with the era's documented command, timed, counted against the catalog.
         case loadDatabase
-        /// Every database reference against what came back.
-        case verify
         /// What Immich still has to do after the restore, at the plan's stated rates; RTO and RPO against targets.
         case estimate
     }
@@ -84,6 +88,8 @@ package struct DrillRunner {
         var rootless: [(example: String, root: String)] = []
         /// Set by `verify`.
         var stats: VerificationStats?
+        /// Set by `verify` with `--relink`; proven by `loadDatabase`.
+        var relink: RelinkSummary?
     }
 
     /// Drills the plan: its steps in order, into one report. A failed restore is a finding in it; only an unreadable
@@ -249,7 +255,14 @@ package struct DrillRunner {
         restore.loadIncomplete = options.loadIncomplete
         restore.roots = options.postgresRoots
         restore.path = options.postgresPath
+        let proofBox = ProofBox()
+        if let relink = state.relink, !relink.plan.isEmpty, let sql = relink.sqlFile {
+            restore.afterLoad = { cluster, database in
+                proofBox.result = RelinkProof.prove(relink.plan, sqlFile: sql, cluster: cluster, database: database, catalog: catalog)
+            }
+        }
         if restore.mode != .skip { say("loading the dump into a scratch PostgreSQL") }
+        defer { relinkOutcome(&state, proofBox.result) }
         do {
             let outcome = try restore.run()
             if let phase = outcome.phase { state.report.phases.append(phase) }
@@ -276,8 +289,11 @@ package struct DrillRunner {
                                 })
         verifier.unverifiedRoots = state.rootless.map(\.root)
         if !state.rootless.isEmpty { state.findings.append(SnapshotLister.rootNotFound(state.rootless.map(\.example))) }
-        let (verifyFindings, stats) = verifier.run()
+        let (verifyFindings, stats, relinkPlan) = verifier.run(relink: options.relink)
         state.findings += verifyFindings
+        if let relinkPlan, let scratch = state.scratch {
+            state.relink = relinkSummary(relinkPlan, catalog: catalog, verifier: verifier, scratch: scratch.path)
+        }
         state.stats = stats
         state.report.verify.stats = stats
         state.report.phases.append(Phase(name: Phase.Kind.verify.rawValue, source: nil, seconds: stats.seconds, bytes: nil,

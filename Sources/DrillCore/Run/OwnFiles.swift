@@ -23,7 +23,7 @@ extension DrillPlan {
     }
 
     /// Refuses a history, lock or metrics file inside a source or a backup.
-    package func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil) throws {
+    package func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil, relinkSQL: String? = nil) throws {
         let guarded = WriteGuard.protect(protectedPaths(deployment))
         try WriteGuard.refuse(history, what: "history", key: "history", protected: guarded, file: file)
         try WriteGuard.refuse(RunLock.path(for: self), what: "lock file (beside the history)", key: "history",
@@ -31,6 +31,9 @@ extension DrillPlan {
         if let metricsFile {
             try WriteGuard.refuse(Paths.absolute(metricsFile), what: "metrics file", key: "--metrics-file",
                                   protected: guarded, file: file)
+        }
+        if let relinkSQL {
+            try WriteGuard.refuse(Paths.absolute(relinkSQL), what: "relink SQL", key: "--relink-sql", protected: guarded, file: file)
         }
     }
 }

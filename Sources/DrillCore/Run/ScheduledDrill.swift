@@ -25,6 +25,8 @@ public struct ScheduledDrillOptions: Sendable {
     public var databaseRestore: DatabaseRestoreMode?
     /// `--load-incomplete`.
     public var loadIncomplete = false
+    public var relink = false
+    public var relinkSQL: String?
     /// Do not record the run.
     public var noHistory = false
     /// A node_exporter textfile to write (`--metrics-file`).
@@ -79,7 +81,7 @@ public enum ScheduledDrill {
         var deployment: Result<Deployment, DrillError>?
         if let plan = loaded {
             do { deployment = .success(try plan.readDeployment()) } catch let error as DrillError { deployment = .failure(error) }
-            try plan.checkOwnFiles(deployment: try? deployment?.get(), metricsFile: options.metricsFile)
+            try plan.checkOwnFiles(deployment: try? deployment?.get(), metricsFile: options.metricsFile, relinkSQL: options.relinkSQL)
         }
         // A second run of the plan stops here (naming the holder) and leaves metrics and pings to the run that holds
         // the lock.
@@ -108,6 +110,8 @@ public enum ScheduledDrill {
                 runOptions.progress = options.progress
                 runOptions.databaseRestore = options.databaseRestore
                 runOptions.loadIncomplete = options.loadIncomplete
+                runOptions.relink = options.relink
+                runOptions.relinkSQL = options.relinkSQL
                 var report = try drill(plan: plan, deployment: deployment, options: runOptions)
                 let all = notices + (report.notices ?? [])
                 report.notices = all.isEmpty ? nil : all

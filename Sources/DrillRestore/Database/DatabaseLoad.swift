@@ -60,6 +60,8 @@ package struct DatabaseLoader {
     /// The longest the load may take before psql is stopped (a statement that never ends must not hang the drill):
     /// 30 minutes plus a second per MiB of SQL, set by the caller from the dump's size.
     package var deadline: Double = 1800
+    /// Create the database first (a pg_dump dump); false loads into the one that is there (`run --relink`'s SQL).
+    package var createDatabase = true
 
     package init(dump: String, format: DumpFormat, database: String, versionNote: String? = nil) {
         self.dump = dump
@@ -84,7 +86,7 @@ package struct DatabaseLoader {
     package func load(into cluster: some ScratchDatabase) throws -> DatabaseLoadResult {
         let available = Set(try cluster.query("postgres", "SELECT name FROM pg_available_extensions").compactMap(\.first))
         let cluster_ = format == .cluster
-        if !cluster_ {
+        if !cluster_, createDatabase {
             _ = try cluster.query("postgres", "CREATE DATABASE \(DatabaseLoader.quoteIdent(database))")
         }
         var screen = DumpLoadScreen(cluster: cluster_, available: available, locales: DatabaseLoader.locales())

@@ -47,6 +47,8 @@ package struct DatabaseRestore {
     /// Where PostgreSQL installs are looked for (tests point it elsewhere).
     package var roots = ["/usr/lib/postgresql"]
     package var path = ProcessInfo.processInfo.environment["PATH"]
+    /// Run on the loaded database before its server stops (`run --relink` proves its plan there).
+    package var afterLoad: ((any ScratchDatabase, String) -> Void)?
 
     package init(mode: DatabaseRestoreMode, catalog: Catalog, deployment: Deployment, scratch: String) {
         self.mode = mode
@@ -160,6 +162,7 @@ package struct DatabaseRestore {
             } catch let error as DrillError {
                 outcome.notices.append("the loaded database could not be counted: \(error.description)")
             }
+            if load.loaded { afterLoad?(cluster, database) }
         }
         outcome.findings += imageFindings(load.extensions)
         outcome.findings += shimFindings(load)
