@@ -82,6 +82,10 @@ package struct LiveIntegrity: Sendable {
     /// mtime to the photo's own date, so mtime cannot tell).
     package var untrackedNewerThanDump = 0
     package var untrackedExamples: [String] = []
+    /// With `collectUntracked`: every untracked file, by the path Immich would see it at and where it is here.
+    package var untrackedFiles: [(container: String, local: String, size: Int64)] = []
+    /// Offline assets whose original is not on disk either (a relink may find them elsewhere).
+    package var offlineAbsent: [Int32] = []
 }
 
 /// The live library walked against the newest dump: what changed since the snapshots, what moved, what nobody references.
@@ -93,7 +97,8 @@ package struct LiveInventory: Sendable {
     /// Walks UPLOAD_LOCATION (`uploadRoot`) and each external folder. `baselines` by deployment source id;
     /// `index` and `catalog` for the integrity check; `dumpTime` to tell late files from orphans.
     package static func take(uploadRoot: String?, externals: [LiveExternal], baselines: [String: LiveBaseline],
-                            catalog: Catalog?, index: ReferenceIndex?, dumpTime: Double?) -> LiveInventory {
+                            catalog: Catalog?, index: ReferenceIndex?, dumpTime: Double?,
+                            mediaContainer: String? = nil, collectUntracked: Bool = false) -> LiveInventory {
         let began = Date()
         var result = LiveInventory()
         var seen = [Bool](repeating: false, count: index == nil ? 0 : (catalog?.assets.count ?? 0))
@@ -131,7 +136,10 @@ package struct LiveInventory: Sendable {
             }
             return live
         }
-        func untracked(_ file: WalkedFile) {
+        func untracked(_ file: WalkedFile, container: @autoclosure () -> String?) {
+            if collectUntracked, let container = container() {
+                integrity.untrackedFiles.append((container, file.path, file.size))
+            }
             integrity.untracked += 1
             integrity.untrackedBytes += file.size
             if let dumpTime, max(file.mtime, file.ctime) > dumpTime { integrity.untrackedNewerThanDump += 1 }
@@ -159,7 +167,7 @@ package struct LiveInventory: Sendable {
                     seen[Int(asset)] = true
                 } else if folder == "library" || folder == "upload", !index.others.contains(file.path),
                           !rel.hasSuffix("/.immich"), !index.isSidecarOfOriginal(file.path) {
-                    untracked(file)
+                    untracked(file, container: mediaContainer.map { $0 + "/" + String(rel) })
                 }
             }
             if let summary, !summary.errors.isEmpty { uploads["library"]?.unreadable += summary.errors.count }
@@ -188,7 +196,7 @@ package struct LiveInventory: Sendable {
                     if let asset = index.originals[file.path] {
                         seen[Int(asset)] = true
                     } else if MediaTypes.isMedia(file.path), !index.others.contains(file.path) {
-                        untracked(file)
+                        untracked(file, container: container + "/" + String(rel))
                     }
                 }
                 if let summary {
@@ -203,11 +211,15 @@ package struct LiveInventory: Sendable {
         if let index, let catalog {
             for (path, asset) in index.originals where !seen[Int(asset)] {
                 let record = catalog.assets[Int(asset)]
-                guard !record.flags.contains(.offline),
-                      walkedRoots.contains(where: { path.hasPrefix($0 + "/") }) else { continue }
+                guard walkedRoots.contains(where: { path.hasPrefix($0 + "/") }) else { continue }
+                if record.flags.contains(.offline) {
+                    integrity.offlineAbsent.append(asset)
+                    continue
+                }
                 integrity.missing.append(asset)
             }
             integrity.missing.sort()
+            integrity.offlineAbsent.sort()
             result.integrity = integrity
         }
         result.seconds = Date().timeIntervalSince(began)

@@ -12,6 +12,8 @@ import Foundation
 public struct PlanOptions: Sendable {
     /// Walk the live sources.
     public var live = true
+    /// With `live`: keep every untracked file the walk finds (for `relink --live`).
+    package var collectUntracked = false
     /// List snapshot folders (a walk of each); `run` walks them while restoring instead.
     package var listFolders = true
     /// `latest`, a restore point id or a time.
@@ -273,6 +275,7 @@ public struct BackupPlanner {
             externals: externals.compactMap { e in e.local.map { (e.containerPath, $0) } })
         let index = catalog.map { ReferenceIndex(catalog: $0, translator: translator) }
         return LiveInventory.take(uploadRoot: uploadRoot, externals: externals, baselines: baselines, catalog: catalog,
-                                  index: index, dumpTime: catalog?.identity.time)
+                                  index: index, dumpTime: catalog?.identity.time,
+                                  mediaContainer: deployment.mediaLocation.containerPath, collectUntracked: options.collectUntracked)
     }
 }

@@ -355,3 +355,27 @@ package struct RelinkSummary: Sendable, Codable, Equatable {
     }
 }
 
+extension Relinker {
+    /// A moved original's sidecar moved with it: `IMG_1.jpg.xmp` or `IMG_1.xmp` beside its new path, when `exists`
+    /// (a container path) says it is there. The (old, new) stored paths by the match's asset.
+    package static func sidecars(_ plan: RelinkPlan, catalog: Catalog, containerPath: (String) -> String,
+                                 exists: (String) -> Bool) -> [Int32: (old: String, new: String)] {
+        var sidecars: [Int32: (old: String, new: String)] = [:]
+        let matched = Dictionary(uniqueKeysWithValues: plan.matches.map { ($0.asset, $0) })
+        guard !matched.isEmpty else { return [:] }
+        for i in 0..<catalog.files.count {
+            let file = catalog.files[i]
+            guard file.kind == .sidecar, let m = matched[file.asset] else { continue }
+            let old = catalog.path(file)
+            var new: String?
+            if old.hasPrefix(m.from), old.count > m.from.count {
+                new = m.to + old.dropFirst(m.from.count)
+            } else {
+                let fromStem = (m.from as NSString).deletingPathExtension, toStem = (m.to as NSString).deletingPathExtension
+                if old.hasPrefix(fromStem + ".") { new = toStem + old.dropFirst(fromStem.count) }
+            }
+            if let new, exists(containerPath(new)) { sidecars[file.asset] = (old, new) }
+        }
+        return sidecars
+    }
+}

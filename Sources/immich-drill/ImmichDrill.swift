@@ -19,7 +19,7 @@ struct ImmichDrill: ParsableCommand {
         3 UNKNOWN (the drill could not run), 64 usage error.
         """,
         version: "0.1.0",
-        subcommands: [Init.self, Catalog.self, Plan.self, List.self, Run.self, Preflight.self, Walkthrough.self, History.self, Report.self, Extract.self, Demo.self]
+        subcommands: [Init.self, Catalog.self, Plan.self, List.self, Run.self, Relink.self, Preflight.self, Walkthrough.self, History.self, Report.self, Extract.self, Demo.self]
     )
 
     static func main() {

@@ -11,23 +11,8 @@ final class ProofBox: @unchecked Sendable {
 extension DrillRunner {
     /// The plan with its SQL file written.
     func relinkSummary(_ relinkPlan: RelinkPlan, catalog: Catalog, verifier: Verifier, scratch: String) -> RelinkSummary {
-        // A moved original's sidecar moved with it: `IMG_1.jpg.xmp` or `IMG_1.xmp` beside its new path.
-        var sidecars: [Int32: (old: String, new: String)] = [:]
-        let matched = Dictionary(uniqueKeysWithValues: relinkPlan.matches.map { ($0.asset, $0) })
-        for i in 0..<catalog.files.count {
-            let file = catalog.files[i]
-            guard file.kind == .sidecar, let m = matched[file.asset] else { continue }
-            let old = catalog.path(file)
-            let from = m.from, to = m.to
-            var new: String?
-            if old.hasPrefix(from), old.count > from.count {
-                new = to + old.dropFirst(from.count)
-            } else {
-                let fromStem = (from as NSString).deletingPathExtension, toStem = (to as NSString).deletingPathExtension
-                if old.hasPrefix(fromStem + ".") { new = toStem + old.dropFirst(fromStem.count) }
-            }
-            if let new, verifier.index.files[verifier.containerPath(new)] != nil { sidecars[file.asset] = (old, new) }
-        }
+        let sidecars = Relinker.sidecars(relinkPlan, catalog: catalog, containerPath: verifier.containerPath,
+                                         exists: { verifier.index.files[$0] != nil })
         let file = options.relinkSQL ?? scratch + "/relink.sql"
         let apply = RelinkSQL.applyCommand(container: deployment.database.container ?? "immich_postgres",
                                            user: deployment.database.user, database: deployment.database.name,
