@@ -23,6 +23,12 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
         .systemLibrary(name: "CPosix"),
+        // libexif: a relink reads the capture time, camera and dimensions of JPEG and TIFF candidates.
+        .systemLibrary(
+            name: "CExif",
+            pkgConfig: "libexif",
+            providers: [.apt(["libexif-dev"])]
+        ),
 
         // The only code that touches libarchive and raw pointers.
         .target(name: "DrillArchive", dependencies: ["CArchive"]),
@@ -48,7 +54,7 @@ let package = Package(
         // Restoring one snapshot into scratch, timed and hashed as written.
         domain("DrillRestore", ["DrillSnapshots"]),
         // Every database reference checked against what came back.
-        domain("DrillVerify", ["DrillInventory", "DrillRestore"]),
+        domain("DrillVerify", ["DrillInventory", "DrillRestore", "CExif"]),
         // Coverage of every source and the pairing of snapshots into restore points: the plan's analysis (listing each
         // snapshot through its kind, which lives with its restore).
         domain("DrillPlanning", ["DrillInventory", "DrillRestore"]),

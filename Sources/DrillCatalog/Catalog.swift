@@ -143,6 +143,19 @@ package struct AssetFileRecord: Sendable {
     }
 }
 
+/// What the database holds about a library file's photo besides its name and size: `asset.localDateTime` (the
+/// capture time's wall clock), `asset_exif.dateTimeOriginal`, camera make and model, EXIF dimensions.
+package struct LibraryEvidence: Sendable, Equatable {
+    package var localTime: Double?
+    package var original: Double?
+    package var make: String?
+    package var model: String?
+    package var width: Int?
+    package var height: Int?
+
+    package init() {}
+}
+
 /// An album: its owner (`album."ownerId"`, or from v3 the `album_user` row with role `owner`) and how many other
 /// users it is shared with.
 package struct CatalogAlbum: Sendable, Equatable {
@@ -358,6 +371,8 @@ public struct Catalog: Sendable {
     package var albums: [CatalogAlbum] = []
     /// Immich's own integrity report in the dump (v3).
     package var integrity = IntegrityReport()
+    /// What the database knows of each library file's photo, by asset index (library assets only).
+    package var libraryEvidence: [Int32: LibraryEvidence] = [:]
     package var paths: PathStore
     package var counts: CatalogCounts
     package var countsByOwner: [UUID16: AssetCounts]

@@ -115,6 +115,8 @@ final class CatalogBuilder {
     var editedFileCount = 0
     var integrity = IntegrityReport()
     var videoMilliseconds: Int64 = 0
+    /// What the database knows of each library file's photo (capture time, camera, dimensions), for a relink.
+    var libraryEvidence: [Int32: LibraryEvidence] = [:]
     var durationIsText: Bool?
     var albumCount = 0
     var albumMemberships = 0
@@ -410,7 +412,7 @@ final class CatalogBuilder {
         return Catalog(identity: identity, content: content, schema: schema, users: users, libraries: libraries,
                        assets: assets, ownerIDs: owners.ids, libraryIDs: assetLibraries.ids,
                        livePhotoVideos: livePhotoVideos, stackIDs: stacks.ids, files: files, people: people,
-                       albums: albumList, integrity: integrity, paths: paths, counts: counts,
+                       albums: albumList, integrity: integrity, libraryEvidence: libraryEvidence, paths: paths, counts: counts,
                        countsByOwner: byOwner, savedMediaLocation: savedMediaLocation, mediaPrefix: prefix,
                        mountChecks: mountChecks, immichVersion: version, immichVersionSource: versionSource,
                        newestMigration: migration, findings: findings)
@@ -545,11 +547,12 @@ final class LibrariesSink: TableSink {
 final class AssetsSink: TableSink {
     let id, owner, type, path, fileName, checksum, algorithm, library, external, offline, deletedAt, favorite: Int
     let visibility, archived, visible, status, created, livePhoto, stack, sidecar, encoded: Int
-    let previewPath, thumbnailPath, resizePath, webpPath, duration: Int
+    let previewPath, thumbnailPath, resizePath, webpPath, duration, localTime: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
         id = try c.required("id")
         duration = c.index("duration")
+        localTime = c.index("localDateTime")
         owner = try c.required("ownerId")
         path = try c.required("originalPath")
         checksum = try c.required("checksum")
@@ -652,6 +655,9 @@ final class AssetsSink: TableSink {
             stackIndex: stackID.map { b.stacks.intern($0) + 1 } ?? 0, meta: AssetMeta(), flags: flags,
             type: type >= 0 ? AssetType(field: row.field(type)) : .other, algorithm: algorithmValue))
         if let video = try uuid(row, livePhoto, line: line, required: false) { b.livePhotoVideos[index] = video }
+        if isExternal, localTime >= 0, let local = CopyText.timestamp(row.field(localTime)) {
+            b.libraryEvidence[index, default: LibraryEvidence()].localTime = local
+        }
         if duration >= 0, let length = CopyText.duration(row.field(duration)) {
             b.durationIsText = length.text
             if length.milliseconds > 0 { b.videoMilliseconds += length.milliseconds }
@@ -671,12 +677,17 @@ final class AssetsSink: TableSink {
 }
 
 final class ExifSink: TableSink {
-    let asset, size, description: Int
+    let asset, size, description, original, make, model, width, height: Int
 
     init(_ b: CatalogBuilder, _ c: Columns) throws {
         asset = try c.required("assetId")
         size = c.index("fileSizeInByte")
         description = c.index("description")
+        original = c.index("dateTimeOriginal")
+        make = c.index("make")
+        model = c.index("model")
+        width = c.index("exifImageWidth")
+        height = c.index("exifImageHeight")
         super.init(builder: b, columns: c)
     }
 
@@ -693,6 +704,16 @@ final class ExifSink: TableSink {
         }
         if let index = b.index(of: id) {
             b.applyExif(Int(index), size: bytes, described: described)
+            if b.assets[Int(index)].flags.contains(.external) {
+                // What a relink compares a library file's candidates with (its checksum is of its path).
+                var e = b.libraryEvidence[index] ?? LibraryEvidence()
+                if original >= 0 { e.original = CopyText.timestamp(row.field(original)) }
+                if make >= 0 { e.make = CopyText.text(row.field(make)).flatMap { $0.isEmpty ? nil : $0 } }
+                if model >= 0 { e.model = CopyText.text(row.field(model)).flatMap { $0.isEmpty ? nil : $0 } }
+                if width >= 0 { e.width = CopyText.int(row.field(width)).map(Int.init) }
+                if height >= 0 { e.height = CopyText.int(row.field(height)).map(Int.init) }
+                b.libraryEvidence[index] = e
+            }
         } else {
             b.pendingExif.append((id, bytes, described))
         }

@@ -13,6 +13,9 @@ import Foundation
 public enum DemoFault: String, Sendable, CaseIterable, Codable {
     /// External files moved after the last dump (a NAS reorganised).
     case moved
+    /// External photos reorganised after the last dump by an Elodie-style tool: renamed into date folders and their
+    /// EXIF rewritten, so name and size both changed (capture time, camera and dimensions did not).
+    case reorganised
     /// Originals deleted after the last dump.
     case missing
     /// Uploads after the last dump: in the file snapshots, not in the dump.
@@ -35,7 +38,7 @@ public enum DemoFault: String, Sendable, CaseIterable, Codable {
     /// The count a fault gets without `=N`.
     public var defaultCount: Int {
         switch self {
-        case .moved, .missing, .lateUpload, .corrupt: 3
+        case .moved, .reorganised, .missing, .lateUpload, .corrupt: 3
         case .skew: 2
         default: 1
         }
@@ -288,6 +291,28 @@ public enum DemoBuilder {
             records.append(.init(fault: DemoFault.moved.rawValue, count: moved.count, paths: paths,
                                  assetIds: moved.map(\.id.description),
                                  note: "moved on the NAS after the newest dump; the database still has the old paths"))
+        }
+        if let count = faults[.reorganised] {
+            var done: [DemoAsset] = []
+            var paths: [String] = []
+            for index in library.assets.indices where done.count < count {
+                var asset = library.assets[index]
+                guard asset.kind == .external, asset.share == 0, !asset.isVideo, !asset.trashed, !asset.offline,
+                      !asset.moved, asset.sidecar == nil else { continue }
+                let from = writer.diskPath(asset)
+                asset.reorganised = true
+                let to = writer.diskPath(asset)
+                try fm.removeItem(atPath: from)
+                try DemoWriter.writeMedia(to, size: writer.fileSize(asset), video: false, seed: asset.fileSeed,
+                                          mtime: asset.takenAt, exif: writer.exif(asset))
+                library.assets[index] = asset
+                writer.library.assets[index] = asset
+                done.append(asset)
+                paths.append("\(from) -> \(to)")
+            }
+            records.append(.init(fault: DemoFault.reorganised.rawValue, count: done.count, paths: paths,
+                                 assetIds: done.map(\.id.description),
+                                 note: "renamed into Elodie's date folders with their EXIF rewritten after the newest dump: name and size changed, capture time, camera and dimensions did not"))
         }
         var deleted = Set<Int>()
         if let count = faults[.missing] {

@@ -72,6 +72,8 @@ package struct DemoAsset: Sendable {
     package var archived = false
     /// Moved on the NAS into `Sorted/` (the `moved` fault).
     package var moved = false
+    /// Reorganised by an Elodie-style tool (the `reorganised` fault): renamed into a date folder, EXIF rewritten.
+    package var reorganised = false
 
     init(id: UUID16, owner: Int, ownerID: UUID16, number: Int32, kind: DemoAssetKind, isVideo: Bool, size: Int64,
          createdAt: Double, takenAt: Double) {
@@ -122,6 +124,16 @@ package struct DemoAsset: Sendable {
         return hidden ? 2_500 + Int64(fileSeed % 1_000) : 3_000 + Int64(fileSeed % 177_000)
     }
 
+    /// The camera model its EXIF and its `asset_exif` row name.
+    package var cameraModel: String {
+        isVideo ? "Camcorder" : ["Camera", "Pixel 8", "iPhone 15 Pro"][Int(fileSeed % 3)]
+    }
+
+    /// Its pixel dimensions, as EXIF and the database have them.
+    package var pixels: (width: Int, height: Int) {
+        isVideo ? (1920, 1080) : [(4000, 3000), (3000, 4000), (4032, 3024)][Int((fileSeed >> 8) % 3)]
+    }
+
     /// The camera's file name.
     package var fileName: String {
         if isVideo && hidden { return "IMG_" + DemoAsset.digits(Int(number), 5) + ".MOV" }
@@ -155,6 +167,16 @@ package struct DemoAsset: Sendable {
                 + "-" + DemoAsset.digits(d, 2) + "/" + fileName
         case .external:
             let (y, m, _) = CopyValue.civil(Int(takenAt / 86_400))
+            if reorganised {
+                // Elodie's default layout: `2024-07-Jul/Unknown Location/2024-07-01_12-00-00-img_00030.jpg`.
+                let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+                let (_, _, d) = CopyValue.civil(Int(takenAt / 86_400))
+                let t = Int(takenAt) % 86_400
+                let day = DemoAsset.digits(y, 4) + "-" + DemoAsset.digits(m, 2)
+                let stamp = day + "-" + DemoAsset.digits(d, 2) + "_" + DemoAsset.digits(t / 3600, 2) + "-"
+                    + DemoAsset.digits(t / 60 % 60, 2) + "-" + DemoAsset.digits(t % 60, 2)
+                return day + "-" + months[m - 1] + "/Unknown Location/" + stamp + "-" + fileName.lowercased()
+            }
             let path = DemoAsset.digits(y, 4) + "/" + DemoAsset.digits(m, 2) + "/" + fileName
             return moved ? "Sorted/" + path : path
         }

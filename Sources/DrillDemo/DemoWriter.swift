@@ -61,9 +61,13 @@ package struct DemoWriter: Sendable {
 
     /// The bytes of a media file of `size` bytes that starts like a JPEG or MP4 (header, deterministic filler from
     /// `seed`, a JPEG end marker), handed out in chunks of at most 1 MiB: a small file is one chunk.
-    static func mediaBytes(size: Int64, video: Bool, seed: UInt64,
+    static func mediaBytes(size: Int64, video: Bool, seed: UInt64, exif: [UInt8]? = nil,
                            _ chunk: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        let header = (video ? mp4Header : jpegHeader).prefix(Int(min(max(size, 0), 24)))
+        var header = Array((video ? mp4Header : jpegHeader).prefix(Int(min(max(size, 0), 24))))
+        if !video, let exif, Int64(exif.count + jpegHeader.count + 2) <= size {
+            // SOI, the EXIF APP1 segment, then the JFIF APP0 as before.
+            header = [0xFF, 0xD8] + exif + jpegHeader.dropFirst(2)
+        }
         let trailer: [UInt8] = video || size < 26 ? [] : [0xFF, 0xD9]
         var filler = max(size - Int64(header.count) - Int64(trailer.count), 0)
         let capacity = Int(min(max(size, 8), 1 << 20))
@@ -101,14 +105,14 @@ package struct DemoWriter: Sendable {
     }
 
     /// The SHA-1 of the bytes `writeMedia` writes for the same arguments.
-    static func mediaDigest(size: Int64, video: Bool, seed: UInt64) -> Digest20 {
+    static func mediaDigest(size: Int64, video: Bool, seed: UInt64, exif: [UInt8]? = nil) -> Digest20 {
         var hasher = Insecure.SHA1()
-        mediaBytes(size: size, video: video, seed: seed) { hasher.update(bufferPointer: $0) }
+        mediaBytes(size: size, video: video, seed: seed, exif: exif) { hasher.update(bufferPointer: $0) }
         return Digest20(Array(hasher.finalize())) ?? .zero
     }
 
     /// Writes a media file (see `mediaBytes`), its folder made when missing, with `mtime`.
-    static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double) throws {
+    static func writeMedia(_ path: String, size: Int64, video: Bool, seed: UInt64, mtime: Double, exif: [UInt8]? = nil) throws {
         let (fd, code) = try FolderMaker.withParent(of: path) { () -> (Int32, Int32) in
             let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             return (fd, fd >= 0 ? 0 : errno)
@@ -118,7 +122,7 @@ package struct DemoWriter: Sendable {
         }
         defer { close(fd) }
         var failure: Int32 = 0
-        mediaBytes(size: size, video: video, seed: seed) { bytes in
+        mediaBytes(size: size, video: video, seed: seed, exif: exif) { bytes in
             guard failure == 0 else { return }
             do {
                 _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
@@ -228,7 +232,8 @@ package struct DemoWriter: Sendable {
     /// One asset's files: the original, its sidecar, derivatives and NAS clutter.
     func writeAssetFiles(_ asset: DemoAsset, index: Int) throws {
         let seed = asset.fileSeed
-        try DemoWriter.writeMedia(diskPath(asset), size: asset.size, video: asset.isVideo, seed: seed, mtime: asset.takenAt)
+        try DemoWriter.writeMedia(diskPath(asset), size: fileSize(asset), video: asset.isVideo, seed: seed,
+                                  mtime: asset.takenAt, exif: exif(asset))
         if let sidecar = asset.sidecar {
             try DemoWriter.writeText(nasRoots[asset.share] + "/" + sidecar, DemoWriter.xmp(asset), mtime: asset.takenAt)
         }
@@ -249,6 +254,65 @@ package struct DemoWriter: Sendable {
             try DemoWriter.writeMedia(nasRoots[asset.share] + "/\(dir)/@eaDir/\(name)/SYNOPHOTO_THUMB_XL.jpg", size: 3000,
                                       video: false, seed: seed &+ 2, mtime: asset.createdAt)
         }
+    }
+
+    /// The EXIF segment of a library photo (capture time, camera, dimensions, as its `asset_exif` row has them);
+    /// a reorganised one's names the tool that rewrote it too. Nil for videos and uploads.
+    package func exif(_ asset: DemoAsset) -> [UInt8]? {
+        guard asset.kind == .external, !asset.isVideo else { return nil }
+        return DemoWriter.exifSegment(make: "Demo", model: asset.cameraModel, captured: asset.takenAt,
+                                      width: asset.pixels.width, height: asset.pixels.height,
+                                      software: asset.reorganised ? "elodie 0.2.2 (exiftool 12.57)" : nil)
+    }
+
+    /// The size of an original on disk: the database's, plus what a rewrite of its EXIF added.
+    package func fileSize(_ asset: DemoAsset) -> Int64 {
+        guard asset.reorganised else { return asset.size }
+        var plain = asset
+        plain.reorganised = false
+        return asset.size + Int64((exif(asset)?.count ?? 0) - (exif(plain)?.count ?? 0))
+    }
+
+    /// A JPEG APP1 EXIF segment (little-endian TIFF): IFD0 with Make, Model, Software and the EXIF IFD pointer; the
+    /// EXIF IFD with DateTimeOriginal (the wall clock of `captured`, UTC) and PixelX/YDimension.
+    static func exifSegment(make: String, model: String, captured: Double, width: Int, height: Int, software: String?) -> [UInt8] {
+        let (y, m, d) = CopyValue.civil(Int((captured / 86_400).rounded(.down)))
+        let t = ((Int(captured.rounded(.down)) % 86_400) + 86_400) % 86_400
+        let time = DemoAsset.digits(y, 4) + ":" + DemoAsset.digits(m, 2) + ":" + DemoAsset.digits(d, 2) + " "
+            + DemoAsset.digits(t / 3600, 2) + ":" + DemoAsset.digits(t / 60 % 60, 2) + ":" + DemoAsset.digits(t % 60, 2)
+        typealias Entry = (tag: UInt16, type: UInt16, count: UInt32, value: [UInt8])
+        func ascii(_ tag: UInt16, _ text: String) -> Entry { (tag, 2, UInt32(text.utf8.count + 1), Array(text.utf8) + [0]) }
+        func long(_ tag: UInt16, _ v: Int) -> Entry { (tag, 4, 1, withUnsafeBytes(of: UInt32(v).littleEndian, Array.init)) }
+        var ifd0: [Entry] = [ascii(0x010F, make), ascii(0x0110, model)]
+        if let software { ifd0.append(ascii(0x0131, software)) }
+        ifd0.append(long(0x8769, 0))  // the EXIF IFD's offset, filled in below
+        let exifIFD: [Entry] = [ascii(0x9003, time), long(0xA002, width), long(0xA003, height)]
+        func size(_ ifd: [Entry]) -> Int { 2 + 12 * ifd.count + 4 }
+        func data(_ ifd: [Entry]) -> Int { ifd.reduce(0) { $0 + ($1.value.count > 4 ? $1.value.count : 0) } }
+        let ifd0Offset = 8
+        let exifOffset = ifd0Offset + size(ifd0) + data(ifd0)
+        ifd0[ifd0.count - 1] = long(0x8769, exifOffset)
+        func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func le32(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)] }
+        func write(_ ifd: [Entry], at offset: Int) -> [UInt8] {
+            var out = le16(ifd.count)
+            var extra: [UInt8] = []
+            var dataOffset = offset + size(ifd)
+            for e in ifd {
+                out += le16(Int(e.tag)) + le16(Int(e.type)) + le32(Int(e.count))
+                if e.value.count > 4 {
+                    out += le32(dataOffset)
+                    extra += e.value
+                    dataOffset += e.value.count
+                } else {
+                    out += e.value + [UInt8](repeating: 0, count: 4 - e.value.count)
+                }
+            }
+            return out + le32(0) + extra
+        }
+        let tiff: [UInt8] = [0x49, 0x49, 0x2A, 0x00] + le32(ifd0Offset) + write(ifd0, at: ifd0Offset) + write(exifIFD, at: exifOffset)
+        let body = Array("Exif".utf8) + [0, 0] + tiff
+        return [0xFF, 0xE1, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body
     }
 
     static func xmp(_ asset: DemoAsset) -> String {
@@ -318,7 +382,11 @@ extension DemoWriter {
                     // v3 keeps milliseconds in an integer; before, text as Immich formats it (0:00:12.345000).
                     row["duration"] = v3 ? .int(ms) : .text(DemoWriter.durationText(ms))
                 }
-                if v3 { row["isEdited"] = .bool(asset.edited) }
+                if v3 {
+                    row["isEdited"] = .bool(asset.edited)
+                    row["width"] = .int(Int64(asset.pixels.width))
+                    row["height"] = .int(Int64(asset.pixels.height))
+                }
                 if old {
                     row["sidecarPath"] = asset.sidecar.map { .text(DemoLibrary.importPaths[asset.share] + "/" + $0) } ?? .null
                     row["encodedVideoPath"] = .text(writer.derivatives(asset).first { $0.kind == "encoded_video" }
@@ -334,7 +402,8 @@ extension DemoWriter {
                 let asset = library.assets[index]
                 try emit(["assetId": .uuid(asset.id), "fileSizeInByte": .int(asset.size),
                           "description": .text(asset.description), "dateTimeOriginal": .timestamp(asset.takenAt),
-                          "make": .text("Demo"), "model": .text(asset.isVideo ? "Camcorder" : "Camera")])
+                          "make": .text("Demo"), "model": .text(asset.cameraModel),
+                          "exifImageWidth": .int(Int64(asset.pixels.width)), "exifImageHeight": .int(Int64(asset.pixels.height))])
             }
         }
         let files: RowSource = { emit in

@@ -32,8 +32,23 @@ package final class RestoreIndex: @unchecked Sendable {
     public var files: [String: RestoredFile] = [:]
     /// Container roots restored (each planned source's), with the snapshot time.
     package var roots: [(container: String, source: SourceID, time: Double)] = []
+    /// Where each container root's files are on this machine: the folders a file of it may be in (the restore's
+    /// target with and without the snapshot's inner folder, or the snapshot folder itself when read in place).
+    package var localRoots: [(container: String, folders: [String])] = []
 
     package init() {}
+
+    /// Where the restored file at a container path is on this machine, nil when it is not there.
+    package func local(_ path: String) -> String? {
+        for root in localRoots.sorted(by: { $0.container.count > $1.container.count }) {
+            guard let rest = Paths.remainder(of: path, under: root.container) else { continue }
+            for folder in root.folders {
+                let candidate = Paths.append(rest, to: folder)
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            }
+        }
+        return nil
+    }
 
     /// Marks the file at `path` as one the database refers to and returns it; nil when no such file was restored.
     /// (A flag on the file rather than a set of every referenced path: a million-asset library refers to millions.)

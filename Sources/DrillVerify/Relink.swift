@@ -22,12 +22,15 @@ package enum RelinkConfidence: String, Sendable, Codable, Comparable {
     case nameSize = "name+size"
     /// The whole import path is under another folder, with every file in place.
     case prefix
+    /// The candidate's own capture time, camera and dimensions are the database's (renamed, EXIF rewritten).
+    case metadata
 
     var rank: Int {
         switch self {
         case .content: 0
         case .prefix: 1
         case .nameSize: 2
+        case .metadata: 3
         }
     }
 
@@ -136,6 +139,9 @@ package struct RelinkPlan: Sendable, Codable, Equatable {
     package var loses = RelinkKeeps()
     /// Candidates whose bytes were not hashed (they can only match by name and size).
     package var unhashedCandidates = 0
+    /// Candidates whose metadata no reader could read, and whether that was for want of exiftool.
+    package var unreadCandidates = 0
+    package var exiftoolMissing = false
 
     package var isEmpty: Bool { matches.isEmpty }
 }
@@ -149,12 +155,25 @@ package struct Relinker {
     /// The media root inside the container (`/data`, `/usr/src/app/upload`).
     package var media: String
 
+    /// The candidates' own metadata, by container path (libexif, exiftool), asked only for the candidates a
+    /// library file without a name-and-size match could be; nil: no metadata matching.
+    package var readEvidence: (([RelinkCandidate]) -> (evidence: [String: MediaEvidence], unread: Int, exiftoolMissing: Bool))?
+
     package init(catalog: Catalog, media: String, containerPath: @escaping (String) -> String,
                  storedPath: @escaping (String) -> String) {
         self.catalog = catalog
         self.media = media
         self.containerPath = containerPath
         self.storedPath = storedPath
+    }
+
+    /// What the database says of a library asset's photo, as media evidence to compare: the capture time's wall
+    /// clock (`localDateTime`, else `dateTimeOriginal`), camera, dimensions.
+    func databaseEvidence(_ i: Int32) -> [MediaEvidence] {
+        guard let e = catalog.libraryEvidence[i] else { return [] }
+        return [e.localTime, e.original].compactMap { $0 }.map {
+            MediaEvidence(captured: $0, make: e.make, model: e.model, width: e.width, height: e.height)
+        }
     }
 
     /// The plan for `missing` (asset indices whose original is not at its path) among `candidates`.
@@ -199,6 +218,7 @@ package struct Relinker {
         }
 
         // Asset by asset.
+        var noCandidate: [Int32] = []
         var bySHA1: [Digest20: [Int]] = [:]
         var byNameSize: [String: [Int]] = [:]
         for (k, c) in candidates.enumerated() {
@@ -231,9 +251,41 @@ package struct Relinker {
             } else if found.count > 1 {
                 ambiguous[i] = found
             } else {
-                plan.unmatched.append(catalog.originalPath(asset))
+                noCandidate.append(i)
             }
         }
+
+        // Library files with no name-and-size match: by their own capture time, camera and dimensions.
+        let byMetadata = noCandidate.filter { catalog.assets[Int($0)].flags.contains(.external) && !databaseEvidence($0).isEmpty }
+        if let readEvidence, !byMetadata.isEmpty {
+            let libraries = Set(byMetadata.compactMap { catalog.library(of: catalog.assets[Int($0)]) })
+            let roots = catalog.libraries.filter { libraries.contains($0.id) }.flatMap(\.importPaths).map(Paths.normalize)
+            let taken = Set(proposals.values.map(\.candidate))
+            let pool = candidates.indices.filter { k in !taken.contains(k) && roots.contains { Paths.isWithin(candidates[k].path, $0) } }
+            let read = readEvidence(pool.map { candidates[$0] })
+            plan.unreadCandidates = read.unread
+            plan.exiftoolMissing = read.exiftoolMissing
+            var matched = Set<Int32>()
+            for i in byMetadata {
+                let asset = catalog.assets[Int(i)]
+                let own = catalog.libraries.first { $0.id == catalog.library(of: asset) }?.importPaths.map(Paths.normalize) ?? []
+                let wanted = databaseEvidence(i)
+                let found = pool.filter { k in
+                    own.contains { Paths.isWithin(candidates[k].path, $0) }
+                        && read.evidence[candidates[k].path].map { e in wanted.contains { e.matches($0) } } == true
+                }
+                if found.count == 1 {
+                    proposals[i] = (found[0], .metadata, "capture " + (read.evidence[candidates[found[0]].path]?.description ?? ""))
+                    claims[found[0], default: []].append(i)
+                    matched.insert(i)
+                } else if found.count > 1 {
+                    ambiguous[i] = found
+                    matched.insert(i)
+                }
+            }
+            noCandidate.removeAll { matched.contains($0) }
+        }
+        plan.unmatched = noCandidate.map { catalog.originalPath(catalog.assets[Int($0)]) }
         for (k, assets) in claims where assets.count > 1 {
             for i in assets {
                 proposals[i] = nil

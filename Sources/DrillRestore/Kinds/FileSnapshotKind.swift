@@ -110,6 +110,8 @@ extension Restorer {
             throw DrillError(.input, file: job.snapshot.location, "a \(job.snapshot.kind.rawValue) is not a file snapshot")
         }
         index.roots.append((job.containerRoot, job.source, job.snapshot.time ?? 0))
+        let inner = job.inside.isEmpty ? [] : [Paths.append(job.inside, to: target), Paths.append(job.inside, to: job.snapshot.location)]
+        index.localRoots.append((job.containerRoot, inner + [target, job.snapshot.location]))
         return try kind.restore(job, into: target, index: index, with: self)
     }
 }
