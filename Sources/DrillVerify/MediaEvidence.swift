@@ -146,13 +146,13 @@ package enum MediaEvidenceReader {
     }
 
     /// One exiftool process for a batch: the paths through an argument file (never the shell), JSON out.
-    static func exiftoolBatch(_ tool: String, _ paths: [String]) -> [String: MediaEvidence] {
+    package static func exiftoolBatch(_ tool: String, _ paths: [String]) -> [String: MediaEvidence] {
         let dir = FileManager.default.temporaryDirectory.path + "/immich-drill-exiftool-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard (try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)) != nil else { return [:] }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // exiftool reads one argument per line; a path with a newline cannot be passed, and is left unread.
         let usable = paths.filter { !$0.contains("\n") && !$0.contains("\r") }
-        let arguments = ["-json", "-n", "-DateTimeOriginal", "-CreateDate", "-Make", "-Model", "-ImageWidth", "-ImageHeight", "--"] + usable
+        let arguments = ["-json", "-n", "-DateTimeOriginal", "-CreateDate", "-Make", "-Model", "-ImageWidth", "-ImageHeight", "-ExifImageWidth", "-ExifImageHeight", "--"] + usable
         guard (try? arguments.joined(separator: "\n").write(toFile: dir + "/args", atomically: true, encoding: .utf8)) != nil,
               let result = try? Subprocess.run(shell: "exec \"$1\" -charset filename=utf8 -@ \"$2\"", arguments: [tool, dir + "/args"],
                                                timeout: 600, limit: 64 << 20),
@@ -164,8 +164,8 @@ package enum MediaEvidenceReader {
             e.captured = ((row["DateTimeOriginal"] as? String) ?? (row["CreateDate"] as? String)).flatMap(MediaEvidence.parseTime)
             e.make = (row["Make"] as? String).flatMap { $0.isEmpty ? nil : $0 }
             e.model = (row["Model"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-            e.width = row["ImageWidth"] as? Int
-            e.height = row["ImageHeight"] as? Int
+            e.width = (row["ImageWidth"] as? Int) ?? (row["ExifImageWidth"] as? Int)
+            e.height = (row["ImageHeight"] as? Int) ?? (row["ExifImageHeight"] as? Int)
             if !e.isEmpty { out[path] = e }
         }
         return out

@@ -68,8 +68,12 @@ extension ImmichDrill {
                 summary.sqlFile = relink.plan.isEmpty ? nil : file
             }
             if format == .sql {
-                let text = summary.sqlFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "-- immich-drill relink: nothing to relink\n"
-                if toStdout { Output.print(text) }
+                var text = summary.sqlFile.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? "-- immich-drill relink: nothing to relink\n"
+                if toStdout {
+                    // Printed, not kept: the command names the file it is saved as (`> relink.sql`).
+                    text = text.replacingOccurrences(of: " < " + Subprocess.shellQuote(file), with: " < relink.sql   # saved from this output")
+                    Output.print(text)
+                }
                 return .judged(RelinkReport.exitStatus(summary))
             }
             let apply = summary.sqlFile.map {

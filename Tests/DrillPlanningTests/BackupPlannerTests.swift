@@ -68,7 +68,7 @@ import DrillTestSupport
         let catalog = try #require(p.catalog)
         func ids(_ indexes: [Int32]) -> Set<String> { Set(indexes.map { catalog.assets[Int($0)].id.description }) }
         switch fault {
-        case .moved:
+        case .moved, .reorganised:
             #expect(found == ["info untracked-file-live \(n)", "warning missing-original-live \(n)"])
             #expect(ids(p.live!.integrity!.missing) == Set(record.assetIds))
         case .missing:

@@ -50,6 +50,31 @@ import Testing
         #expect(report.render(.text).contains("proven on the scratch database"))
     }
 
+    /// The issue's own bar: 20 moved and 20 reorganised (renamed into Elodie's date folders, EXIF rewritten) are every
+    /// one named with its evidence, by name and size or by metadata, and the proof keeps every album membership and face.
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"))
+    func twentyMovedAndTwentyReorganisedKeepTheirAlbumsAndFaces() throws {
+        let m = try Fixtures.demo("relink-40", era: .v3, assets: 500, seed: 4, faults: [.moved: 20, .reorganised: 20], now: Self.now)
+        let report = try drill(m)
+        let relink = try #require(report.relink)
+        let moved = Set(try #require(m.faults.first { $0.fault == "moved" }).assetIds)
+        let reorganised = Set(try #require(m.faults.first { $0.fault == "reorganised" }).assetIds)
+        #expect(moved.count == 20 && reorganised.count == 20)
+        let byID = Dictionary(uniqueKeysWithValues: relink.plan.matches.map { ($0.id, $0) })
+        #expect(moved.allSatisfy { byID[$0]?.confidence == .nameSize })
+        #expect(reorganised.allSatisfy { byID[$0]?.confidence == .metadata && byID[$0]?.evidence.hasPrefix("capture ") == true })
+        #expect(reorganised.allSatisfy { byID[$0]?.newFileName?.hasSuffix(".jpg") == true && byID[$0]?.to.contains("/Unknown Location/") == true })
+        #expect(relink.plan.ambiguous.isEmpty && relink.plan.unmatched.isEmpty, "\(relink.plan.ambiguous) \(relink.plan.unmatched)")
+        let c = try catalog(m)
+        let all = moved.union(reorganised)
+        let assets = (0..<c.assets.count).map { c.assets[$0] }.filter { all.contains($0.id.description) }
+        let albums = assets.reduce(0) { $0 + Int($1.meta.albums) }, faces = assets.reduce(0) { $0 + Int($1.meta.faces) }
+        #expect(albums > 0 && faces > 0)
+        let proof = try #require(relink.proof)
+        #expect(proof.proven && proof.relinked == 40, "\(proof.errors)")
+        #expect(proof.after["album memberships"] == albums && proof.after["faces"] == faces)
+    }
+
     /// The SQL applied as printed (with the test cluster for `docker exec -i immich_postgres`), dumped again, and read:
     /// no asset is missing any more, every relinked one has its new path and path checksum, the metadata is kept. Run
     /// again it changes nothing: the guard refuses a database that is not the one the plan was made from.
@@ -157,6 +182,35 @@ import Testing
         #expect(plan.matches.count == everyone.count && plan.matches.allSatisfy { $0.confidence == .prefix })
         let sql = RelinkSQL.render(plan, catalog: c, sidecars: [:], apply: "x")
         #expect(sql.contains("UPDATE public.library SET \"importPaths\" = array_replace(\"importPaths\", '\(family)', '/mnt/nas/family')"))
+    }
+
+    /// The demo's EXIF read back by libexif (and by exiftool when installed); what is not an image, or an EXIF cut
+    /// short, gives no evidence and no crash; the match rules.
+    @Test func mediaEvidenceReadsRealEXIFAndNothingFromTheRest() throws {
+        let dir = Fixtures.tempDir("exif")
+        let captured = 1_719_835_200.0  // 2024-07-01 12:00:00 UTC
+        let exif = DemoWriter.exifSegment(make: "Demo", model: "Pixel 8", captured: captured, width: 4032, height: 3024, software: "elodie")
+        try DemoWriter.writeMedia(dir + "/a.jpg", size: 4000, video: false, seed: 1, mtime: captured, exif: exif)
+        let wanted = MediaEvidence(captured: captured, make: "Demo", model: "Pixel 8", width: 4032, height: 3024)
+        #expect(MediaEvidenceReader.exif(dir + "/a.jpg") == wanted)
+        if let tool = MediaEvidenceReader.exiftool {
+            #expect(MediaEvidenceReader.exiftoolBatch(tool, [dir + "/a.jpg"])[dir + "/a.jpg"] == wanted)
+        }
+        // Not an image; a JPEG whose EXIF is cut short; an empty file; a missing one.
+        try "just text\n".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: dir + "/a.jpg"))
+        try whole.prefix(40).write(to: URL(fileURLWithPath: dir + "/cut.jpg"))
+        FileManager.default.createFile(atPath: dir + "/empty.jpg", contents: Data())
+        let read = MediaEvidenceReader.read([dir + "/notes.txt", dir + "/cut.jpg", dir + "/empty.jpg", dir + "/gone.jpg", dir + "/a.jpg"])
+        #expect(read.evidence.keys.sorted() == [dir + "/a.jpg"])
+        // The rules: time to the second, and a camera or dimensions (either way round) to corroborate it.
+        #expect(wanted.matches(MediaEvidence(captured: captured, make: "DEMO", model: "pixel 8", width: 3024, height: 4032)))
+        #expect(!wanted.matches(MediaEvidence(captured: captured + 2, make: "Demo", model: "Pixel 8")))
+        #expect(!wanted.matches(MediaEvidence(captured: captured, make: "Canon")))
+        #expect(!MediaEvidence(captured: captured).matches(MediaEvidence(captured: captured)), "a time alone is not enough")
+        #expect(MediaEvidence.parseTime("2024:07:01 12:00:00") == captured)
+        #expect(MediaEvidence.parseTime("2024-07-01T12:00:00+02:00") == captured, "the wall clock")
+        #expect(MediaEvidence.parseTime("0000:00:00 00:00:00") == nil && MediaEvidence.parseTime("garbage") == nil)
     }
 
     /// Paths are data: quotes, a dollar-quote tag, a newline and a comment marker stay inside their literals.
