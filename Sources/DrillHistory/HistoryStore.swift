@@ -226,7 +226,13 @@ public final class HistoryStore: Sendable {
     public func lastTimings(plan: String) throws -> DrillTimings? {
         for record in try runs(plan: plan, limit: 10) where record.verdict != Verdict.aborted.rawValue {
             if let report = try? JSONDecoder().decode(RunReport.self, from: Data(record.reportJSON.utf8)), !report.phases.isEmpty {
-                return DrillTimings(runId: record.id, phases: report.phases)
+                var timings = DrillTimings(runId: record.id, phases: report.phases)
+                // What a restore of that point will meet that a relink can fix, by finding code and count.
+                timings.movedOriginals = Dictionary(report.findings
+                    .filter { [FindingCode.movedOriginal, .missingOriginal, .pathMismatch].map(\.rawValue).contains($0.code) }
+                    .map { ($0.code, $0.count) }, uniquingKeysWith: +)
+                timings.restorePoint = report.restorePoint?.id
+                return timings
             }
         }
         return nil

@@ -358,7 +358,7 @@ struct CoverageBuilder {
                 immichWill: external > 0
                     ? "Offline and trash the external ones at the next library scan; uploads show broken originals (downloads and edits fail)."
                     : "Show broken originals: downloads, edits and re-generation of thumbnails fail for these assets.",
-                remedy: "Restore these files from the newest snapshot that has them, before its retention drops them; find what deleted or moved them."))
+                remedy: "Restore these files from the newest snapshot that has them, before its retention drops them; find what deleted or moved them. Moved ones keep their albums and faces with the SQL `relink --live` writes, applied before the next library scan (see `immich-drill relink --help`)."))
         }
         if integrity.untracked > 0 {
             let late = integrity.untrackedNewerThanDump

@@ -334,7 +334,7 @@ package struct Verifier {
                 message: "Assets whose paths lie under a container path no volume of the server covers: \(prefixes.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")).",
                 examples: examples(pathMismatch),
                 immichWill: "Offline and trash them at the next nightly library scan, and purge them with their albums, faces, tags and descriptions 30 days later.",
-                remedy: "Mount the folder at the path the database uses (docker-compose.yml volumes), with the same structure, before Immich's first scan after the restore."))
+                remedy: "Mount the folder at the path the database uses (docker-compose.yml volumes), with the same structure, before Immich's first scan after the restore; or, when the new path is for good, move the database to it with the SQL `relink --live` writes (see `immich-drill relink --help`)."))
         }
         return findings
     }
@@ -354,7 +354,7 @@ package struct Verifier {
                 immichWill: external > 0
                     ? "Offline and trash the \(external) external one(s) at the next library scan (purged 30 days later); show the uploads as broken: no download, no edit, no new thumbnails."
                     : "Show them as broken: the timeline keeps their thumbnails, but downloads, edits and thumbnail regeneration fail.",
-                remedy: "Find the files in an older snapshot (or on the live disk) and back them up; make the file backups cover what the dump covers, taken right after it."))
+                remedy: "Find the files in an older snapshot (or on the live disk) and back them up; make the file backups cover what the dump covers, taken right after it. Renamed or reorganised ones (`orphan-original` beside them) `relink` finds by their content or their own capture time and camera (see `immich-drill relink --help`)."))
         }
         return findings
     }
@@ -369,7 +369,7 @@ package struct Verifier {
                 message: "External originals missing at their database path, with a file of the same name and size elsewhere in the library: moved or renamed.",
                 examples: moved.prefix(Finding.maxExamples).map { catalog.originalPath(catalog.assets[Int($0.asset)]) + " → " + $0.to },
                 immichWill: "Import each moved file as a new asset at the next scan, and offline and trash the old one: its albums, faces, tags and description stay behind and are purged 30 days later.",
-                remedy: "Move the files back to their old paths before Immich scans, or accept the loss of their metadata (see metadata-at-risk)."))
+                remedy: "Before Immich scans: move the files back to their old paths, or keep their metadata where they are now with the SQL `relink` writes and proves (see `immich-drill relink --help`; `run --relink` proves it in the drill)."))
         }
         return findings
     }

@@ -43,7 +43,7 @@ extension ImmichDrill {
             let file = toStdout ? FileManager.default.temporaryDirectory.path + "/immich-drill-relink-\(getpid()).sql"
                 : Paths.absolute(output ?? Paths.directory(of: drillPlan.file) + "/relink.sql")
             defer { if toStdout { try? FileManager.default.removeItem(atPath: file) } }
-            if !toStdout { try drillPlan.checkOwnFiles(deployment: deployment, relinkSQL: file) }
+            if !toStdout { try drillPlan.checkOwnFiles(deployment: deployment, relinkSQL: file, relinkKey: "--output") }
             var summary: RelinkSummary
             if live {
                 let (planned, sql) = try LiveRelink.run(plan: drillPlan, deployment: deployment, restorePoint: restorePoint,

@@ -510,6 +510,43 @@ enum CLI {
         #expect(try CLI.run(["preflight", faulty + "/missing.yml"]).status == 3)
     }
 
+    /// `relink` on a restore point and on the live library, every format; `run --relink`; the walkthrough's relink
+    /// step after a drill that found moved files, its commands run as printed (the first one; the second needs docker).
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"))
+    func relinkFindsMovedAndReorganisedFilesAndSaysHowToApply() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "150", "--fault", "moved=2", "--fault", "reorganised=2", "--no-run"]).status == 0)
+        let text = try CLI.run(["relink", dir + "/drill.yml"], cwd: "/")
+        #expect(text.status == 0, "\(text.stdout)\(text.stderr)")
+        #expect(text.stdout.contains("found again  4 of 4 missing original(s) (2 by metadata, 2 by name+size)"))
+        #expect(text.stdout.contains("proof        applied to the drill's own database"))
+        #expect(text.stdout.contains("apply        docker exec -i 'immich_postgres' psql --username='postgres' --dbname='immich' --single-transaction --set ON_ERROR_STOP=on < '\(dir)/relink.sql'"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/relink.sql"))
+        let json = try CLI.run(["relink", dir + "/drill.yml", "--live", "-o", dir + "/live.sql", "--format", "json"])
+        #expect(json.status == 0 && json.stdout.contains("\"schema\" : \"immich-drill/relink/v1\""))
+        let sql = try CLI.run(["relink", dir + "/drill.yml", "--live", "--format", "sql"])
+        #expect(sql.status == 0 && sql.stdout.hasPrefix("-- immich-drill relink plan: 4 original(s) found again in the live library"))
+        #expect(sql.stdout.contains("< relink.sql   # saved from this output") && sql.stdout.contains("DO $guard$"))
+        #expect(try CLI.run(["relink", dir + "/drill.yml", "--format", "markdown"]).stdout.contains("## Found again"))
+        // Refuses to write into a source.
+        let refused = try CLI.run(["relink", dir + "/drill.yml", "--live", "-o", dir + "/nas/photos/relink.sql"])
+        #expect(refused.status == 64 && refused.stderr.contains("never writes into a source or a backup"), "\(refused.status) \(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/nas/photos/relink.sql"))
+        // run --relink, recorded; the walkthrough then has the relink step, its first command runs as printed.
+        let run = try CLI.run(["run", dir + "/drill.yml", "--relink"])
+        #expect(run.status == 2 && run.stdout.contains("relink        4 original(s) found again"))
+        let walk = try CLI.run(["walkthrough", dir + "/drill.yml", "--format", "json"])
+        let steps = try #require((try JSONSerialization.jsonObject(with: Data(walk.stdout.utf8)) as? [String: Any])?["steps"] as? [[String: Any]])
+        let step = try #require(steps.first { $0["id"] as? String == "relink" })
+        let commands = try #require(step["commands"] as? [String])
+        #expect(commands[0].hasPrefix("immich-drill relink '\(dir)/drill.yml' --restore-point "))
+        try FileManager.default.removeItem(atPath: dir + "/relink.sql")
+        let printed = try CLI.run([], cwd: "/", shell: Subprocess.shellQuote(CLI.binary) + String(commands[0].dropFirst("immich-drill".count)))
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/relink.sql"))
+        #expect(commands[1].hasSuffix("< '\(dir)/relink.sql'"))
+    }
+
     @Test(arguments: ["v1", "v2", "v3"])
     func walkthroughGivesTheErasRestoreCommand(era: String) throws {
         let dir = CLI.tempDir() + "/demo"

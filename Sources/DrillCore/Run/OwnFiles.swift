@@ -23,7 +23,8 @@ extension DrillPlan {
     }
 
     /// Refuses a history, lock or metrics file inside a source or a backup.
-    package func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil, relinkSQL: String? = nil) throws {
+    package func checkOwnFiles(deployment: Deployment?, metricsFile: String? = nil, relinkSQL: String? = nil,
+                               relinkKey: String = "--relink-sql") throws {
         let guarded = WriteGuard.protect(protectedPaths(deployment))
         try WriteGuard.refuse(history, what: "history", key: "history", protected: guarded, file: file)
         try WriteGuard.refuse(RunLock.path(for: self), what: "lock file (beside the history)", key: "history",
@@ -33,7 +34,7 @@ extension DrillPlan {
                                   protected: guarded, file: file)
         }
         if let relinkSQL {
-            try WriteGuard.refuse(Paths.absolute(relinkSQL), what: "relink SQL", key: "--relink-sql", protected: guarded, file: file)
+            try WriteGuard.refuse(Paths.absolute(relinkSQL), what: "relink SQL", key: relinkKey, protected: guarded, file: file)
         }
     }
 }

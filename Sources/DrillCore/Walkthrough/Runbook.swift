@@ -93,6 +93,10 @@ public struct Runbook: Sendable, Codable {
 public struct DrillTimings: Sendable {
     public var runId: Int64?
     package var phases: [Phase]
+    /// The last drill's findings a relink answers (moved-original, missing-original, path-mismatch) by count, and
+    /// the restore point it drilled.
+    package var movedOriginals: [String: Int] = [:]
+    package var restorePoint: String?
 
     package init(runId: Int64?, phases: [Phase]) {
         self.runId = runId
@@ -333,6 +337,20 @@ public struct RunbookBuilder {
                 "The database holds albums, faces, descriptions and every file's path; its dump is in restore point \(point.id).",
                 commands: commands, notes: notes, expected: expected { $0.kind == .loadDatabase },
                 checks: [.filePresent(path: dumpCheck, what: "dump")])
+        }
+
+        // 9b. Moved originals: their albums and faces kept before Immich starts (and before any scan).
+        if let last, let point, last.restorePoint == nil || last.restorePoint == point.id, !last.movedOriginals.isEmpty {
+            let counted = last.movedOriginals
+            let planFile = Paths.absolute(plan.file)
+            let sql = Paths.append("relink.sql", to: Paths.directory(of: planFile))
+            let what = counted.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            add("relink", "Relink the moved originals before Immich starts",
+                "The last drill of this restore point found originals that are not at their database paths (\(what.isEmpty ? "path-mismatch" : what)): the first scan would offline and trash them, and their albums, faces and descriptions with them.",
+                commands: ["immich-drill relink \(q(planFile)) --restore-point \(q(point.id)) -o \(q(sql))",
+                           RelinkSQL.applyCommand(container: container, user: db.user, database: db.name, file: sql)],
+                notes: ["The first command finds where each one went (by content, name and size, or its own capture time and camera), proves the SQL on a scratch copy of the database and writes it; read what it keeps and what it cannot (ambiguous ones are never guessed) before the second command applies it in one transaction.",
+                        "It refuses to change anything unless every asset is still where it found it; after a scan has imported the moved files, make it again."])
         }
 
         // 10. Immich.
