@@ -49,6 +49,11 @@ package struct RelinkReport: Sendable, Encodable {
         if p.unhashedCandidates > 0 {
             rows.append(("note", "\(p.unhashedCandidates) candidate file(s) not hashed (no missing upload has their size, or they were read in place): they match only by name and size"))
         }
+        if p.exiftoolMissing {
+            rows.append(("note", "exiftool is not installed: \(p.unreadCandidates) candidate file(s) in formats libexif does not read (HEIC, MP4/MOV, PNG, RAW) were not compared by their metadata, so a renamed library file among them stays not found (apt-get install libimage-exiftool-perl)"))
+        } else if p.unreadCandidates > 0 {
+            rows.append(("note", "\(p.unreadCandidates) candidate file(s) held no capture time, camera or dimensions to compare"))
+        }
         if let proof = relink.proof {
             rows.append(("proof", proof.proven
                 ? "applied to the drill's own database in \(DurationText.short(proof.seconds)): \(proof.relinked) asset(s) at their new paths, their metadata unchanged (\(proof.after.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))"

@@ -200,18 +200,19 @@ package struct Relinker {
                 let roots = Set(candidates.compactMap { c -> String? in
                     c.path.hasSuffix("/" + rest) ? String(c.path.dropLast(rest.count + 1)) : nil
                 }).filter { $0 != importPath }
+                // Every asset a scan has not offlined must be there under the root (an offline one may be gone).
+                func target(_ i: Int, _ root: String) -> Int? {
+                    let path = containerPath(catalog.originalPath(catalog.assets[i]))
+                    return Paths.remainder(of: path, under: importPath).flatMap { byPath[Paths.append($0, to: root)] }
+                }
                 let fitting = roots.filter { root in
-                    under.allSatisfy { i in
-                        let path = containerPath(catalog.originalPath(catalog.assets[i]))
-                        return Paths.remainder(of: path, under: importPath).map { byPath[Paths.append($0, to: root)] != nil } ?? false
-                    }
+                    under.allSatisfy { i in catalog.assets[i].flags.contains(.offline) || target(i, root) != nil }
                 }
                 guard fitting.count == 1, let root = fitting.first else { continue }
-                plan.prefixes.append(RelinkPrefix(library: library.id.description, from: importPath, to: root, assets: under.count))
-                for i in under {
-                    let path = containerPath(catalog.originalPath(catalog.assets[i]))
-                    let target = Paths.append(Paths.remainder(of: path, under: importPath)!, to: root)
-                    proposals[Int32(i)] = (byPath[target]!, .prefix, "\(importPath) → \(root)")
+                let found = under.filter { target($0, root) != nil }
+                plan.prefixes.append(RelinkPrefix(library: library.id.description, from: importPath, to: root, assets: found.count))
+                for i in found {
+                    proposals[Int32(i)] = (target(i, root)!, .prefix, "\(importPath) → \(root)")
                     matchedByPrefix.insert(Int32(i))
                 }
             }
@@ -315,6 +316,11 @@ package struct Relinker {
                 // A library file's name is its file's; an upload keeps the name it was uploaded with.
                 newFileName: asset.algorithm == .sha1Path && newName != oldName ? newName : nil,
                 wasOffline: asset.flags.contains(.offline)))
+        }
+        // Unhashed candidates matter only when an upload (found by its content alone) stayed unfound.
+        let unfound = Set(plan.unmatched)
+        if !missing.contains(where: { catalog.assets[Int($0)].algorithm == .sha1 && unfound.contains(catalog.originalPath(catalog.assets[Int($0)])) }) {
+            plan.unhashedCandidates = 0
         }
         let kept = Set(plan.matches.map(\.asset))
         plan.keeps = keeps(kept)

@@ -66,7 +66,7 @@ import DrillTestSupport
     }
 
     @Test func everyFaultIsPlantedAsTheManifestSays() throws {
-        let m = try build(.v2, faults: [.moved: 2, .missing: 2, .lateUpload: 2, .pathMismatch: 1, .noThumbs: 1,
+        let m = try build(.v2, faults: [.moved: 2, .reorganised: 2, .missing: 2, .lateUpload: 2, .pathMismatch: 1, .noThumbs: 1,
                                         .skew: 2, .corrupt: 2, .dbOnly: 1, .writableMount: 1])
         let faults = Dictionary(uniqueKeysWithValues: m.faults.map { ($0.fault, $0) })
         #expect(Set(faults.keys) == Set(DemoFault.allCases.map(\.rawValue)).subtracting(["truncated-dump"]))
@@ -76,6 +76,14 @@ import DrillTestSupport
             #expect(!FileManager.default.fileExists(atPath: parts[0]) && FileManager.default.fileExists(atPath: parts[1]))
         }
         #expect(faults["moved"]!.count == 2 && faults["missing"]!.count == 2)
+        // reorganised: renamed into Elodie's date folders, the EXIF rewritten (the file grew), capture time kept.
+        #expect(faults["reorganised"]!.count == 2)
+        for line in faults["reorganised"]!.paths {
+            let parts = line.components(separatedBy: " -> ")
+            #expect(!FileManager.default.fileExists(atPath: parts[0]) && parts[1].contains("/Unknown Location/"))
+            let evidence = try #require(MediaEvidenceReader.exif(parts[1]))
+            #expect(evidence.make == "Demo" && evidence.captured != nil && evidence.width != nil)
+        }
         for path in faults["missing"]!.paths { #expect(!FileManager.default.fileExists(atPath: path)) }
         // skew: the newest file snapshot is two nights before the newest dump; db-only: no family snapshot.
         let newestDump = ISO8601DateFormatter().date(from: m.dumps.last!.time)!

@@ -25,7 +25,30 @@ package enum LiveRelink {
         }
         let verifier = Verifier(catalog: catalog, deployment: deployment, index: RestoreIndex(), sample: nil,
                                 absentSources: [], liveStat: { _ in nil })
-        let missing = Array(Set(integrity.missing + integrity.offlineAbsent)).sorted()
+        var missingSet = Set(integrity.missing + integrity.offlineAbsent)
+        var candidates: [RelinkCandidate] = []
+        var locals: [String: String] = [:]
+        // A mount moved in Compose: library assets under an import path no volume covers are missing to Immich,
+        // and the server's external mounts that no import path covers are where they may be.
+        let importPaths = catalog.libraries.filter { $0.isExternal && !$0.deleted }.flatMap(\.importPaths).map(Paths.normalize)
+        let unmounted = importPaths.filter { !deployment.mountMap.resolve(containerPath: $0).isMounted }
+        if !unmounted.isEmpty {
+            for i in 0..<catalog.assets.count where catalog.assets[i].flags.contains(.external) {
+                let path = verifier.containerPath(catalog.originalPath(catalog.assets[i]))
+                if unmounted.contains(where: { Paths.isWithin(path, $0) }) { missingSet.insert(Int32(i)) }
+            }
+            for mount in deployment.externalMounts where !importPaths.contains(where: { Paths.isWithin(mount.containerPath, $0) || Paths.isWithin($0, mount.containerPath) }) {
+                guard let local = mount.drillPath, FileProbe.kind(local) == .directory else { continue }
+                let cut = local == "/" ? 1 : local.utf8.count + 1
+                _ = try? FileWalker.walk(local, decide: { path, _ in FileWalker.isHidden(path) ? .skip : .include }) { file in
+                    guard MediaTypes.isMedia(file.path) else { return }
+                    let container = Paths.append(String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self), to: mount.containerPath)
+                    candidates.append(RelinkCandidate(path: container, size: file.size, sha1: nil))
+                    locals[container] = file.path
+                }
+            }
+        }
+        let missing = missingSet.sorted()
         // Hash only what could be a missing upload: a candidate of the same size (all of them when a size is unknown).
         var sizes = Set<Int64>()
         var anyUnknown = false
@@ -33,8 +56,6 @@ package enum LiveRelink {
             let size = catalog.assets[Int(i)].fileSize
             if size < 0 { anyUnknown = true } else { sizes.insert(size) }
         }
-        var candidates: [RelinkCandidate] = []
-        var locals: [String: String] = [:]
         for file in integrity.untrackedFiles {
             var digest: Digest20?
             if !missing.isEmpty, anyUnknown || sizes.contains(file.size) { digest = sha1(of: file.local) }

@@ -123,6 +123,25 @@ import Testing
         #expect(try ImmichRestore.count("asset", in: cluster, where: "id = '\(one.id)' AND \"originalPath\" = '\(one.from)'") == 1, "nothing updated")
     }
 
+    /// A mount moved in Compose (the demo's path-mismatch: /volume1/photos at /mnt/photos, the database says
+    /// /mnt/media/photos): the live relink makes one prefix rule, the library's import path with it, and puts the
+    /// asset a scan already offlined back online.
+    @Test func aMovedMountIsOnePrefixRuleLive() throws {
+        let m = try Fixtures.demo("relink-mount", era: .v3, assets: 60, seed: 4, faults: [.pathMismatch: 1], now: Self.now)
+        let plan = try DrillPlan.load(m.plan)
+        let sqlFile = Fixtures.tempDir("relink-mount") + "/relink.sql"
+        let (summary, sql) = try LiveRelink.run(plan: plan, deployment: try plan.readDeployment(), restorePoint: "latest",
+                                                now: Self.now, sqlFile: sqlFile)
+        let c = try catalog(m)
+        let under = (0..<c.assets.count).filter { c.originalPath(c.assets[$0]).hasPrefix("/mnt/media/photos/") }
+        #expect(summary.plan.prefixes.map(\.to) == ["/mnt/photos"] && summary.plan.prefixes[0].from == "/mnt/media/photos")
+        #expect(summary.plan.matches.count == under.count && summary.plan.matches.allSatisfy { $0.confidence == .prefix })
+        #expect(summary.plan.matches.allSatisfy { $0.to == "/mnt/photos" + $0.from.dropFirst("/mnt/media/photos".count) })
+        #expect(summary.plan.matches.contains { $0.wasOffline }, "the demo's offline asset comes back online")
+        #expect(sql.contains("array_replace(\"importPaths\", '/mnt/media/photos', '/mnt/photos')"))
+        #expect(sql.contains("< '\(sqlFile)'"))
+    }
+
     func relinker(_ c: Catalog) -> Relinker {
         Relinker(catalog: c, media: "/data", containerPath: { $0 }, storedPath: { $0 })
     }
