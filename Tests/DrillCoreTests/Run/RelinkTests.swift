@@ -142,6 +142,49 @@ import Testing
         #expect(sql.contains("< '\(sqlFile)'"))
     }
 
+    /// A library file moved with its XMP sidecar (both naming styles): the sidecar's path moves too, in
+    /// `assets.sidecarPath` (v1) and in `asset_file` (v3), applied to real PostgreSQL.
+    @Test(.enabled(if: PostgresCluster.available, "needs Debian's postgresql"), arguments: [DumpTemplate.Era.v1, .v3])
+    func sidecarsMoveWithTheirOriginals(era: DumpTemplate.Era) throws {
+        let m = try Fixtures.demo("relink-xmp-\(era)", era: era, assets: 120, seed: 4, now: Self.now)
+        let c = try catalog(m)
+        var moved: [(id: String, xmp: String, newXMP: String)] = []
+        for i in 0..<c.files.count where moved.count < 2 {
+            let file = c.files[i]
+            guard file.kind == .sidecar else { continue }
+            let asset = c.assets[Int(file.asset)]
+            let original = c.originalPath(asset)
+            guard original.hasPrefix("/mnt/media/photos/"), !asset.flags.contains(.offline) else { continue }
+            let xmp = c.path(file)
+            let local = { (container: String) in m.directory + "/nas/photos/" + container.dropFirst("/mnt/media/photos/".count) }
+            let newOriginal = "/mnt/media/photos/Moved\(moved.count)/" + (original as NSString).lastPathComponent
+            let newXMP = "/mnt/media/photos/Moved\(moved.count)/" + (xmp as NSString).lastPathComponent
+            try FileManager.default.createDirectory(atPath: (local(newOriginal) as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: local(original), toPath: local(newOriginal))
+            try FileManager.default.moveItem(atPath: local(xmp), toPath: local(newXMP))
+            moved.append((asset.id.description, xmp, newXMP))
+        }
+        #expect(moved.count == 2)
+        let plan = try DrillPlan.load(m.plan)
+        let sqlFile = Fixtures.tempDir("relink-xmp") + "/relink.sql"
+        let (summary, sql) = try LiveRelink.run(plan: plan, deployment: try plan.readDeployment(), restorePoint: "latest",
+                                                now: Self.now, sqlFile: sqlFile)
+        #expect(Set(summary.plan.matches.map(\.id)) == Set(moved.map(\.id)))
+        try sql.write(toFile: sqlFile, atomically: true, encoding: .utf8)
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        #expect(try ImmichRestore.restore(Fixtures.newestDump(m), era: era, into: cluster).isEmpty)
+        _ = try Shell.run(cluster.binDirectory + "/psql", cluster.connection + ["-X", "-q", "--dbname=immich", "--single-transaction",
+                                                                                 "--set", "ON_ERROR_STOP=on", "-f", sqlFile])
+        for item in moved {
+            if era == .v1 {
+                #expect(try ImmichRestore.count("assets", in: cluster, where: "id = '\(item.id)' AND \"sidecarPath\" = '\(item.newXMP)'") == 1)
+            } else {
+                #expect(try ImmichRestore.count("asset_file", in: cluster, where: "\"assetId\" = '\(item.id)' AND type = 'sidecar' AND path = '\(item.newXMP)'") == 1)
+            }
+        }
+    }
+
     func relinker(_ c: Catalog) -> Relinker {
         Relinker(catalog: c, media: "/data", containerPath: { $0 }, storedPath: { $0 })
     }
