@@ -414,6 +414,19 @@ package struct RelinkSummary: Sendable, Codable, Equatable {
 }
 
 extension Relinker {
+    /// The metadata reader for candidates found on this machine by `local` (container path → local file).
+    package static func evidenceReader(local: @escaping (String) -> String?)
+        -> ([RelinkCandidate]) -> (evidence: [String: MediaEvidence], unread: Int, exiftoolMissing: Bool) {
+        { pool in
+            var byLocal: [String: String] = [:]
+            for c in pool { if let file = local(c.path) { byLocal[file] = c.path } }
+            let read = MediaEvidenceReader.read(Array(byLocal.keys).sorted())
+            var byContainer: [String: MediaEvidence] = [:]
+            for (file, e) in read.evidence { if let c = byLocal[file] { byContainer[c] = e } }
+            return (byContainer, read.unread + (pool.count - byLocal.count), read.exiftoolMissing)
+        }
+    }
+
     /// A moved original's sidecar moved with it: `IMG_1.jpg.xmp` or `IMG_1.xmp` beside its new path, when `exists`
     /// (a container path) says it is there. The (old, new) stored paths by the match's asset.
     package static func sidecars(_ plan: RelinkPlan, catalog: Catalog, containerPath: (String) -> String,

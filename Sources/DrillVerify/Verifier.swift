@@ -133,14 +133,7 @@ package struct Verifier {
         let missing = Array(Set(o.missing.map(\.asset) + o.moved.map(\.asset) + o.offlineAbsent)).sorted()
         var relinker = Relinker(catalog: catalog, media: media, containerPath: containerPath, storedPath: storedPath)
         let index = self.index
-        relinker.readEvidence = { pool in
-            var locals: [String: String] = [:]
-            for c in pool { if let local = index.local(c.path) { locals[local] = c.path } }
-            let read = MediaEvidenceReader.read(Array(locals.keys).sorted())
-            var byContainer: [String: MediaEvidence] = [:]
-            for (local, e) in read.evidence { if let c = locals[local] { byContainer[c] = e } }
-            return (byContainer, read.unread + (pool.count - locals.count), read.exiftoolMissing)
-        }
+        relinker.readEvidence = Relinker.evidenceReader { index.local($0) }
         return relinker.plan(scope: "the restore point", missing: missing, candidates: candidates)
     }
 

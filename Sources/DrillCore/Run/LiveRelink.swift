@@ -64,14 +64,8 @@ package enum LiveRelink {
         }
         var relinker = Relinker(catalog: catalog, media: deployment.mediaLocation.containerPath,
                                 containerPath: verifier.containerPath, storedPath: verifier.storedPath)
-        relinker.readEvidence = { pool in
-            var byLocal: [String: String] = [:]
-            for c in pool { if let local = locals[c.path] { byLocal[local] = c.path } }
-            let read = MediaEvidenceReader.read(Array(byLocal.keys).sorted())
-            var byContainer: [String: MediaEvidence] = [:]
-            for (local, e) in read.evidence { if let c = byLocal[local] { byContainer[c] = e } }
-            return (byContainer, read.unread, read.exiftoolMissing)
-        }
+        let knownLocals = locals
+        relinker.readEvidence = Relinker.evidenceReader { knownLocals[$0] }
         let relinkPlan = relinker.plan(scope: "the live library", missing: missing, candidates: candidates)
         let translator = PathTranslator.forCatalog(
             nil, mediaContainerPath: deployment.mediaLocation.containerPath, uploadRoot: deployment.mediaLocation.drillPath,

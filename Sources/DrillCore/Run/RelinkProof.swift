@@ -7,6 +7,13 @@
 import Foundation
 
 enum RelinkProof {
+    /// `ids` as SQL uuid arrays of a few thousand each: each query is one argument to psql, which Linux caps at 128 KiB.
+    static func idArrays(_ ids: [String]) -> [String] {
+        stride(from: 0, to: ids.count, by: 2000).map { chunk in
+            "ARRAY[" + ids[chunk..<min(chunk + 2000, ids.count)].map { "'\($0)'" }.joined(separator: ",") + "]::uuid[]"
+        }
+    }
+
     /// The metadata rows of `ids`, by kind, in the era's table names.
     static func metadata(_ cluster: any ScratchDatabase, database: String, catalog: Catalog, ids: [String]) throws -> [String: Int] {
         let tables = Set(catalog.schema.tables)
@@ -29,9 +36,7 @@ enum RelinkProof {
             queries.append(("edits", "SELECT count(*) FROM public.asset_edit WHERE \"assetId\" = ANY($IDS)"))
         }
         var counts: [String: Int] = [:]
-        // A few thousand ids per query: each query is one argument to psql, which Linux caps at 128 KiB.
-        for chunk in stride(from: 0, to: ids.count, by: 2000) {
-            let list = "ARRAY[" + ids[chunk..<min(chunk + 2000, ids.count)].map { "'\($0)'" }.joined(separator: ",") + "]::uuid[]"
+        for list in idArrays(ids) {
             for (kind, sql) in queries {
                 let rows = try cluster.query(database, sql.replacingOccurrences(of: "$IDS", with: list))
                 counts[kind, default: 0] += Int(rows.first?.first ?? "") ?? 0
@@ -58,8 +63,7 @@ enum RelinkProof {
             guard result.applied else { return result }
             let asset = Set(catalog.schema.tables).contains("assets") ? "assets" : "asset"
             let wanted = Dictionary(uniqueKeysWithValues: plan.matches.map { ($0.id, $0) })
-            for chunk in stride(from: 0, to: ids.count, by: 2000) {
-                let list = "ARRAY[" + ids[chunk..<min(chunk + 2000, ids.count)].map { "'\($0)'" }.joined(separator: ",") + "]::uuid[]"
+            for list in idArrays(ids) {
                 for row in try cluster.query(database, "SELECT id, \"originalPath\", encode(checksum, 'hex') FROM public.\(asset) WHERE id = ANY(\(list))") where row.count == 3 {
                     guard let m = wanted[row[0]] else { continue }
                     if row[1] != m.to {
