@@ -545,6 +545,17 @@ enum CLI {
         #expect(printed.status == 0, "\(printed.stderr)")
         #expect(FileManager.default.fileExists(atPath: dir + "/relink.sql"))
         #expect(commands[1].hasSuffix("< '\(dir)/relink.sql'"))
+        // No readable dump: a clear error naming the plan, nothing written.
+        try FileManager.default.removeItem(atPath: dir + "/relink.sql")
+        for dump in try FileManager.default.contentsOfDirectory(atPath: dir + "/immich/library/backups") {
+            try "not a dump".write(toFile: dir + "/immich/library/backups/" + dump, atomically: true, encoding: .utf8)
+        }
+        for args in [["relink", dir + "/drill.yml"], ["relink", dir + "/drill.yml", "--live"]] {
+            let bad = try CLI.run(args)
+            #expect(bad.status == 3 && (bad.stderr.contains("the dump is damaged") || bad.stderr.contains("no readable dump")),
+                    "\(args): \(bad.status) \(bad.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/relink.sql"))
     }
 
     @Test(arguments: ["v1", "v2", "v3"])

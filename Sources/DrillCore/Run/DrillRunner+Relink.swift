@@ -34,6 +34,23 @@ extension DrillRunner {
     /// The proof's result into the report: a phase, and a finding when it failed.
     func relinkOutcome(_ state: inout State, _ proof: RelinkProofResult?) {
         guard var relink = state.relink else { return }
+        var proof = proof
+        if proof != nil, let catalog = state.catalog {
+            // Verified again where the database now points: each relinked original restored there, an upload's bytes
+            // still its checksum.
+            let verifier = Verifier(catalog: catalog, deployment: deployment, index: state.index, sample: nil,
+                                    absentSources: [], liveStat: { _ in nil })
+            for m in relink.plan.matches {
+                let asset = catalog.assets[Int(m.asset)]
+                guard let file = state.index.files[verifier.containerPath(m.to)] else {
+                    proof!.errors.append("\(m.to): not in the restore")
+                    continue
+                }
+                if asset.algorithm == .sha1, let digest = file.sha1, digest != asset.checksum {
+                    proof!.errors.append("\(m.to): its SHA-1 is not the asset's checksum")
+                }
+            }
+        }
         relink.proof = proof
         if options.relinkSQL == nil { relink.sqlFile = nil }  // removed with scratch
         state.report.relink = relink
