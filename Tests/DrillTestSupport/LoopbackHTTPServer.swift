@@ -19,6 +19,9 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     private var received: [Request] = []
     private var status = 200
     private var thread: Thread?
+    private var stopped = false
+    /// Signalled when the accept loop has ended.
+    private let finished = DispatchSemaphore(value: 0)
 
     /// Starts listening on an ephemeral loopback port.
     public init() throws {
@@ -51,15 +54,25 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The status later requests are answered with.
     public func respond(with status: Int) { lock.withLock { self.status = status } }
 
+    /// Stops once: wakes the accept loop, waits for it to end, and only then closes the socket, so its descriptor
+    /// number cannot be reused (by another test's server or file) while this server's thread still uses it, and a
+    /// second stop (deinit after the test's own) closes nothing that is not its own.
     public func stop() {
+        let first = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
         shutdown(listener, Int32(SHUT_RDWR))
+        _ = finished.wait(timeout: .now() + 10)
         close(listener)
     }
 
     deinit { stop() }
 
     private func serve() {
-        while true {
+        defer { finished.signal() }
+        while !lock.withLock({ stopped }) {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR { continue }
