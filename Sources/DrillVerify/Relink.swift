@@ -15,7 +15,7 @@ import DrillRestore
 import Foundation
 
 /// How a missing original was found again.
-package enum RelinkConfidence: String, Sendable, Codable, Comparable {
+package enum RelinkConfidence: String, Sendable, Codable {
     /// SHA-1 of the candidate's bytes equals the database's checksum.
     case content
     /// Same file name and size (library files, whose checksum is of their path).
@@ -24,17 +24,6 @@ package enum RelinkConfidence: String, Sendable, Codable, Comparable {
     case prefix
     /// The candidate's own capture time, camera and dimensions are the database's (renamed, EXIF rewritten).
     case metadata
-
-    var rank: Int {
-        switch self {
-        case .content: 0
-        case .prefix: 1
-        case .nameSize: 2
-        case .metadata: 3
-        }
-    }
-
-    package static func < (a: RelinkConfidence, b: RelinkConfidence) -> Bool { a.rank < b.rank }
 }
 
 /// A file no asset references, where the relinker may find a missing original.
@@ -152,17 +141,13 @@ package struct Relinker {
     /// Stored path → container path, and back (the verifier's translation).
     package var containerPath: (String) -> String
     package var storedPath: (String) -> String
-    /// The media root inside the container (`/data`, `/usr/src/app/upload`).
-    package var media: String
 
     /// The candidates' own metadata, by container path (libexif, exiftool), asked only for the candidates a
     /// library file without a name-and-size match could be; nil: no metadata matching.
     package var readEvidence: (([RelinkCandidate]) -> (evidence: [String: MediaEvidence], unread: Int, exiftoolMissing: Bool))?
 
-    package init(catalog: Catalog, media: String, containerPath: @escaping (String) -> String,
-                 storedPath: @escaping (String) -> String) {
+    package init(catalog: Catalog, containerPath: @escaping (String) -> String, storedPath: @escaping (String) -> String) {
         self.catalog = catalog
-        self.media = media
         self.containerPath = containerPath
         self.storedPath = storedPath
     }
@@ -324,9 +309,7 @@ package struct Relinker {
         }
         let kept = Set(plan.matches.map(\.asset))
         plan.keeps = keeps(kept)
-        let lost = Set(plan.ambiguous.compactMap { a in missing.first { catalog.assets[Int($0)].id.description == a.asset } })
-            .union(missing.filter { !kept.contains($0) })
-        plan.loses = keeps(lost)
+        plan.loses = keeps(Set(missing).subtracting(kept))  // the ambiguous and the unmatched
         return plan
     }
 

@@ -9,15 +9,15 @@ import Foundation
 
 package enum RelinkSQL {
     /// The era's names, read from the catalog.
-    struct Names {
-        var asset: String
+    package struct Names {
+        package var asset: String
         var assetFile: String?
         var library: String
         var sidecarColumn: Bool
         var statusColumn: Bool
         var offlineColumn: Bool
 
-        init(_ catalog: Catalog) {
+        package init(_ catalog: Catalog) {
             let tables = Set(catalog.schema.tables)
             asset = tables.contains("assets") ? "assets" : "asset"
             library = tables.contains("libraries") ? "libraries" : "library"

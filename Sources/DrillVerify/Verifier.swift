@@ -131,7 +131,7 @@ package struct Verifier {
         let importPaths = catalog.libraries.filter { $0.isExternal && !$0.deleted }.flatMap(\.importPaths).map(Paths.normalize)
         let candidates = Relinker.candidates(index, media: media, importPaths: importPaths)
         let missing = Array(Set(o.missing.map(\.asset) + o.moved.map(\.asset) + o.offlineAbsent)).sorted()
-        var relinker = Relinker(catalog: catalog, media: media, containerPath: containerPath, storedPath: storedPath)
+        var relinker = Relinker(catalog: catalog, containerPath: containerPath, storedPath: storedPath)
         let index = self.index
         relinker.readEvidence = Relinker.evidenceReader { index.local($0) }
         return relinker.plan(scope: "the restore point", missing: missing, candidates: candidates)

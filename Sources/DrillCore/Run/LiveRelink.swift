@@ -62,8 +62,7 @@ package enum LiveRelink {
             candidates.append(RelinkCandidate(path: file.container, size: file.size, sha1: digest))
             locals[file.container] = file.local
         }
-        var relinker = Relinker(catalog: catalog, media: deployment.mediaLocation.containerPath,
-                                containerPath: verifier.containerPath, storedPath: verifier.storedPath)
+        var relinker = Relinker(catalog: catalog, containerPath: verifier.containerPath, storedPath: verifier.storedPath)
         let knownLocals = locals
         relinker.readEvidence = Relinker.evidenceReader { knownLocals[$0] }
         let relinkPlan = relinker.plan(scope: "the live library", missing: missing, candidates: candidates)

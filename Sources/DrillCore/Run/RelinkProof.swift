@@ -17,7 +17,7 @@ enum RelinkProof {
     /// The metadata rows of `ids`, by kind, in the era's table names.
     static func metadata(_ cluster: any ScratchDatabase, database: String, catalog: Catalog, ids: [String]) throws -> [String: Int] {
         let tables = Set(catalog.schema.tables)
-        let asset = tables.contains("assets") ? "assets" : "asset"
+        let asset = RelinkSQL.Names(catalog).asset
         var queries: [(String, String)] = [("favorites", "SELECT count(*) FROM public.\(asset) WHERE \"isFavorite\" AND id = ANY($IDS)")]
         if let album = ["album_asset", "albums_assets_assets"].first(where: tables.contains) {
             queries.append(("album memberships", "SELECT count(*) FROM public.\(album) WHERE \(album == "album_asset" ? "\"assetId\"" : "\"assetsId\"") = ANY($IDS)"))
@@ -61,7 +61,7 @@ enum RelinkProof {
             result.errors = load.errors.map { "line \($0.line.map(String.init) ?? "?"): \($0.message)" }
             if let refusal = load.refusal { result.errors.append("line \(refusal.line): \(refusal.reason)") }
             guard result.applied else { return result }
-            let asset = Set(catalog.schema.tables).contains("assets") ? "assets" : "asset"
+            let asset = RelinkSQL.Names(catalog).asset
             let wanted = Dictionary(uniqueKeysWithValues: plan.matches.map { ($0.id, $0) })
             for list in idArrays(ids) {
                 for row in try cluster.query(database, "SELECT id, \"originalPath\", encode(checksum, 'hex') FROM public.\(asset) WHERE id = ANY(\(list))") where row.count == 3 {

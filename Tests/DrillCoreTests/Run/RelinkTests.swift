@@ -186,7 +186,7 @@ import Testing
     }
 
     func relinker(_ c: Catalog) -> Relinker {
-        Relinker(catalog: c, media: "/data", containerPath: { $0 }, storedPath: { $0 })
+        Relinker(catalog: c, containerPath: { $0 }, storedPath: { $0 })
     }
 
     @Test func contentMatchesAmbiguityAndMovedImportPaths() throws {
