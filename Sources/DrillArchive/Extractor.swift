@@ -51,6 +51,12 @@ package protocol ExtractionObserver: AnyObject {
     func data(_ bytes: UnsafeRawBufferPointer)
     /// The current file is complete.
     func end()
+    /// How many bytes of the archive file have been read so far (told at each entry, for a progress bar).
+    func read(_ consumed: Int64)
+}
+
+extension ExtractionObserver {
+    package func read(_ consumed: Int64) {}
 }
 
 /// Extracts an archive into one folder and nowhere else: entries that would leave it are refused and reported.
@@ -124,6 +130,7 @@ public final class ArchiveExtractor {
                 throw ArchiveError(CompressedStream.classify(message), path: path, message)
             }
             guard let entry else { continue }
+            observer.read(archive_filter_bytes(a, -1))
             result.entries += 1
             let item = ArchiveLister.describe(entry)
             let raw = ArchiveLister.rawPath(entry)

@@ -68,6 +68,23 @@ package struct ByteInterner {
         return UInt32(index)
     }
 
+    /// The index of `bytes` when they were interned (and the table not frozen), nil otherwise.
+    package func find(_ base: UnsafeRawPointer, _ length: Int) -> UInt32? {
+        guard !table.isEmpty else { return nil }
+        let hash = hashBytes(base, length)
+        let mask = table.count - 1
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while table[slot] >= 0 {
+            let e = Int(table[slot])
+            if hashes[e] == hash, Int(lengths[e]) == length,
+               arena.withUnsafeBytes({ memcmp($0.baseAddress! + Int(starts[e]), base, length) == 0 }) {
+                return UInt32(e)
+            }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
     /// The bytes of entry `index` as text.
     package func string(_ index: UInt32) -> String {
         let start = Int(starts[Int(index)])

@@ -27,7 +27,8 @@ package final class PipelinedHasher: @unchecked Sendable {
     private var full: [Item] = []
     private var stopping = false
     private var done = false
-    private var results: [Int: Digest20] = [:]
+    /// Digests done and not yet taken by `drain` (handed over per buffer, so a million files never pile up here).
+    private var results: [(id: Int, digest: Digest20)] = []
     private var current: Item?
     private var currentID = -1
     private let size: Int
@@ -71,16 +72,24 @@ package final class PipelinedHasher: @unchecked Sendable {
         if item.segments.count > 4096 { submit() }
     }
 
-    /// Waits for every digest and returns them by id.
-    package func finish() -> [Int: Digest20] {
+    /// Hands over the digests finished so far (on the producer's thread, in the order the files were hashed).
+    package func drain(_ each: (Int, Digest20) -> Void) {
+        condition.lock()
+        let ready = results
+        results.removeAll(keepingCapacity: true)
+        condition.unlock()
+        for r in ready { each(r.id, r.digest) }
+    }
+
+    /// Waits for every digest and hands over those not drained yet.
+    package func finish(_ each: (Int, Digest20) -> Void) {
         if current != nil { submit() }
         condition.lock()
         stopping = true
         condition.broadcast()
         while !done { condition.wait() }
-        let result = results
         condition.unlock()
-        return result
+        drain(each)
     }
 
     private func take() -> Item {
@@ -104,12 +113,11 @@ package final class PipelinedHasher: @unchecked Sendable {
     private func consume() {
         var hasher = SHA1Hasher()
         var hashing = -1
-        var local: [Int: Digest20] = [:]
+        var local: [(id: Int, digest: Digest20)] = []
         while true {
             condition.lock()
             while full.isEmpty && !stopping { condition.wait() }
             if full.isEmpty && stopping {
-                results = local
                 done = true
                 condition.broadcast()
                 condition.unlock()
@@ -126,7 +134,7 @@ package final class PipelinedHasher: @unchecked Sendable {
                     hasher.update(UnsafeRawBufferPointer(rebasing: item.buffer[segment.start..<segment.end]))
                 }
                 if segment.finished {
-                    local[segment.id] = hasher.finalize()
+                    local.append((segment.id, hasher.finalize()))
                     hashing = -1
                 }
             }
@@ -134,6 +142,8 @@ package final class PipelinedHasher: @unchecked Sendable {
             item.segments.removeAll(keepingCapacity: true)
             condition.lock()
             free.append(item)
+            results.append(contentsOf: local)
+            local.removeAll(keepingCapacity: true)
             condition.broadcast()
             condition.unlock()
         }

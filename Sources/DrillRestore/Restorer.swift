@@ -11,65 +11,6 @@ import DrillArchive
 import Foundation
 import SystemPackage
 
-/// One file of a restored snapshot.
-package struct RestoredFile: Sendable {
-    public var size: Int64
-    public var mtime: Int64
-    /// SHA-1 of the content, when the file was extracted and hashed.
-    public var sha1: Digest20?
-    /// Whether the database refers to it (set by the verifier, which finds the orphans by it).
-    package var referenced = false
-
-    package init(size: Int64, mtime: Int64, sha1: Digest20?) {
-        self.size = size
-        self.mtime = mtime
-        self.sha1 = sha1
-    }
-}
-
-/// Every file of the restore point's snapshots, by the container path Immich would see it at.
-package final class RestoreIndex: @unchecked Sendable {
-    public var files: [String: RestoredFile] = [:]
-    /// Container roots restored (each planned source's), with the snapshot time.
-    package var roots: [(container: String, source: SourceID, time: Double)] = []
-    /// Where each container root's files are on this machine: the folders a file of it may be in (the restore's
-    /// target with and without the snapshot's inner folder, or the snapshot folder itself when read in place).
-    package var localRoots: [(container: String, folders: [String])] = []
-
-    package init() {}
-
-    /// Where the restored file at a container path is on this machine, nil when it is not there.
-    package func local(_ path: String) -> String? {
-        for root in localRoots.sorted(by: { $0.container.count > $1.container.count }) {
-            guard let rest = Paths.remainder(of: path, under: root.container) else { continue }
-            for folder in root.folders {
-                let candidate = Paths.append(rest, to: folder)
-                if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            }
-        }
-        return nil
-    }
-
-    /// Marks the file at `path` as one the database refers to and returns it; nil when no such file was restored.
-    /// (A flag on the file rather than a set of every referenced path: a million-asset library refers to millions.)
-    @discardableResult
-    public func reference(_ path: String) -> RestoredFile? {
-        guard let i = files.index(forKey: path) else { return nil }
-        files.values[i].referenced = true
-        return files.values[i]
-    }
-
-    /// Forgets every mark `reference` made.
-    package func clearReferences() {
-        for i in files.indices where files.values[i].referenced { files.values[i].referenced = false }
-    }
-
-    /// The restored root holding a container path.
-    public func root(of path: String) -> (container: String, source: SourceID, time: Double)? {
-        roots.filter { Paths.isWithin(path, $0.container) }.max { $0.container.count < $1.container.count }
-    }
-}
-
 /// What restoring one source did.
 package struct SourceRestore: Sendable, Codable, Equatable {
     public var source: String
@@ -153,6 +94,8 @@ package struct Restorer: Sendable {
     public var planDirectory: String
     /// Checked for room before a snapshot folder is copied into it.
     public var scratch: Scratch?
+    /// Redrawn while a folder is listed and copied, and while an archive is read.
+    package var progress: ProgressBar?
 
     package init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
         self.sample = sample
@@ -173,25 +116,33 @@ package struct Restorer: Sendable {
         guard FileProbe.kind(folder) == .directory else {
             throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
         }
-        // The folder's files first (the listing, straight into the index), then the room check, then the copy. Only
-        // the container path is kept per file (it is the index's key too), so millions of files cost one path each.
+        // The folder's files first (the listing, straight into the index), then the room check, then the copy. The
+        // index holds the path; the copy list only its id (and the raw bytes of a name that is not UTF-8), so
+        // millions of files cost no String each.
         var totalFiles = 0
         var totalBytes: Int64 = 0
         var wantedBytes: Int64 = 0
-        var wantedFiles: [(container: String, mtime: Double, size: Int64, raw: [UInt8]?)] = []
+        var wantedFiles: [UInt32] = []
+        var rawNames: [Int: [UInt8]] = [:]
         var notUTF8: [String] = []
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
+        var key = Array(job.containerRoot.utf8) + [UInt8(ascii: "/")]
+        let keyPrefix = key.count
+        progress?.begin("listing \(job.source)")
         try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            let container = job.containerRoot + "/" + String(decoding: file.path.utf8.dropFirst(cut), as: UTF8.self)
-            index.files[container] = RestoredFile(size: file.size, mtime: Int64(file.mtime), sha1: nil)
+            key.removeSubrange(keyPrefix...)
+            key.append(contentsOf: file.path.utf8.dropFirst(cut))
+            let id = key.withUnsafeBytes { index.record($0, size: file.size) }
             totalFiles += 1
             totalBytes += file.size
+            progress?.update(files: totalFiles, bytes: totalBytes)
             if file.rawPath != nil { notUTF8.append(String(file.path.utf8.dropFirst(cut)) ?? file.path) }
-            if wanted(container) {
+            if sample == nil || wanted(String(decoding: key, as: UTF8.self)) {
                 wantedBytes += file.size
                 // A name that is not UTF-8 is copied by its bytes (the part below the folder).
-                wantedFiles.append((container, file.mtime, file.size, file.rawPath.map { Array($0.dropFirst(cut)) }))
+                if let raw = file.rawPath { rawNames[wantedFiles.count] = Array(raw.dropFirst(cut)) }
+                wantedFiles.append(UInt32(truncatingIfNeeded: id))
             }
         }
         if target != nil { try scratch?.ensureSpace(wantedBytes) }
@@ -201,25 +152,31 @@ package struct Restorer: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var folders = Set<[UInt8]>()
         let hasher = PipelinedHasher()
-        defer {
-            for (id, digest) in hasher.finish() { index.files[wantedFiles[id].container]?.sha1 = digest }
-        }
+        let store = { (k: Int, digest: Digest20) in index.setSHA1(Int(wantedFiles[k]), digest) }
+        defer { hasher.finish(store) }
         let source = folder == "/" ? "" : folder
-        for (id, file) in wantedFiles.enumerated() {
+        let rootCount = job.containerRoot.utf8.count + 1
+        progress?.begin("\(target == nil ? "reading" : "restoring") \(job.source)", totalFiles: wantedFiles.count, totalBytes: wantedBytes)
+        defer { progress?.end() }
+        for (k, id) in wantedFiles.enumerated() {
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
             let t = Date()
-            hasher.begin(id)
-            let relative = String(file.container.utf8.dropFirst(job.containerRoot.utf8.count + 1)) ?? ""
-            if let raw = file.raw {
+            hasher.begin(k)
+            if k & 1023 == 1023 { hasher.drain(store) }
+            let size = index.file(Int(id)).size
+            if let raw = rawNames[k] {
                 try copy(Array(source.utf8) + [UInt8(ascii: "/")] + raw,
-                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + raw }, mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + raw }, buffer: &buffer, hasher: hasher, folders: &folders)
             } else {
-                try copy(Array((source + "/" + relative).utf8), to: target.map { Array(($0 + "/" + relative).utf8) },
-                         mtime: file.mtime, buffer: &buffer, hasher: hasher, folders: &folders)
+                let relative = index.path(Int(id)).utf8.dropFirst(rootCount)
+                try copy(Array(source.utf8) + [UInt8(ascii: "/")] + relative,
+                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + relative },
+                         buffer: &buffer, hasher: hasher, folders: &folders)
             }
             copySeconds += Date().timeIntervalSince(t)
             restoredFiles += 1
-            restoredBytes += file.size
+            restoredBytes += size
+            progress?.update(files: restoredFiles, bytes: restoredBytes)
         }
         let seconds = Date().timeIntervalSince(started)
         var restore = SourceRestore(
@@ -237,7 +194,7 @@ package struct Restorer: Sendable {
 
     /// Copies `source` to `destination` (paths as bytes; or only reads it when nil), keeping the mtime; its bytes go
     /// to `hasher`.
-    func copy(_ sourceBytes: [UInt8], to destinationBytes: [UInt8]?, mtime: Double, buffer: inout [UInt8],
+    func copy(_ sourceBytes: [UInt8], to destinationBytes: [UInt8]?, buffer: inout [UInt8],
               hasher: PipelinedHasher, folders: inout Set<[UInt8]>) throws {
         // Paths become text only for an error message: this runs once per restored file.
         var source: String { PathText.decode(sourceBytes) }
@@ -278,8 +235,11 @@ package struct Restorer: Sendable {
             }
         }
         if output >= 0 {
-            var times = [timespec(tv_sec: Int(mtime), tv_nsec: 0), timespec(tv_sec: Int(mtime), tv_nsec: 0)]
-            futimens(output, &times)
+            var st = stat()
+            if fstat(input, &st) == 0 {
+                var times = [st.st_mtim, st.st_mtim]
+                futimens(output, &times)
+            }
         }
     }
 

@@ -335,12 +335,14 @@ package struct Relinker {
     /// The candidates of a restore: every restored file no asset references, in UPLOAD_LOCATION's originals and the
     /// libraries' import paths.
     package static func candidates(_ index: RestoreIndex, media: String, importPaths: [String]) -> [RelinkCandidate] {
-        index.files.compactMap { path, file in
-            guard !file.referenced, !path.hasSuffix("/.immich") else { return nil }
+        var candidates: [RelinkCandidate] = []
+        index.forEachUnreferenced { path, file in
+            guard !path.hasSuffix("/.immich") else { return }
             let inMedia = Paths.isWithin(path, media + "/upload") || Paths.isWithin(path, media + "/library")
-            guard inMedia || importPaths.contains(where: { Paths.isWithin(path, $0) }) else { return nil }
-            return RelinkCandidate(path: path, size: file.size, sha1: file.sha1)
-        }.sorted { $0.path < $1.path }
+            guard inMedia || importPaths.contains(where: { Paths.isWithin(path, $0) }) else { return }
+            candidates.append(RelinkCandidate(path: path, size: file.size, sha1: file.sha1))
+        }
+        return candidates.sorted { $0.path < $1.path }
     }
 }
 

@@ -37,6 +37,8 @@ package struct Verifier {
     /// Container roots whose snapshot's layout was not recognised (`source-root-not-found`): their files are not
     /// checked, since every finding about them would only describe the wrong folder.
     package var unverifiedRoots: [String] = []
+    /// Redrawn while the references are checked.
+    package var progress: ProgressBar?
 
     func unverified(_ path: String) -> Bool {
         !unverifiedRoots.isEmpty && unverifiedRoots.contains { Paths.isWithin(path, $0) }
@@ -150,7 +152,11 @@ package struct Verifier {
         var offlineAbsent: [Int32] = []
 
         // Originals.
+        let references = catalog.assets.count + catalog.files.count
+        progress?.begin("checking", unit: "references", totalFiles: references)
+        defer { progress?.end() }
         for i in 0..<catalog.assets.count {
+            if i & 4095 == 0 { progress?.update(files: i, bytes: 0) }
             let asset = catalog.assets[i]
             stats.assets += 1
             let path = containerPath(catalog.originalPath(asset))
@@ -200,6 +206,7 @@ package struct Verifier {
         var needThumbs = Set<Int32>()
         var needTranscode = Set<Int32>()
         for i in 0..<catalog.files.count {
+            if i & 4095 == 0 { progress?.update(files: catalog.assets.count + i, bytes: 0) }
             let file = catalog.files[i]
             let path = containerPath(catalog.path(file))
             if unverified(path) { continue }
@@ -234,14 +241,14 @@ package struct Verifier {
             for path in library.importPaths { exclusions.append((Paths.normalize(path), ExclusionSet(library.exclusionPatterns))) }
         }
         var orphans: [(path: String, file: RestoredFile, external: Bool)] = []
-        for (path, file) in index.files where !file.referenced {
-            if path.hasSuffix("/.immich") { continue }
+        index.forEachUnreferenced { path, file in
+            if path.hasSuffix("/.immich") { return }
             if Paths.isWithin(path, media + "/upload") || Paths.isWithin(path, media + "/library") {
-                if path.hasSuffix(".xmp") || path.hasSuffix(".XMP") { continue }
+                if path.hasSuffix(".xmp") || path.hasSuffix(".XMP") { return }
                 orphans.append((path, file, false))
             } else if let library = exclusions.first(where: { Paths.isWithin(path, $0.0) }) {
                 guard MediaTypes.isMedia(path), library.1.excluding(path) == nil,
-                      !path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+                      !path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { return }
                 orphans.append((path, file, true))
             }
         }
@@ -438,7 +445,7 @@ package struct Verifier {
         let media = deployment.mediaLocation.containerPath
         var markers: [String] = []
         var requiredMarker = false
-        for folder in Deployment.uploadFolders where index.files[media + "/" + folder + "/.immich"] == nil && !unverified(media + "/" + folder) {
+        for folder in Deployment.uploadFolders where !index.contains(media + "/" + folder + "/.immich") && !unverified(media + "/" + folder) {
             markers.append("\(folder)/.immich")
             if catalog.mountChecks[folder] == true { requiredMarker = true }
         }

@@ -100,6 +100,7 @@ extension ImmichDrill {
             try plan.checkOwnFiles(deployment: deployment)
             var runOptions = RunOptions()
             runOptions.progress = Drill.terminalProgress
+            runOptions.bar = ProgressBar.onTerminal()
             var report = try ScheduledDrill.drill(plan: plan, deployment: deployment, options: runOptions)
             let history: RunHistory = try HistoryStore(path: plan.history)
             report.runId = try history.record(report, plan: plan)

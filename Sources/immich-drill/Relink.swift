@@ -58,7 +58,10 @@ extension ImmichDrill {
                 options.restorePoint = restorePoint
                 options.relink = true
                 options.relinkSQL = file
-                if isatty(STDERR_FILENO) == 1 { options.progress = Drill.terminalProgress }
+                if isatty(STDERR_FILENO) == 1 {
+                    options.progress = Drill.terminalProgress
+                    options.bar = ProgressBar.onTerminal()
+                }
                 let report = try DrillRunner(plan: drillPlan, deployment: deployment, options: options).run()
                 if let aborted = report.aborted { throw DrillError(.environment, "relink stopped: \(aborted)") }
                 guard let relink = report.relink else {

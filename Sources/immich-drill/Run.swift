@@ -89,7 +89,10 @@ extension ImmichDrill {
             options.relinkSQL = relinkSql.map(Paths.absolute)
             options.metricsFile = metricsFile
             options.pinger = try ping.map { try Pinger(url: $0, style: pingStyle.style) }
-            if !quiet { options.progress = Drill.terminalProgress }
+            if !quiet {
+                options.progress = Drill.terminalProgress
+                options.bar = ProgressBar.onTerminal()
+            }
             let outcome = try ScheduledDrill.run(planPath: plan, options: options) { try HistoryStore(path: $0) }
             for problem in outcome.problems { Output.warn("warning: " + problem) }
             if quiet && outcome.outcome.exitStatus == .ok { return .ok }
@@ -121,6 +124,7 @@ enum Drill {
     /// Progress lines on stderr when it is a terminal (nil otherwise).
     static var terminalProgress: (@Sendable (String) -> Void)? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
-        return { line in FileHandle.standardError.write(Data("immich-drill: \(line)…\n".utf8)) }
+        // A bar being drawn is cleared first (`\r`, erase line).
+        return { line in FileHandle.standardError.write(Data("\r\u{1B}[Kimmich-drill: \(line)…\n".utf8)) }
     }
 }

@@ -374,6 +374,27 @@ enum CLI {
         #expect((twoManifest["dumps"] as? [Any])?.count == 2 && (twoManifest["snapshots"] as? [Any])?.count == 6)
     }
 
+    /// On a terminal the long phases draw a bar (files, bytes, rate; redrawn in place and cleared); off a terminal
+    /// and under --quiet there is none. `script` gives the drill a terminal, as a person's shell would.
+    @Test func aProgressBarOnATerminalOnly() throws {
+        let dir = CLI.tempDir() + "/demo"
+        #expect(try CLI.run(["demo", "--dir", dir, "--assets", "60", "--no-run"]).status == 0)
+        let q = Subprocess.shellQuote
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("util-linux `script` is needed to give the drill a terminal (scripts/bootstrap installs it)")
+            return
+        }
+        let onTTY = try CLI.run([], shell: "COLUMNS=120 script -qec \(q(CLI.binary + " run " + q(dir + "/drill.yml") + " --no-history --database-restore skip")) /dev/null")
+        #expect(onTTY.status == 0, "\(onTTY.stdout)")
+        #expect(onTTY.stdout.contains("\r\u{1B}[K"), "the bar is cleared before the report")
+        #expect(onTTY.stdout.contains("restoring upload") && onTTY.stdout.contains(" files"))
+        #expect(onTTY.stdout.contains("references"), "the verification has its bar")
+        let quiet = try CLI.run([], shell: "script -qec \(q(CLI.binary + " run " + q(dir + "/drill.yml") + " --no-history --database-restore skip --quiet")) /dev/null")
+        #expect(quiet.status == 0 && !quiet.stdout.contains("\u{1B}[K") && !quiet.stdout.contains("files"))
+        let piped = try CLI.run(["run", dir + "/drill.yml", "--no-history", "--database-restore", "skip"])
+        #expect(piped.status == 0 && !piped.stderr.contains("\u{1B}") && !piped.stderr.contains("\r"))
+    }
+
     @Test func usageErrors() throws {
         #expect(try CLI.run(["plan"]).status == 64)
         #expect(try CLI.run(["init"]).status == 64)

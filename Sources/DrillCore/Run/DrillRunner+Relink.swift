@@ -12,7 +12,7 @@ extension DrillRunner {
     /// The plan with its SQL file written.
     func relinkSummary(_ relinkPlan: RelinkPlan, catalog: Catalog, verifier: Verifier, scratch: String) -> RelinkSummary {
         let sidecars = Relinker.sidecars(relinkPlan, catalog: catalog, containerPath: verifier.containerPath,
-                                         exists: { verifier.index.files[$0] != nil })
+                                         exists: { verifier.index.contains($0) })
         let file = options.relinkSQL ?? scratch + "/relink.sql"
         let apply = RelinkSQL.applyCommand(container: deployment.database.container ?? "immich_postgres",
                                            user: deployment.database.user, database: deployment.database.name,
@@ -42,7 +42,7 @@ extension DrillRunner {
                                     absentSources: [], liveStat: { _ in nil })
             for m in relink.plan.matches {
                 let asset = catalog.assets[Int(m.asset)]
-                guard let file = state.index.files[verifier.containerPath(m.to)] else {
+                guard let file = state.index[verifier.containerPath(m.to)] else {
                     proof!.errors.append("\(m.to): not in the restore")
                     continue
                 }

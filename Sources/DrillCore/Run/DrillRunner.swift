@@ -23,6 +23,8 @@ public struct RunOptions: Sendable {
     public var now = Date().timeIntervalSince1970
     /// Called with a line of progress for long phases (the CLI shows it on a terminal).
     public var progress: (@Sendable (String) -> Void)?
+    /// A bar redrawn on the long phases (each restore, the verification); nil off a terminal.
+    package var bar: ProgressBar?
     /// How the dump is loaded (`--database-restore`); nil keeps the plan's `database-restore`.
     public var databaseRestore: DatabaseRestoreMode?
     /// Load a dump that is cut short, to see how far it gets (`--load-incomplete`).
@@ -201,6 +203,8 @@ package struct DrillRunner {
         guard let scratch = state.scratch else { return }
         var restorer = Restorer(sample: state.samplePaths, inPlace: options.inPlace, planDirectory: Paths.directory(of: plan.file))
         restorer.scratch = scratch
+        restorer.progress = options.bar
+        defer { options.bar?.end() }
         do {
             for (n, job) in state.jobs.enumerated() {
                 if let top = job.rootNotFound {
@@ -288,6 +292,8 @@ package struct DrillRunner {
                                     return (Double(st.st_mtim.tv_sec), Double(st.st_ctim.tv_sec))
                                 })
         verifier.unverifiedRoots = state.rootless.map(\.root)
+        verifier.progress = options.bar
+        defer { options.bar?.end() }
         if !state.rootless.isEmpty { state.findings.append(SnapshotLister.rootNotFound(state.rootless.map(\.example))) }
         let (verifyFindings, stats, relinkPlan) = verifier.run(relink: options.relink)
         state.findings += verifyFindings

@@ -35,6 +35,8 @@ public struct ScheduledDrillOptions: Sendable {
     public var pinger: Pinger?
     /// Called with a line of progress for long phases.
     public var progress: (@Sendable (String) -> Void)?
+    /// A bar redrawn on the long phases (each restore, the verification); nil off a terminal.
+    package var bar: ProgressBar?
 
     public init() {}
 }
@@ -108,6 +110,7 @@ public enum ScheduledDrill {
                 runOptions.inPlace = options.inPlace
                 runOptions.keepScratch = options.keepScratch
                 runOptions.progress = options.progress
+                runOptions.bar = options.bar
                 runOptions.databaseRestore = options.databaseRestore
                 runOptions.loadIncomplete = options.loadIncomplete
                 runOptions.relink = options.relink

@@ -63,6 +63,8 @@ package struct ArchiveSnapshots: FileSnapshotKind {
     public func restore(_ job: RestoreJob, into target: String, index: RestoreIndex, with restorer: Restorer) throws -> SourceRestore {
         let started = Date()
         let observer = ArchiveObserver(job, restorer: restorer, index: index)
+        restorer.progress?.begin("restoring \(job.source)")
+        defer { restorer.progress?.end() }
         let result: ExtractionResult
         do {
             let extractor = try ArchiveExtractor(path: job.snapshot.location, root: target)
@@ -101,12 +103,23 @@ final class ArchiveObserver: HashingExtraction {
     let index: RestoreIndex
     var totalFiles = 0
     var totalBytes: Int64 = 0
+    /// The index id of the entry `wants` saw last (the file `begin` then starts).
+    private var lastID = -1
+    /// The archive file's size, for the progress bar's fraction.
+    private var archiveBytes: Int64 = 0
 
     init(_ job: RestoreJob, restorer: Restorer, index: RestoreIndex) {
         containerRoot = job.containerRoot
         self.restorer = restorer
         self.index = index
         super.init(inside: job.inside)
+        var st = stat()
+        if stat(job.snapshot.location, &st) == 0 { archiveBytes = Int64(st.st_size) }
+    }
+
+    override func read(_ consumed: Int64) {
+        guard let bar = restorer.progress else { return }
+        bar.update(files: totalFiles, bytes: totalBytes, fraction: archiveBytes > 0 ? Double(consumed) / Double(archiveBytes) : nil)
     }
 
     override func wants(_ entry: ArchiveEntry, at relative: String) -> Bool {
@@ -114,16 +127,16 @@ final class ArchiveObserver: HashingExtraction {
         if entry.type == .file || entry.type == .hardlink {
             totalFiles += 1
             totalBytes += entry.size
-            if index.files[container] == nil {
-                index.files[container] = RestoredFile(size: entry.size, mtime: entry.mtime, sha1: nil)
-            }
+            lastID = index.record(container, size: entry.size, replace: false)
         }
         if entry.type == .directory || entry.type == .symlink { return restorer.sample == nil }
         return restorer.wanted(container)
     }
 
+    override func hashID(_ relative: String) -> Int { lastID }
+
+    override func hashed(_ id: Int, _ digest: Digest20) { index.setSHA1(id, digest) }
+
     /// Waits for the hashing thread and records each extracted file's digest.
-    func collect() {
-        for (path, sha1) in digests() { index.files[containerRoot + "/" + path]?.sha1 = sha1 }
-    }
+    func collect() { finishHashing() }
 }
