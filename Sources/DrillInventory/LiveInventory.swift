@@ -40,12 +40,12 @@ package struct LiveBaseline: Sendable {
     public var name: String
     public var time: Double
     /// The snapshot's files, by path relative to the planned source's root.
-    public var table: [String: FileStat]?
+    public var table: PathMap<FileStat>?
     /// What to put before a live path (relative to the source) to find it in `table`: `library/` when the table is
     /// of all of UPLOAD_LOCATION and the source is one folder of it.
     public var prefix: String
 
-    package init(name: String, time: Double, table: [String: FileStat]?, prefix: String) {
+    package init(name: String, time: Double, table: PathMap<FileStat>?, prefix: String) {
         self.name = name
         self.time = time
         self.table = table
@@ -209,12 +209,13 @@ package struct LiveInventory: Sendable {
 
         // Originals the database expects on disk (not offline) under a walked folder, and not found there.
         if let index, let catalog {
-            for (path, asset) in index.originals where !seen[Int(asset)] {
+            index.originals.forEach { path, asset in
+                guard !seen[Int(asset)] else { return }
                 let record = catalog.assets[Int(asset)]
-                guard walkedRoots.contains(where: { path.hasPrefix($0 + "/") }) else { continue }
+                guard walkedRoots.contains(where: { path.hasPrefix($0 + "/") }) else { return }
                 if record.flags.contains(.offline) {
                     integrity.offlineAbsent.append(asset)
-                    continue
+                    return
                 }
                 integrity.missing.append(asset)
             }

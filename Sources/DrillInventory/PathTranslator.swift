@@ -53,14 +53,13 @@ package struct PathTranslator: Sendable {
 /// (sidecars, thumbnails, previews, encoded video, face crops, profile pictures) as referenced.
 package struct ReferenceIndex: Sendable {
     /// Original path → index in `catalog.assets`.
-    public var originals: [String: Int32] = [:]
+    public var originals = PathMap<Int32>()
     /// Other referenced files.
-    package var others: Set<String> = []
+    package var others = PathSet()
     /// Assets whose original maps to no local folder (container path not mounted).
     package var unmapped: [Int32] = []
 
     package init(catalog: Catalog, translator: PathTranslator) {
-        originals.reserveCapacity(catalog.assets.count)
         for index in 0..<catalog.assets.count {
             let asset = catalog.assets[index]
             if let local = translator.local(catalog.originalPath(asset)) {

@@ -74,7 +74,7 @@ package struct SnapshotListing: Sendable {
     /// The requested probe host paths that are inside.
     package var probesFound: Set<String> = []
     /// Files below the root by relative path, when asked for.
-    public var table: [String: FileStat]?
+    public var table: PathMap<FileStat>?
     /// Entries outside the root (other things the archive holds).
     package var outsideRoot = 0
     /// Symlinks below the root.
@@ -340,7 +340,7 @@ public enum SnapshotLister {
         let root: String
         let prefix: String
         var folders: [String: FolderStats] = [:]
-        var table: [String: FileStat]?
+        var table: PathMap<FileStat>?
         var probes: [String: String] = [:]
         var found = Set<String>()
         var files = 0
@@ -355,7 +355,7 @@ public enum SnapshotLister {
             prefix = root.0.isEmpty ? "" : root.0 + "/"
             listing.root = root.0
             listing.rootSource = root.1
-            if request.keepTable { table = [:] }
+            if request.keepTable { table = PathMap() }
             for probe in request.probes {
                 if let inside = SnapshotLister.insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath) {
                     probes[inside] = probe
