@@ -10,4 +10,7 @@
    a drill holds nothing of the drill's but the three standard streams. Declared here because Swift's Glibc module
    is built without _GNU_SOURCE. */
 int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+/* malloc_trim(3): hands freed heap pages back to the system between a drill's steps. */
+#include <malloc.h>
 #endif

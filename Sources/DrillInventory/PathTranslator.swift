@@ -59,7 +59,10 @@ package struct ReferenceIndex: Sendable {
     /// Assets whose original maps to no local folder (container path not mounted).
     package var unmapped: [Int32] = []
 
-    package init(catalog: Catalog, translator: PathTranslator) {
+    /// `skipping`: local folders whose referenced files (not originals) are left out of `others` (the live check
+    /// never asks about them).
+    package init(catalog: Catalog, translator: PathTranslator, skipping: [String] = []) {
+        func kept(_ local: String) -> Bool { !skipping.contains { Paths.isWithin(local, $0) } }
         for index in 0..<catalog.assets.count {
             let asset = catalog.assets[index]
             if let local = translator.local(catalog.originalPath(asset)) {
@@ -69,13 +72,13 @@ package struct ReferenceIndex: Sendable {
             }
         }
         for index in 0..<catalog.files.count {
-            if let local = translator.local(catalog.path(catalog.files[index])) { others.insert(local) }
+            if let local = translator.local(catalog.path(catalog.files[index])), kept(local) { others.insert(local) }
         }
         for person in catalog.people where !person.thumbnail.isNone {
-            if let local = translator.local(catalog.thumbnailPath(person)) { others.insert(local) }
+            if let local = translator.local(catalog.thumbnailPath(person)), kept(local) { others.insert(local) }
         }
         for user in catalog.users {
-            if let path = user.profileImagePath, !path.isEmpty, let local = translator.local(path) { others.insert(local) }
+            if let path = user.profileImagePath, !path.isEmpty, let local = translator.local(path), kept(local) { others.insert(local) }
         }
     }
 

@@ -273,7 +273,11 @@ public struct BackupPlanner {
         let translator = PathTranslator.forCatalog(
             catalog, mediaContainerPath: deployment.mediaLocation.containerPath, uploadRoot: uploadRoot,
             externals: externals.compactMap { e in e.local.map { (e.containerPath, $0) } })
-        let index = catalog.map { ReferenceIndex(catalog: $0, translator: translator) }
+        // The live check looks for unreferenced files only in library/, upload/ and the import paths: what the
+        // database keeps in thumbs/, encoded-video/, profile/ and backups/ (two million paths at a million assets)
+        // need not be held for it.
+        let generated = uploadRoot.map { root in ["thumbs", "encoded-video", "profile", "backups"].map { root + "/" + $0 } } ?? []
+        let index = catalog.map { ReferenceIndex(catalog: $0, translator: translator, skipping: generated) }
         return LiveInventory.take(uploadRoot: uploadRoot, externals: externals, baselines: baselines, catalog: catalog,
                                   index: index, dumpTime: catalog?.identity.time,
                                   mediaContainer: deployment.mediaLocation.containerPath, collectUntracked: options.collectUntracked)

@@ -28,7 +28,16 @@ package final class RestoreIndex: @unchecked Sendable {
     private var digestSlot = ChunkedArray<UInt32>()
     private var digests = ChunkedArray<Digest20>()
     private var marks: [UInt64] = []
+    private var undigestedFiles: [UInt64] = []
+    private var undigestedPrefixes: [[UInt8]] = []
     private static let none = UInt32.max
+
+    /// Container folders whose files' SHA-1s are not kept (they are still hashed as they are restored): the
+    /// verifier compares digests only with originals' checksums, so thumbnails, encoded videos, profile pictures and
+    /// Immich's own dumps need none; at a million assets that is two million digests not held.
+    package var undigested: [String] = [] {
+        didSet { undigestedPrefixes = undigested.map { Array(($0.hasSuffix("/") ? $0 : $0 + "/").utf8) } }
+    }
 
     /// Container roots restored (each planned source's), with the snapshot time.
     package var roots: [(container: String, source: SourceID, time: Double)] = []
@@ -58,7 +67,15 @@ package final class RestoreIndex: @unchecked Sendable {
         if added {
             sizes.append(size)
             digestSlot.append(RestoreIndex.none)
-            if id & 63 == 0 { marks.append(0) }
+            if id & 63 == 0 {
+                marks.append(0)
+                undigestedFiles.append(0)
+            }
+            for prefix in undigestedPrefixes where path.count > prefix.count
+                && prefix.withUnsafeBytes({ memcmp($0.baseAddress!, path.baseAddress!, prefix.count) == 0 }) {
+                undigestedFiles[id >> 6] |= 1 << UInt64(id & 63)
+                break
+            }
         } else if replace {
             sizes[id] = size
             digestSlot[id] = RestoreIndex.none
@@ -68,7 +85,7 @@ package final class RestoreIndex: @unchecked Sendable {
 
     /// Records the SHA-1 of file `id`.
     package func setSHA1(_ id: Int, _ digest: Digest20) {
-        guard id >= 0, id < count else { return }
+        guard id >= 0, id < count, undigestedFiles[id >> 6] & (1 << UInt64(id & 63)) == 0 else { return }
         if digestSlot[id] == RestoreIndex.none {
             digestSlot[id] = UInt32(truncatingIfNeeded: digests.count)
             digests.append(digest)

@@ -103,6 +103,18 @@ struct RestoreIndexTests {
         #expect(index.count == 2)
     }
 
+    @Test func digestsOfGeneratedFilesAreNotKept() {
+        let index = RestoreIndex()
+        index.undigested = ["/data/thumbs", "/data/encoded-video"]
+        let digest = Digest20(Array(repeating: 9, count: 20))!
+        for path in ["/data/thumbs/u/a_thumbnail.webp", "/data/upload/u/a.jpg", "/data/thumbsx/b.jpg", "/data/encoded-video/u/c.mp4"] {
+            index.setSHA1(index.record(path, size: 1), digest)
+        }
+        #expect(index["/data/thumbs/u/a_thumbnail.webp"]?.sha1 == nil && index["/data/encoded-video/u/c.mp4"]?.sha1 == nil)
+        #expect(index["/data/upload/u/a.jpg"]?.sha1 == digest && index["/data/thumbsx/b.jpg"]?.sha1 == digest,
+                "only files inside those folders")
+    }
+
     @Test func namesAsBytesRoundTripAndEmptyNames() {
         let index = RestoreIndex()
         for path in ["/data/upload/", "/", "plain", "", "/data/upload/a//b.jpg", "/x/" + String(repeating: "n", count: 70_000)] {

@@ -124,8 +124,15 @@ package struct DrillRunner {
         defer {
             if let scratch = state.scratch, !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
         }
+        let traceMemory = ProcessInfo.processInfo.environment["IMMICH_DRILL_TRACE_MEMORY"] != nil
+        state.index.undigested = ["thumbs", "encoded-video", "profile", "backups"].map { deployment.mediaLocation.containerPath + "/" + $0 }
         for step in Step.allCases {
             try perform(step, &state)
+            // What a step freed (the dump reader's buffers, the sample's population) goes back to the system before
+            // the next one grows: on a small NAS the peak is what counts.
+            MemoryTrace.release()
+            // For the memory measures (scripts/bench, README): the resident set after each step and its peak so far.
+            if traceMemory { FileHandle.standardError.write(Data("immich-drill: memory after \(step): \(MemoryTrace.now())\n".utf8)) }
             if state.report.aborted != nil { break }
         }
         if state.report.aborted == nil { state.report.restorePoint = point }
