@@ -251,11 +251,14 @@ package struct Restorer: Sendable {
     }
 
     /// Creates the folders above `path` (its parent and up, as bytes: names that are not UTF-8 are made as they are),
-    /// remembering what exists so each is made once.
+    /// remembering what exists so each is made once. The memory is bounded: files come folder by folder, so the
+    /// last few thousand folders are all it needs (one forgotten is only made again, EEXIST); a million-asset
+    /// restore makes 400,000 folders, which a set of them all would hold at some 50 MiB.
     static func makeFolders(ofBytes path: [UInt8], made: inout Set<[UInt8]>) throws {
         guard let slash = path.lastIndex(of: UInt8(ascii: "/")), slash != path.startIndex else { return }
         let parent = Array(path[..<slash])
         if made.contains(parent) { return }
+        if made.count >= 4096 { made.removeAll(keepingCapacity: true) }
         if withCString(parent, { mkdir($0, 0o755) }) != 0 {
             if errno == ENOENT {
                 try makeFolders(ofBytes: parent, made: &made)

@@ -139,3 +139,20 @@ struct RestoreIndexTests {
         }
     }
 }
+
+/// The folders a restore makes are remembered only a few thousand at a time; one forgotten is made again.
+struct FolderMakingTests {
+    @Test func moreFoldersThanItRemembersAreAllMade() throws {
+        let root = NSTemporaryDirectory() + "immich-drill-folders-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var made = Set<[UInt8]>()
+        for round in 0..<2 {
+            for k in 0..<5_000 {
+                try Restorer.makeFolders(ofBytes: Array("\(root)/\(k % 50)/\(k)/file.jpg".utf8), made: &made)
+                #expect(made.count <= 4_096 + 8, "round \(round)")
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: "\(root)/49/4999"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(root)/7").count == 100)
+    }
+}
