@@ -2,7 +2,6 @@
 // at most five times a second, with files, bytes, rate and the time left when the total is known. The CLI makes one
 // only when stderr is a terminal and `--quiet` is not given; everything else gets nil and pays nothing.
 
-import CPosix
 import Foundation
 
 /// One redrawn line on a terminal. Used from one thread at a time (the phase's own).
@@ -142,21 +141,5 @@ package final class ProgressBar: @unchecked Sendable {
             out.append(ch)
         }
         return out
-    }
-}
-
-/// The process's resident set now and at its peak, from /proc/self/status (for IMMICH_DRILL_TRACE_MEMORY).
-package enum MemoryTrace {
-    /// Returns freed heap pages to the system (glibc keeps them otherwise).
-    package static func release() {
-        #if canImport(Glibc)
-        _ = malloc_trim(0)
-        #endif
-    }
-
-    package static func now() -> String {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "unknown" }
-        let wanted = status.split(separator: "\n").filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("VmHWM") }
-        return wanted.map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }.joined(separator: ", ")
     }
 }

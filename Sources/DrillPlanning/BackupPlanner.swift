@@ -276,7 +276,7 @@ public struct BackupPlanner {
         // The live check looks for unreferenced files only in library/, upload/ and the import paths: what the
         // database keeps in thumbs/, encoded-video/, profile/ and backups/ (two million paths at a million assets)
         // need not be held for it.
-        let generated = uploadRoot.map { root in ["thumbs", "encoded-video", "profile", "backups"].map { root + "/" + $0 } } ?? []
+        let generated = uploadRoot.map { root in Deployment.foldersWithoutOriginals.map { root + "/" + $0 } } ?? []
         let index = catalog.map { ReferenceIndex(catalog: $0, translator: translator, skipping: generated) }
         return LiveInventory.take(uploadRoot: uploadRoot, externals: externals, baselines: baselines, catalog: catalog,
                                   index: index, dumpTime: catalog?.identity.time,

@@ -155,6 +155,8 @@ package struct Restorer: Sendable {
         let store = { (k: Int, digest: Digest20) in index.setSHA1(Int(wantedFiles[k]), digest) }
         defer { hasher.finish(store) }
         let source = folder == "/" ? "" : folder
+        let sourcePrefix = Array(source.utf8) + [UInt8(ascii: "/")]
+        let targetPrefix = target.map { Array($0.utf8) + [UInt8(ascii: "/")] }
         let rootCount = job.containerRoot.utf8.count + 1
         progress?.begin("\(target == nil ? "reading" : "restoring") \(job.source)", totalFiles: wantedFiles.count, totalBytes: wantedBytes)
         defer { progress?.end() }
@@ -164,15 +166,10 @@ package struct Restorer: Sendable {
             hasher.begin(k)
             if k & 1023 == 1023 { hasher.drain(store) }
             let size = index.file(Int(id)).size
-            if let raw = rawNames[k] {
-                try copy(Array(source.utf8) + [UInt8(ascii: "/")] + raw,
-                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + raw }, buffer: &buffer, hasher: hasher, folders: &folders)
-            } else {
-                let relative = index.path(Int(id)).utf8.dropFirst(rootCount)
-                try copy(Array(source.utf8) + [UInt8(ascii: "/")] + relative,
-                         to: target.map { Array($0.utf8) + [UInt8(ascii: "/")] + relative },
-                         buffer: &buffer, hasher: hasher, folders: &folders)
-            }
+            // A name that is not UTF-8 by its stored bytes, every other from the index.
+            let relative = rawNames[k] ?? Array(index.path(Int(id)).utf8.dropFirst(rootCount))
+            try copy(sourcePrefix + relative, to: targetPrefix.map { $0 + relative }, buffer: &buffer, hasher: hasher,
+                     folders: &folders)
             copySeconds += Date().timeIntervalSince(t)
             restoredFiles += 1
             restoredBytes += size

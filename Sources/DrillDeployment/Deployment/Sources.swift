@@ -36,6 +36,9 @@ extension Deployment {
     package static let uploadFolders = SourceID.uploadFolders
     /// The folders Immich can rebuild (thumbnail and transcode jobs), at a cost in time.
     package static let regenerableFolders: Set<String> = ["thumbs", "encoded-video"]
+    /// The folders that hold no originals: what the database keeps there is never an orphan, a relink candidate or
+    /// a file whose content is compared with a checksum.
+    package static let foldersWithoutOriginals = ["thumbs", "encoded-video", "profile", "backups"]
 
     /// The sources this deployment implies, database first.
     package var sources: [SourceDescriptor] {
