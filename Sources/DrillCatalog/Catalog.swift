@@ -156,6 +156,73 @@ package struct LibraryEvidence: Sendable, Equatable {
     package init() {}
 }
 
+/// Library evidence by asset index: 32 bytes an asset that has some and 4 an asset before it (a quarter of a million
+/// library assets took over thirty megabytes as optional fields in a dictionary). Times are NaN when unknown, camera
+/// names interned, dimensions Int32.
+package struct EvidenceTable: Sendable {
+    private struct Row: Sendable {
+        var localTime = Double.nan
+        var original = Double.nan
+        var make: UInt32 = 0
+        var model: UInt32 = 0
+        var width = Int32.min
+        var height = Int32.min
+    }
+    /// 1 + the row of each asset index; 0 for none.
+    private var rowOf = ChunkedArray<UInt32>()
+    private var rows = ChunkedArray<Row>()
+    private var names: [String] = []
+    private var nameIndex: [String: UInt32] = [:]
+
+    package init() {}
+
+    /// How many assets have evidence.
+    package var count: Int { rows.count }
+
+    package subscript(_ asset: Int32) -> LibraryEvidence? {
+        get {
+            let i = Int(asset)
+            guard i >= 0, i < rowOf.count, rowOf[i] != 0 else { return nil }
+            let row = rows[Int(rowOf[i]) - 1]
+            var e = LibraryEvidence()
+            e.localTime = row.localTime.isNaN ? nil : row.localTime
+            e.original = row.original.isNaN ? nil : row.original
+            e.make = row.make == 0 ? nil : names[Int(row.make) - 1]
+            e.model = row.model == 0 ? nil : names[Int(row.model) - 1]
+            e.width = row.width == .min ? nil : Int(row.width)
+            e.height = row.height == .min ? nil : Int(row.height)
+            return e
+        }
+        set {
+            let i = Int(asset)
+            guard i >= 0, let newValue else { return }
+            while rowOf.count <= i { rowOf.append(0) }
+            var row = Row()
+            row.localTime = newValue.localTime ?? .nan
+            row.original = newValue.original ?? .nan
+            row.make = intern(newValue.make)
+            row.model = intern(newValue.model)
+            row.width = newValue.width.map { Int32(clamping: $0) } ?? .min
+            row.height = newValue.height.map { Int32(clamping: $0) } ?? .min
+            if rowOf[i] == 0 {
+                rows.append(row)
+                rowOf[i] = UInt32(rows.count)
+            } else {
+                rows[Int(rowOf[i]) - 1] = row
+            }
+        }
+    }
+
+    private mutating func intern(_ name: String?) -> UInt32 {
+        guard let name else { return 0 }
+        if let known = nameIndex[name] { return known }
+        names.append(name)
+        let index = UInt32(names.count)
+        nameIndex[name] = index
+        return index
+    }
+}
+
 /// An album: its owner (`album."ownerId"`, or from v3 the `album_user` row with role `owner`) and how many other
 /// users it is shared with.
 package struct CatalogAlbum: Sendable, Equatable {
@@ -372,7 +439,7 @@ public struct Catalog: Sendable {
     /// Immich's own integrity report in the dump (v3).
     package var integrity = IntegrityReport()
     /// What the database knows of each library file's photo, by asset index (library assets only).
-    package var libraryEvidence: [Int32: LibraryEvidence] = [:]
+    package var libraryEvidence = EvidenceTable()
     package var paths: PathStore
     package var counts: CatalogCounts
     package var countsByOwner: [UUID16: AssetCounts]

@@ -116,7 +116,7 @@ final class CatalogBuilder {
     var integrity = IntegrityReport()
     var videoMilliseconds: Int64 = 0
     /// What the database knows of each library file's photo (capture time, camera, dimensions), for a relink.
-    var libraryEvidence: [Int32: LibraryEvidence] = [:]
+    var libraryEvidence = EvidenceTable()
     var durationIsText: Bool?
     var albumCount = 0
     var albumMemberships = 0
@@ -656,7 +656,9 @@ final class AssetsSink: TableSink {
             type: type >= 0 ? AssetType(field: row.field(type)) : .other, algorithm: algorithmValue))
         if let video = try uuid(row, livePhoto, line: line, required: false) { b.livePhotoVideos[index] = video }
         if isExternal, localTime >= 0, let local = CopyText.timestamp(row.field(localTime)) {
-            b.libraryEvidence[index, default: LibraryEvidence()].localTime = local
+            var e = b.libraryEvidence[index] ?? LibraryEvidence()
+            e.localTime = local
+            b.libraryEvidence[index] = e
         }
         if duration >= 0, let length = CopyText.duration(row.field(duration)) {
             b.durationIsText = length.text

@@ -105,13 +105,13 @@ package struct LiveInventory: Sendable {
         var walkedRoots: [String] = []
         var integrity = LiveIntegrity()
 
-        func note(_ file: WalkedFile, _ live: inout LiveSource, baseline: LiveBaseline?, rel: Substring) {
+        func note(_ file: WalkedFile, _ live: inout LiveSource, baseline: LiveBaseline?, rel: Substring, byMtime: Bool = false) {
             live.files += 1
             live.bytes += file.size
             live.newestMtime = max(live.newestMtime ?? file.mtime, file.mtime)
             guard let baseline else { return }
             let changed: Bool
-            if let table = baseline.table {
+            if !byMtime, let table = baseline.table {
                 let key = baseline.prefix.isEmpty ? String(rel) : baseline.prefix + rel
                 if let old = table[key] {
                     changed = old.size != file.size || abs(Double(old.mtime) - file.mtime.rounded(.down)) > 1
@@ -126,11 +126,11 @@ package struct LiveInventory: Sendable {
                 live.changedBytes! += file.size
             }
         }
-        func start(_ id: String, _ path: String?, _ visible: Bool) -> LiveSource {
+        func start(_ id: String, _ path: String?, _ visible: Bool, byMtime: Bool = false) -> LiveSource {
             var live = LiveSource(source: id, path: path, visible: visible)
             if visible, let baseline = baselines[id] {
                 live.comparedWith = baseline.name
-                live.comparedBy = baseline.table == nil ? "mtime" : "listing"
+                live.comparedBy = baseline.table == nil || byMtime ? "mtime" : "listing"
                 live.changedFiles = 0
                 live.changedBytes = 0
             }
@@ -146,11 +146,14 @@ package struct LiveInventory: Sendable {
             if integrity.untrackedExamples.count < Finding.maxExamples { integrity.untrackedExamples.append(file.path) }
         }
 
-        // UPLOAD_LOCATION, once, counted per folder.
+        // UPLOAD_LOCATION, once, counted per folder. What Immich generates is compared by mtime (newer than the
+        // snapshot): it writes those files when it makes them, and a listing's table does not hold them.
+        let generated = Set(Deployment.foldersWithoutOriginals)
         var uploads: [String: LiveSource] = [:]
         let uploadVisible = uploadRoot.map { FileProbe.kind($0) == .directory } ?? false
         for folder in Deployment.uploadFolders {
-            uploads[folder] = start("upload/\(folder)", uploadRoot.map { $0 + "/" + folder }, uploadVisible)
+            uploads[folder] = start("upload/\(folder)", uploadRoot.map { $0 + "/" + folder }, uploadVisible,
+                                    byMtime: generated.contains(folder))
         }
         if let uploadRoot, uploadVisible {
             walkedRoots.append(uploadRoot)
@@ -160,7 +163,8 @@ package struct LiveInventory: Sendable {
                 guard let slash = rel.firstIndex(of: "/") else { return }
                 let folder = String(rel[..<slash])
                 guard var live = uploads[folder] else { return }
-                note(file, &live, baseline: baselines[live.source], rel: rel[rel.index(after: slash)...])
+                note(file, &live, baseline: baselines[live.source], rel: rel[rel.index(after: slash)...],
+                     byMtime: generated.contains(folder))
                 uploads[folder] = live
                 guard let index else { return }
                 if let asset = index.originals[file.path] {

@@ -381,12 +381,13 @@ public enum SnapshotLister {
                let known = table[String(SnapshotLister.clean(target).dropFirst(prefix.count))] {
                 size = known.size
             }
-            let key: String
+            var generated = false
             switch request.layout {
             case .uploadLocation:
                 let parts = rel.split(separator: "/", maxSplits: 1)
                 guard let first = parts.first else { return }
-                key = String(first)
+                let key = String(first)
+                generated = Deployment.foldersWithoutOriginals.contains(key)
                 guard Deployment.uploadFolders.contains(key) else {
                     if isFile { outside += 1 }
                     return
@@ -413,7 +414,12 @@ public enum SnapshotLister {
             files += 1
             bytes += size
             newest = max(newest ?? entry.mtime, entry.mtime)
-            table?[String(rel)] = FileStat(size: size, mtime: entry.mtime)
+            // The live check compares what Immich generates (thumbs/, encoded-video/, profile/, backups/: two
+            // million files at a million assets) by mtime, as Immich writes them now and never dates them back:
+            // the table holds originals only.
+            if table != nil, !generated {
+                table?[String(rel)] = FileStat(size: size, mtime: entry.mtime)
+            }
         }
 
         func finish(into listing: inout SnapshotListing) {
