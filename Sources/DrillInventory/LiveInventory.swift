@@ -40,12 +40,12 @@ package struct LiveBaseline: Sendable {
     public var name: String
     public var time: Double
     /// The snapshot's files, by path relative to the planned source's root.
-    public var table: PathMap<FileStat>?
+    public var table: FileStatTable?
     /// What to put before a live path (relative to the source) to find it in `table`: `library/` when the table is
     /// of all of UPLOAD_LOCATION and the source is one folder of it.
     public var prefix: String
 
-    package init(name: String, time: Double, table: PathMap<FileStat>?, prefix: String) {
+    package init(name: String, time: Double, table: FileStatTable?, prefix: String) {
         self.name = name
         self.time = time
         self.table = table
@@ -113,11 +113,8 @@ package struct LiveInventory: Sendable {
             let changed: Bool
             if !byMtime, let table = baseline.table {
                 let key = baseline.prefix.isEmpty ? String(rel) : baseline.prefix + rel
-                if let old = table[key] {
-                    changed = old.size != file.size || abs(Double(old.mtime) - file.mtime.rounded(.down)) > 1
-                } else {
-                    changed = true
-                }
+                // Unchanged: the same size, and the mtime within a second (a listing's whole seconds, FAT's two).
+                changed = table.matches(key, size: file.size, mtime: Int64(file.mtime.rounded(.down))) != true
             } else {
                 changed = file.mtime > baseline.time
             }

@@ -53,7 +53,7 @@ package struct PathTranslator: Sendable {
 /// (sidecars, thumbnails, previews, encoded video, face crops, profile pictures) as referenced.
 package struct ReferenceIndex: Sendable {
     /// Original path → index in `catalog.assets`.
-    public var originals = PathMap<Int32>()
+    public var originals: OriginalPaths
     /// Other referenced files.
     package var others = PathSet()
     /// Assets whose original maps to no local folder (container path not mounted).
@@ -63,10 +63,11 @@ package struct ReferenceIndex: Sendable {
     /// never asks about them).
     package init(catalog: Catalog, translator: PathTranslator, skipping: [String] = []) {
         func kept(_ local: String) -> Bool { !skipping.contains { Paths.isWithin(local, $0) } }
+        originals = OriginalPaths(catalog: catalog, translator: translator)
         for index in 0..<catalog.assets.count {
             let asset = catalog.assets[index]
             if let local = translator.local(catalog.originalPath(asset)) {
-                originals[local] = Int32(index)
+                originals.insert(local, Int32(index))
             } else {
                 unmapped.append(Int32(index))
             }
@@ -90,5 +91,46 @@ package struct ReferenceIndex: Sendable {
         // `IMG_123.xmp` next to `IMG_123.<ext>`.
         for ext in MediaTypes.commonExtensions where originals[stem + "." + ext] != nil { return true }
         return false
+    }
+}
+
+/// Assets by the local path of their original, held as fingerprints of the paths (a million originals in about
+/// twenty megabytes, not forty): a fingerprint that matches is confirmed by rebuilding the asset's path from the
+/// catalog, so every answer is exact.
+package struct OriginalPaths: Sendable {
+    private var map = FingerprintMap<Int32>(filler: -1)
+    private let catalog: Catalog
+    private let translator: PathTranslator
+
+    package init(catalog: Catalog, translator: PathTranslator) {
+        self.catalog = catalog
+        self.translator = translator
+    }
+
+    package var count: Int { map.count }
+
+    /// The local path of asset `index`'s original.
+    private func path(_ index: Int32) -> String? {
+        translator.local(catalog.originalPath(catalog.assets[Int(index)]))
+    }
+
+    /// Records `asset` at `path` (the local path of its original); a later asset at the same path replaces it.
+    package mutating func insert(_ path: String, _ asset: Int32) {
+        let catalog = catalog, translator = translator
+        map.insert(PathFingerprint.of(path), asset) { translator.local(catalog.originalPath(catalog.assets[Int($0)])) == path }
+    }
+
+    /// The asset whose original is at `path`.
+    package subscript(_ path: String) -> Int32? {
+        map.first(PathFingerprint.of(path)) { self.path($0) == path }
+    }
+
+    /// Every path with its asset, by asset index.
+    package func forEach(_ body: (String, Int32) throws -> Void) rethrows {
+        var assets: [Int32] = []
+        assets.reserveCapacity(map.count)
+        map.forEach { assets.append($0) }
+        assets.sort()
+        for asset in assets { if let path = path(asset) { try body(path, asset) } }
     }
 }

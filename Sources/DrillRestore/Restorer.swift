@@ -116,33 +116,35 @@ package struct Restorer: Sendable {
         guard FileProbe.kind(folder) == .directory else {
             throw DrillError(.input, file: folder, "the snapshot has no folder here (path '\(job.inside)')")
         }
-        // The folder's files first (the listing, straight into the index), then the room check, then the copy. The
-        // index holds the path; the copy list only its id (and the raw bytes of a name that is not UTF-8), so
-        // millions of files cost no String each.
+        // Two walks: the first lists the folder straight into the index and adds up what the copy needs, for the
+        // room check; the second copies the wanted files as it meets them. No list of files is held between the two
+        // (a second walk of a snapshot folder costs seconds, the list would cost tens of megabytes at a million
+        // assets, and the index keeps generated files only as fingerprints).
         var totalFiles = 0
         var totalBytes: Int64 = 0
+        var wantedFiles = 0
         var wantedBytes: Int64 = 0
-        var wantedFiles: [UInt32] = []
-        var rawNames: [Int: [UInt8]] = [:]
         var notUTF8: [String] = []
         let cut = folder == "/" ? 1 : folder.utf8.count + 1
         var key = Array(job.containerRoot.utf8) + [UInt8(ascii: "/")]
         let keyPrefix = key.count
+        func setKey(_ file: WalkedFile) {
+            key.removeSubrange(keyPrefix...)
+            key.append(contentsOf: file.path.utf8.dropFirst(cut))
+        }
+        func isWanted() -> Bool { sample == nil || wanted(String(decoding: key, as: UTF8.self)) }
         progress?.begin("listing \(job.source)")
         try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
-            key.removeSubrange(keyPrefix...)
-            key.append(contentsOf: file.path.utf8.dropFirst(cut))
-            let id = key.withUnsafeBytes { index.record($0, size: file.size) }
+            setKey(file)
+            key.withUnsafeBytes { _ = index.record($0, size: file.size) }
             totalFiles += 1
             totalBytes += file.size
             progress?.update(files: totalFiles, bytes: totalBytes)
             if file.rawPath != nil { notUTF8.append(String(file.path.utf8.dropFirst(cut)) ?? file.path) }
-            if sample == nil || wanted(String(decoding: key, as: UTF8.self)) {
+            if isWanted() {
+                wantedFiles += 1
                 wantedBytes += file.size
-                // A name that is not UTF-8 is copied by its bytes (the part below the folder).
-                if let raw = file.rawPath { rawNames[wantedFiles.count] = Array(raw.dropFirst(cut)) }
-                wantedFiles.append(UInt32(truncatingIfNeeded: id))
             }
         }
         if target != nil { try scratch?.ensureSpace(wantedBytes) }
@@ -152,27 +154,36 @@ package struct Restorer: Sendable {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var folders = Set<[UInt8]>()
         let hasher = PipelinedHasher()
-        let store = { (k: Int, digest: Digest20) in index.setSHA1(Int(wantedFiles[k]), digest) }
+        // The index id of each file handed to the hasher, by its number, until its digest is stored.
+        var pending: [Int: Int] = [:]
+        let store = { (k: Int, digest: Digest20) in
+            if let id = pending.removeValue(forKey: k) { index.setSHA1(id, digest) }
+        }
         defer { hasher.finish(store) }
         let source = folder == "/" ? "" : folder
         let sourcePrefix = Array(source.utf8) + [UInt8(ascii: "/")]
         let targetPrefix = target.map { Array($0.utf8) + [UInt8(ascii: "/")] }
-        let rootCount = job.containerRoot.utf8.count + 1
-        progress?.begin("\(target == nil ? "reading" : "restoring") \(job.source)", totalFiles: wantedFiles.count, totalBytes: wantedBytes)
+        progress?.begin("\(target == nil ? "reading" : "restoring") \(job.source)", totalFiles: wantedFiles, totalBytes: wantedBytes)
         defer { progress?.end() }
-        for (k, id) in wantedFiles.enumerated() {
+        try FileWalker.walk(folder) { file in
             if Cancellation.isCancelled { throw DrillError(.environment, "the drill was stopped by a signal") }
+            setKey(file)
+            guard isWanted() else { return }
+            // A file the first walk did not see (the folder changed between the two) is recorded now; its room was
+            // not checked, and a full disk stops the copy with an error as it would any other.
+            let id = key.withUnsafeBytes { index.record($0, size: file.size, replace: false) }
             let t = Date()
+            let k = restoredFiles
+            if id >= 0 { pending[k] = id }
             hasher.begin(k)
             if k & 1023 == 1023 { hasher.drain(store) }
-            let size = index.file(Int(id)).size
-            // A name that is not UTF-8 by its stored bytes, every other from the index.
-            let relative = rawNames[k] ?? Array(index.path(Int(id)).utf8.dropFirst(rootCount))
+            // The part below the folder, as bytes (a name that is not UTF-8 by its own bytes).
+            let relative = file.rawPath.map { Array($0.dropFirst(cut)) } ?? Array(key[keyPrefix...])
             try copy(sourcePrefix + relative, to: targetPrefix.map { $0 + relative }, buffer: &buffer, hasher: hasher,
                      folders: &folders)
             copySeconds += Date().timeIntervalSince(t)
             restoredFiles += 1
-            restoredBytes += size
+            restoredBytes += file.size
             progress?.update(files: restoredFiles, bytes: restoredBytes)
         }
         let seconds = Date().timeIntervalSince(started)

@@ -74,7 +74,7 @@ package struct SnapshotListing: Sendable {
     /// The requested probe host paths that are inside.
     package var probesFound: Set<String> = []
     /// Files below the root by relative path, when asked for.
-    public var table: PathMap<FileStat>?
+    public var table: FileStatTable?
     /// Entries outside the root (other things the archive holds).
     package var outsideRoot = 0
     /// Symlinks below the root.
@@ -340,7 +340,7 @@ public enum SnapshotLister {
         let root: String
         let prefix: String
         var folders: [String: FolderStats] = [:]
-        var table: PathMap<FileStat>?
+        var table: FileStatTable?
         var probes: [String: String] = [:]
         var found = Set<String>()
         var files = 0
@@ -355,7 +355,7 @@ public enum SnapshotLister {
             prefix = root.0.isEmpty ? "" : root.0 + "/"
             listing.root = root.0
             listing.rootSource = root.1
-            if request.keepTable { table = PathMap() }
+            if request.keepTable { table = FileStatTable() }
             for probe in request.probes {
                 if let inside = SnapshotLister.insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath) {
                     probes[inside] = probe
@@ -378,8 +378,8 @@ public enum SnapshotLister {
             let isFile = entry.type == .file || entry.type == .hardlink
             var size = entry.size
             if entry.type == .hardlink, size == 0, let target = entry.linkTarget, let table,
-               let known = table[String(SnapshotLister.clean(target).dropFirst(prefix.count))] {
-                size = known.size
+               let known = table.size(String(SnapshotLister.clean(target).dropFirst(prefix.count))) {
+                size = known
             }
             var generated = false
             switch request.layout {
@@ -418,7 +418,7 @@ public enum SnapshotLister {
             // million files at a million assets) by mtime, as Immich writes them now and never dates them back:
             // the table holds originals only.
             if table != nil, !generated {
-                table?[String(rel)] = FileStat(size: size, mtime: entry.mtime)
+                table?.set(String(rel), size: size, mtime: entry.mtime)
             }
         }
 

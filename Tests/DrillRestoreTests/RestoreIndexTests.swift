@@ -103,16 +103,62 @@ struct RestoreIndexTests {
         #expect(index.count == 2)
     }
 
-    @Test func digestsOfGeneratedFilesAreNotKept() {
+    @Test func generatedFilesAreKeptForPresenceOnly() {
         let index = RestoreIndex()
-        index.undigested = ["/data/thumbs", "/data/encoded-video"]
+        index.presenceOnly = ["/data/thumbs", "/data/encoded-video"]
         let digest = Digest20(Array(repeating: 9, count: 20))!
-        for path in ["/data/thumbs/u/a_thumbnail.webp", "/data/upload/u/a.jpg", "/data/thumbsx/b.jpg", "/data/encoded-video/u/c.mp4"] {
+        for path in ["/data/thumbs/u/a_thumbnail.webp", "/data/upload/u/a.jpg", "/data/thumbsx/b.jpg", "/data/encoded-video/u/c.mp4",
+                     "/data/thumbs/.immich"] {
             index.setSHA1(index.record(path, size: 1), digest)
         }
-        #expect(index["/data/thumbs/u/a_thumbnail.webp"]?.sha1 == nil && index["/data/encoded-video/u/c.mp4"]?.sha1 == nil)
+        #expect(index["/data/thumbs/u/a_thumbnail.webp"] == RestoredFile(size: -1, sha1: nil))
+        #expect(index.contains("/data/encoded-video/u/c.mp4") && index.contains("/data/thumbs/.immich"))
+        #expect(index.reference("/data/thumbs/u/a_thumbnail.webp") != nil && index.id("/data/thumbs/u/a_thumbnail.webp") == nil)
         #expect(index["/data/upload/u/a.jpg"]?.sha1 == digest && index["/data/thumbsx/b.jpg"]?.sha1 == digest,
                 "only files inside those folders")
+        // Near misses are absent; the folder itself is not a file in it.
+        for miss in ["/data/thumbs/u/a_thumbnail.webq", "/data/thumbs/u/a_thumbnail.web", "/data/thumbs/", "/data/thumbs",
+                     "/data/encoded-video/u/C.mp4", "/data/thumbs/u/a_thumbnail.webp/"] {
+            #expect(!index.contains(miss), "\(miss)")
+        }
+        #expect(index.count == 5 && index.pathCount == 2)
+        var kept: [String] = []
+        index.forEach { path, _ in kept.append(path) }
+        var unreferenced: [String] = []
+        index.forEachUnreferenced { path, _ in unreferenced.append(path) }
+        #expect(kept == ["/data/upload/u/a.jpg", "/data/thumbsx/b.jpg"] && unreferenced == kept,
+                "generated files are never orphans: the verifier looks for those in upload/, library/ and import paths")
+    }
+
+    @Test func fingerprintsAnswerAsASetWould() {
+        var set = FingerprintSet()
+        var rng = Rng(state: 11)
+        var inserted: [String] = []
+        for k in 0..<200_000 {
+            let path = "/data/thumbs/\(RestoreIndexTests.uuid(&rng))/\(k)_preview.jpeg"
+            let added = set.insert(PathFingerprint.of(path))
+            #expect(added)
+            inserted.append(path)
+        }
+        for path in inserted.prefix(1000) {
+            let added = set.insert(PathFingerprint.of(path))
+            #expect(!added, "a second insert adds nothing")
+        }
+        #expect(set.count == 200_000)
+        #expect(inserted.allSatisfy { set.contains(PathFingerprint.of($0)) })
+        var misses = 0
+        for path in inserted.prefix(50_000) where set.contains(PathFingerprint.of(path + "x")) { misses += 1 }
+        #expect(misses == 0)
+        // Bytes and text give one fingerprint; every length's tail counts.
+        for n in 0..<20 {
+            let text = String(repeating: "a", count: n)
+            let bytes = Array(text.utf8)
+            #expect(bytes.withUnsafeBytes { PathFingerprint.of($0) } == PathFingerprint.of(text))
+            #expect(PathFingerprint.of(text) != PathFingerprint.of(text + "\u{0}"))
+        }
+        #expect(set.contains(0) == false)
+        set.insert(0)
+        #expect(set.contains(0))
     }
 
     @Test func namesAsBytesRoundTripAndEmptyNames() {

@@ -125,7 +125,7 @@ package struct DrillRunner {
             if let scratch = state.scratch, !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
         }
         let traceMemory = ProcessInfo.processInfo.environment["IMMICH_DRILL_TRACE_MEMORY"] != nil
-        state.index.undigested = Deployment.foldersWithoutOriginals.map { deployment.mediaLocation.containerPath + "/" + $0 }
+        state.index.presenceOnly = Deployment.foldersWithoutOriginals.map { deployment.mediaLocation.containerPath + "/" + $0 }
         for step in Step.allCases {
             try perform(step, &state)
             // What a step freed (the dump reader's buffers, the sample's population) goes back to the system before
