@@ -50,68 +50,30 @@ package enum PathFingerprint {
     }
 }
 
-/// A set of fingerprints in 256 open-addressing shards (by the top byte), each doubling on its own: growing never
-/// holds two copies of the whole set.
+/// A set of fingerprints: a `FingerprintMap` with no values (8 bytes a slot: 11 to 21 a path with the slack).
 package struct FingerprintSet: Sendable {
-    private var shards: [[UInt64]] = Array(repeating: [], count: 256)
-    private var counts = [Int](repeating: 0, count: 256)
-    package private(set) var count = 0
+    private var map = FingerprintMap<Void>(filler: ())
 
     package init() {}
 
-    /// 0 marks an empty slot: a fingerprint of 0 is stored as 1.
-    @inline(__always) private static func key(_ fingerprint: UInt64) -> UInt64 { fingerprint == 0 ? 1 : fingerprint }
+    package var count: Int { map.count }
 
     /// Adds `fingerprint`; false when it was there.
     @discardableResult
     package mutating func insert(_ fingerprint: UInt64) -> Bool {
-        let key = FingerprintSet.key(fingerprint)
-        let shard = Int(key >> 56)
-        if (counts[shard] + 1) * 4 > shards[shard].count * 3 { grow(shard) }
-        let mask = shards[shard].count - 1
-        var s = Int(truncatingIfNeeded: key) & mask
-        while true {
-            let here = shards[shard][s]
-            if here == key { return false }
-            if here == 0 { break }
-            s = (s + 1) & mask
-        }
-        shards[shard][s] = key
-        counts[shard] += 1
-        count += 1
-        return true
+        map.insert(fingerprint, ()) { _ in true }
     }
 
     package func contains(_ fingerprint: UInt64) -> Bool {
-        let key = FingerprintSet.key(fingerprint)
-        let table = shards[Int(key >> 56)]
-        guard !table.isEmpty else { return false }
-        let mask = table.count - 1
-        var s = Int(truncatingIfNeeded: key) & mask
-        while table[s] != 0 {
-            if table[s] == key { return true }
-            s = (s + 1) & mask
-        }
-        return false
-    }
-
-    private mutating func grow(_ shard: Int) {
-        let old = shards[shard]
-        var table = [UInt64](repeating: 0, count: max(64, old.count * 2))
-        let mask = table.count - 1
-        for key in old where key != 0 {
-            var s = Int(truncatingIfNeeded: key) & mask
-            while table[s] != 0 { s = (s + 1) & mask }
-            table[s] = key
-        }
-        shards[shard] = table
+        map.first(fingerprint) { _ in true } != nil
     }
 }
 
-/// Values by fingerprint, in 256 shards like `FingerprintSet`. One fingerprint may hold several values (two paths
-/// that share it, or an owner's duplicates): `insert` and `first` take a test that says whether a value stored under
-/// the fingerprint is the one meant, so an owner that can tell (by rebuilding the path from the value) gets exact
-/// answers, and one that cannot passes `{ _ in true }`.
+/// Values by fingerprint, in 256 open-addressing shards (by the top byte), each doubling on its own: growing never
+/// holds two copies of the whole map. One fingerprint may hold several values (two paths that share it, or an
+/// owner's duplicates): `insert` and `first` take a test that says whether a value stored under the fingerprint is
+/// the one meant, so an owner that can tell (by rebuilding the path from the value) gets exact answers, and one that
+/// cannot passes `{ _ in true }`.
 package struct FingerprintMap<Value: Sendable>: Sendable {
     private var keys: [[UInt64]] = Array(repeating: [], count: 256)
     private var values: [[Value]] = Array(repeating: [], count: 256)
@@ -119,29 +81,40 @@ package struct FingerprintMap<Value: Sendable>: Sendable {
     package private(set) var count = 0
     private let filler: Value
 
-    /// `filler` fills empty slots (never returned).
+    /// `filler` fills empty slots (never returned), and stands for every value of a type of no size: a set
+    /// (`Value` is `Void`) keeps no column of values, 8 bytes a slot.
     package init(filler: Value) { self.filler = filler }
 
+    @inline(__always) private static var keepsValues: Bool { MemoryLayout<Value>.size > 0 }
+
+    @inline(__always) private func value(_ shard: Int, _ s: Int) -> Value {
+        FingerprintMap.keepsValues ? values[shard][s] : filler
+    }
+
+    /// 0 marks an empty slot: a fingerprint of 0 is stored as 1.
     @inline(__always) private static func key(_ fingerprint: UInt64) -> UInt64 { fingerprint == 0 ? 1 : fingerprint }
 
-    /// Stores `value` under `fingerprint`, replacing the first value there that `same` accepts.
-    package mutating func insert(_ fingerprint: UInt64, _ value: Value, same: (Value) -> Bool) {
+    /// Stores `value` under `fingerprint`, replacing the first value there that `same` accepts; true when it added
+    /// a slot, false when it replaced.
+    @discardableResult
+    package mutating func insert(_ fingerprint: UInt64, _ value: Value, same: (Value) -> Bool) -> Bool {
         let key = FingerprintMap.key(fingerprint)
         let shard = Int(key >> 56)
         if (counts[shard] + 1) * 4 > keys[shard].count * 3 { grow(shard) }
         let mask = keys[shard].count - 1
         var s = Int(truncatingIfNeeded: key) & mask
         while keys[shard][s] != 0 {
-            if keys[shard][s] == key, same(values[shard][s]) {
-                values[shard][s] = value
-                return
+            if keys[shard][s] == key, same(self.value(shard, s)) {
+                if FingerprintMap.keepsValues { values[shard][s] = value }
+                return false
             }
             s = (s + 1) & mask
         }
         keys[shard][s] = key
-        values[shard][s] = value
+        if FingerprintMap.keepsValues { values[shard][s] = value }
         counts[shard] += 1
         count += 1
+        return true
     }
 
     /// The first value under `fingerprint` that `accept` takes.
@@ -153,7 +126,7 @@ package struct FingerprintMap<Value: Sendable>: Sendable {
         let mask = table.count - 1
         var s = Int(truncatingIfNeeded: key) & mask
         while table[s] != 0 {
-            if table[s] == key, accept(values[shard][s]) { return values[shard][s] }
+            if table[s] == key, accept(value(shard, s)) { return value(shard, s) }
             s = (s + 1) & mask
         }
         return nil
@@ -162,7 +135,7 @@ package struct FingerprintMap<Value: Sendable>: Sendable {
     /// Every value, in no particular order.
     package func forEach(_ body: (Value) throws -> Void) rethrows {
         for shard in 0..<256 {
-            for (s, key) in keys[shard].enumerated() where key != 0 { try body(values[shard][s]) }
+            for (s, key) in keys[shard].enumerated() where key != 0 { try body(value(shard, s)) }
         }
     }
 
@@ -171,13 +144,13 @@ package struct FingerprintMap<Value: Sendable>: Sendable {
         let oldValues = values[shard]
         let size = max(64, oldKeys.count * 2)
         var newKeys = [UInt64](repeating: 0, count: size)
-        var newValues = [Value](repeating: filler, count: size)
+        var newValues = [Value](repeating: filler, count: FingerprintMap.keepsValues ? size : 0)
         let mask = size - 1
         for (s, key) in oldKeys.enumerated() where key != 0 {
             var t = Int(truncatingIfNeeded: key) & mask
             while newKeys[t] != 0 { t = (t + 1) & mask }
             newKeys[t] = key
-            newValues[t] = oldValues[s]
+            if FingerprintMap.keepsValues { newValues[t] = oldValues[s] }
         }
         keys[shard] = newKeys
         values[shard] = newValues

@@ -110,14 +110,16 @@ package struct OriginalPaths: Sendable {
     package var count: Int { map.count }
 
     /// The local path of asset `index`'s original.
-    private func path(_ index: Int32) -> String? {
+    private static func path(_ index: Int32, _ catalog: Catalog, _ translator: PathTranslator) -> String? {
         translator.local(catalog.originalPath(catalog.assets[Int(index)]))
     }
+
+    private func path(_ index: Int32) -> String? { OriginalPaths.path(index, catalog, translator) }
 
     /// Records `asset` at `path` (the local path of its original); a later asset at the same path replaces it.
     package mutating func insert(_ path: String, _ asset: Int32) {
         let catalog = catalog, translator = translator
-        map.insert(PathFingerprint.of(path), asset) { translator.local(catalog.originalPath(catalog.assets[Int($0)])) == path }
+        map.insert(PathFingerprint.of(path), asset) { OriginalPaths.path($0, catalog, translator) == path }
     }
 
     /// The asset whose original is at `path`.

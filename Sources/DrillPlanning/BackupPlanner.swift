@@ -170,8 +170,6 @@ public struct BackupPlanner {
             var request = deployment.listingRequest(for: planned)
             request.probes = probes.map(\.host)
             request.keepTable = options.live && fileSources.first(where: { $0.planned.id == snapshot.source })?.usable.first == snapshot
-            // The live check compares generated folders by mtime; their files need no table.
-            if case .upload(let folder?) = planned.id, Deployment.foldersWithoutOriginals.contains(folder) { request.keepTable = false }
             return request
         }
         // Each kind lists its own snapshots (an archive's headers once for all the sources it holds).

@@ -22,6 +22,7 @@ extension Deployment {
             var request = ListingRequest(layout: .folder, path: path, hostPath: media.hostPath.map { $0 + "/" + folder },
                                          containerPath: media.containerPath + "/" + folder)
             request.drillPath = media.drillPath.map { $0 + "/" + folder }
+            request.uploadFolder = folder
             return request
         case .external(let container):
             let resolved = mountMap.resolve(containerPath: container)

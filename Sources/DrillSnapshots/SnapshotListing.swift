@@ -45,8 +45,21 @@ public struct ListingRequest: Sendable {
     package var drillPath: String?
     /// Host paths to look for inside (the Compose file and .env).
     package var probes: [String] = []
-    /// Keep every file's size and mtime (relative to the root), for comparing with the live files.
+    /// Keep the size and mtime of the files that may be originals (relative to the root), for comparing with the
+    /// live files: `tables(folder:)` says which.
     package var keepTable = false
+    /// The UPLOAD_LOCATION folder that is this request's one folder (a source of `upload/thumbs` alone), if any.
+    package var uploadFolder: String?
+
+    /// Whether the table holds the files of the UPLOAD_LOCATION folder `folder` (nil: this request's own folder).
+    /// What Immich generates (thumbs/, encoded-video/, profile/, backups/: two million files at a million assets)
+    /// the live check compares by mtime, as Immich writes those files when it makes them and never dates them back;
+    /// the table holds the folders that may hold originals only.
+    package func tables(folder: Substring? = nil) -> Bool {
+        guard keepTable else { return false }
+        if let folder { return !Deployment.foldersWithoutOriginals.contains(where: { $0 == folder }) }
+        return uploadFolder.map { !Deployment.foldersWithoutOriginals.contains($0) } ?? true
+    }
 
     package init(layout: Layout, path: String?, hostPath: String?, containerPath: String?) {
         self.layout = layout
@@ -355,7 +368,7 @@ public enum SnapshotLister {
             prefix = root.0.isEmpty ? "" : root.0 + "/"
             listing.root = root.0
             listing.rootSource = root.1
-            if request.keepTable { table = FileStatTable() }
+            if request.tables() { table = FileStatTable() }
             for probe in request.probes {
                 if let inside = SnapshotLister.insidePath(ofHost: probe, root: root.0, hostPath: request.hostPath) {
                     probes[inside] = probe
@@ -381,13 +394,13 @@ public enum SnapshotLister {
                let known = table.size(String(SnapshotLister.clean(target).dropFirst(prefix.count))) {
                 size = known
             }
-            var generated = false
+            var tabled = true
             switch request.layout {
             case .uploadLocation:
                 let parts = rel.split(separator: "/", maxSplits: 1)
                 guard let first = parts.first else { return }
                 let key = String(first)
-                generated = Deployment.foldersWithoutOriginals.contains(key)
+                tabled = request.tables(folder: first)
                 guard Deployment.uploadFolders.contains(key) else {
                     if isFile { outside += 1 }
                     return
@@ -414,10 +427,7 @@ public enum SnapshotLister {
             files += 1
             bytes += size
             newest = max(newest ?? entry.mtime, entry.mtime)
-            // The live check compares what Immich generates (thumbs/, encoded-video/, profile/, backups/: two
-            // million files at a million assets) by mtime, as Immich writes them now and never dates them back:
-            // the table holds originals only.
-            if table != nil, !generated {
+            if table != nil, tabled {
                 table?.set(String(rel), size: size, mtime: entry.mtime)
             }
         }

@@ -28,9 +28,9 @@ import Testing
     @Test func aMapKeepsValuesThatShareAFingerprintApart() {
         // Two values under one fingerprint (as two paths that collide would be): the test picks the right one.
         var map = FingerprintMap<Int32>(filler: -1)
-        map.insert(42, 1) { $0 == 1 }
-        map.insert(42, 2) { $0 == 2 }
-        map.insert(42, 3) { $0 == 1 }     // replaces 1
+        #expect(map.insert(42, 1) { $0 == 1 })
+        #expect(map.insert(42, 2) { $0 == 2 })
+        #expect(!map.insert(42, 3) { $0 == 1 }, "replaces 1, adds no slot")
         #expect(map.count == 2)
         #expect(map.first(42) { $0 == 2 } == 2 && map.first(42) { $0 == 1 } == nil && map.first(42) { $0 == 3 } == 3)
         #expect(map.first(43) { _ in true } == nil && map.first(0) { _ in true } == nil)

@@ -58,6 +58,17 @@ import DrillTestSupport
         request.layout = .folder
         let folder = try SnapshotLister.list(snapshot(archive, .archive), request)
         #expect(folder.rootSource == "plan" && folder.files == 2 && folder.folders[""]?.marker == true)
+        #expect(folder.table?.count == 2, "a folder that may hold originals is tabled")
+        // A source that is one generated folder alone is counted, with no table.
+        request.path = "volume1/docker/immich/library/thumbs"
+        request.uploadFolder = "thumbs"
+        let thumbs = try SnapshotLister.list(snapshot(archive, .archive), request)
+        #expect(thumbs.files == 1 && thumbs.table == nil)
+        #expect(request.tables(folder: "upload") && !request.tables(folder: "backups") && !request.tables())
+        request.uploadFolder = "library"
+        #expect(request.tables())
+        request.keepTable = false
+        #expect(!request.tables(folder: "upload") && !request.tables())
     }
 
     @Test func externalFolderUnderItsOwnName() throws {
