@@ -89,7 +89,9 @@ package struct RestoreJob: Sendable {
 /// Restores jobs into scratch (sampled or whole), through their snapshot kind.
 package struct Restorer: Sendable {
     /// Container paths to write and hash; nil for all.
-    public var sample: Set<String>?
+    public var sample: Set<String>? { didSet { filter = SampleFilter(sample) } }
+    /// The one rule for what a sample wants, archives and folders alike.
+    private var filter: SampleFilter
     public var inPlace = false
     package var commandTimeout: Double = 24 * 3600
     public var planDirectory: String
@@ -100,18 +102,20 @@ package struct Restorer: Sendable {
 
     package init(sample: Set<String>?, inPlace: Bool, planDirectory: String) {
         self.sample = sample
+        self.filter = SampleFilter(sample)
         self.inPlace = inPlace
         self.planDirectory = planDirectory
     }
 
+    /// Whether the sample wants a container path: by its bytes, as the file system and Immich tell files apart.
     func wanted(_ container: String) -> Bool {
-        guard let sample else { return true }
-        return sample.contains(container) || container.hasSuffix("/.immich")
+        var container = container
+        return container.withUTF8 { filter.wants(UnsafeRawBufferPointer($0)) }
     }
 
-    /// `wanted` for a container path given as bytes, as a folder walk has it: the sample is also held as
-    /// fingerprints, so a String is made only for a path whose fingerprint is in the sample (about one in a hundred
-    /// at 1%), not for each of a million files, twice.
+    /// What a sample wants, given a container path as bytes (as a folder walk has it, and as `wanted` passes it):
+    /// the sample is also held as fingerprints, so a String is made only for a path whose fingerprint is in the
+    /// sample (about one in a hundred at 1%), not for each of a million files, twice.
     struct SampleFilter {
         private let sample: Set<String>?
         private var fingerprints = FingerprintSet()
@@ -155,7 +159,7 @@ package struct Restorer: Sendable {
             key.removeSubrange(keyPrefix...)
             key.append(contentsOf: file.path.utf8.dropFirst(cut))
         }
-        let filter = SampleFilter(sample)
+        let filter = self.filter
         func isWanted() -> Bool { key.withUnsafeBytes { filter.wants($0) } }
         progress?.begin("listing \(job.source)")
         try FileWalker.walk(folder) { file in

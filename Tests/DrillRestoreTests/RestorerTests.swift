@@ -18,10 +18,18 @@ struct RestorerTests {
             let bytes = Array(path.utf8)
             #expect(bytes.withUnsafeBytes { filter.wants($0) } == restorer.wanted(path), "\(path)")
         }
-        // A name in another Unicode normal form is another file to Immich and the file system (bytes differ); a Set
-        // of Strings would call it equal, the filter by bytes does not.
+        // A name in another Unicode normal form is another file to Immich and the file system (bytes differ): a Set
+        // of Strings would call it equal; archives and folders alike compare bytes.
         let decomposed = "/data/library/admin/2026/e\u{301}.heic"
-        #expect(restorer.wanted(decomposed) && !Array(decomposed.utf8).withUnsafeBytes { filter.wants($0) })
+        #expect(sample.contains(decomposed), "Swift's String equality is canonical equivalence")
+        #expect(!restorer.wanted(decomposed) && !Array(decomposed.utf8).withUnsafeBytes { filter.wants($0) })
+        // Changing the sample changes what is wanted.
+        var everyFile = restorer
+        everyFile.sample = nil
+        #expect(everyFile.wanted(decomposed) && everyFile.wanted("/data/upload/u/ab/cd/b.jpg"))
+        var one = everyFile
+        one.sample = ["/data/x"]
+        #expect(one.wanted("/data/x") && !one.wanted("/data/upload/u/ab/cd/a.jpg") && one.wanted("/data/thumbs/.immich"))
         let everything = Restorer.SampleFilter(nil)
         #expect(Array("/any".utf8).withUnsafeBytes { everything.wants($0) })
         // Bytes that are not UTF-8 are in no sample of text paths.
