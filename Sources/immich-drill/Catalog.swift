@@ -5,6 +5,7 @@ import Foundation
 extension ImmichDrill {
     struct Catalog: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "catalog",
             abstract: "Inventory one Immich database dump: identity, users, libraries, assets and metadata.",
             discussion: """
             Reads .sql, .sql.gz, .sql.zst and .sql.xz dumps from pg_dump or pg_dumpall, streaming, of any Immich \

@@ -10,6 +10,7 @@ extension DumpTemplate.Era: ExpressibleByArgument {}
 extension ImmichDrill {
     struct Demo: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "demo",
             abstract: "Build a realistic synthetic Immich install with its backups and named faults, then drill it.",
             discussion: """
             Makes, in one folder: the era's docker-compose.yml and .env, UPLOAD_LOCATION with real files, an external \

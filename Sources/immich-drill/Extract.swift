@@ -6,6 +6,7 @@ import Foundation
 extension ImmichDrill {
     struct Extract: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "extract",
             abstract: "Extract an archive safely into an empty folder (restore day), refusing entries that would leave it.",
             discussion: """
                 The same extraction `run` uses: every entry is reached from DIR one folder at a time without \

@@ -21,6 +21,7 @@ struct HistoryOptions: ParsableArguments {
 extension ImmichDrill {
     struct History: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "history",
             abstract: "List past drills with their verdicts, RTO and RPO, and how they trend; and the restores walked through.")
 
         @Option(name: .long, help: "Only the runs of this plan (its name).")
@@ -44,6 +45,7 @@ extension ImmichDrill {
 
     struct Report: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "report",
             abstract: "Show a past drill exactly as it was first reported, or as a self-contained HTML page.",
             discussion: """
                 --format html writes one file with everything inline (no script, nothing fetched): the verdict, \

@@ -5,6 +5,7 @@ import Foundation
 extension ImmichDrill {
     struct Init: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "init",
             abstract: "Read a deployment's docker-compose.yml and .env and write a commented drill plan.",
             discussion: "Without --output the plan is printed. An existing file is never overwritten without --force."
         )

@@ -6,6 +6,7 @@ import Foundation
 extension ImmichDrill {
     struct List: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "list",
             abstract: "Show what a snapshot holds (an archive or a folder), without extracting anything.",
             discussion: """
                 Archives (tar, tar.gz, tar.zst, tar.xz, zip…) are read header by header with the data skipped; \

@@ -4,6 +4,7 @@ import DrillCore
 extension ImmichDrill {
     struct Plan: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "plan",
             abstract: "Show the backup coverage and restore points of a drill plan, without restoring anything.",
             discussion: """
                 Reads the deployment (Compose files, .env, mounts), finds every snapshot of every source the plan \

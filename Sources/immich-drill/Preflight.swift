@@ -31,6 +31,7 @@ struct ImmichVersionArgument {
 extension ImmichDrill {
     struct Preflight: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "preflight",
             abstract: "The pre-upgrade checklist: is there a fresh dump, a complete restore point, a passed drill and a way back?",
             discussion: """
                 Run it before `docker compose pull`. Each item passes, warns or fails with its reason. With --to, \

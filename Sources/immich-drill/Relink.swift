@@ -5,6 +5,7 @@ import Foundation
 extension ImmichDrill {
     struct Relink: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "relink",
             abstract: "Keep the albums, faces and descriptions of moved originals: find where they went, write the SQL that relinks them.",
             discussion: """
                 Immich treats a moved file as a deleted asset plus a new one: the old asset is offlined, trashed \

@@ -20,6 +20,7 @@ struct VerifyDepthArgument {
 extension ImmichDrill {
     struct Run: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Drill a restore: restore one restore point into scratch, check every database reference, report RTO, RPO and findings.",
             discussion: """
                 Sources and backups are only read. The restore goes into a new folder below the plan's scratch \

@@ -6,6 +6,7 @@ import Foundation
 extension ImmichDrill {
     struct Walkthrough: DrillCommand {
         static let configuration = CommandConfiguration(
+            commandName: "walkthrough",
             abstract: "The restore-day runbook for this deployment, step by step, with the exact commands.",
             discussion: """
                 Immich's documented restore in its order, with this deployment's mounts, paths, containers, \

@@ -54,6 +54,15 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     /// The status later requests are answered with.
     public func respond(with status: Int) { lock.withLock { self.status = status } }
 
+    /// The answers to the next requests, in order (then `respond(with:)`'s status): each a status line's code and
+    /// extra header lines such as `Location: …`.
+    public func queue(_ status: Int, headers: [String] = []) { lock.withLock { queued.append((status, headers)) } }
+    private var queued: [(Int, [String])] = []
+
+    /// From now on every request is read and never answered, until the server is stopped: a monitor that hangs.
+    public func neverAnswer() { lock.withLock { silent = true } }
+    private var silent = false
+
     /// Stops once: wakes the accept loop, waits for it to end, and only then closes the socket, so its descriptor
     /// number cannot be reused (by another test's server or file) while this server's thread still uses it, and a
     /// second stop (deinit after the test's own) closes nothing that is not its own.
@@ -105,12 +114,18 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
         let head = String(decoding: data[0..<headerEnd], as: UTF8.self)
         let first = head.split(separator: "\r\n").first?.split(separator: " ") ?? []
         let body = String(decoding: data[headerEnd..<min(data.count, headerEnd + contentLength)], as: UTF8.self)
-        let status = lock.withLock { () -> Int in
+        let (status, headers, silent) = lock.withLock { () -> (Int, [String], Bool) in
             received.append(Request(method: first.count > 0 ? String(first[0]) : "",
                                     target: first.count > 1 ? String(first[1]) : "", body: body))
-            return self.status
+            if !queued.isEmpty { let next = queued.removeFirst(); return (next.0, next.1, self.silent) }
+            return (self.status, [], self.silent)
         }
-        let answer = Array("HTTP/1.1 \(status) X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK".utf8)
+        if silent {
+            while !lock.withLock({ stopped }) { usleep(20_000) }
+            return
+        }
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let answer = Array("HTTP/1.1 \(status) X\r\n\(extra)Content-Length: 2\r\nConnection: close\r\n\r\nOK".utf8)
         _ = answer.withUnsafeBytes { send(client, $0.baseAddress, answer.count, Int32(MSG_NOSIGNAL)) }
     }
 

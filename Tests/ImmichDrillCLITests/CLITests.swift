@@ -111,6 +111,24 @@ enum CLI {
 }
 
 @Suite struct CLITests {
+    /// libcurl (for monitoring pings) is opened only when a ping is sent: linked, it and the thirty libraries behind
+    /// it are loaded at every start of every command, which was most of a short command's time.
+    @Test func theBinaryDoesNotLoadLibcurlAtStart() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/ldd") else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ldd")
+        process.arguments = [CLI.binary]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("libarchive"))
+        #expect(!output.contains("libcurl"))
+        #expect(!output.contains("FoundationNetworking"))
+    }
+
     @Test func examplePlanShowsItsDeploymentAndItsMissingBackups() throws {
         // The example ships without its backups: the deployment is clean, the coverage is not.
         let r = try CLI.run(["plan", CLI.repoRoot + "/examples/home-nas/drill.yml", "--format", "json"])

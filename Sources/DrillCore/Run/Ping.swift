@@ -4,11 +4,14 @@
 // - Uptime Kuma's push monitors: one GET after the drill, `?status=up|down&msg=…&ping=<ms>`, the push URL's own
 //   query (Kuma's UI shows it with `status=up&msg=OK&ping=`) replaced item by item.
 // A ping that fails is reported and otherwise ignored: monitoring must never turn a good drill into a bad one.
+// The request is made by libcurl (`Curl` below), opened only when a ping is sent: linking Foundation's URLSession
+// would load libcurl and some thirty libraries behind it at every start of every command.
 
+import CPosix
 import DrillReport
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
+#if canImport(Glibc)
+import Glibc
 #endif
 
 /// The monitoring service a ping URL speaks to: healthchecks.io (and its self-hosted twins) or an Uptime Kuma push monitor.
@@ -81,14 +84,7 @@ public struct Pinger: Sendable {
         var failure = ""
         for attempt in 1...max(1, attempts) {
             if attempt > 1 { Thread.sleep(forTimeInterval: Double(attempt - 1)) }
-            var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-            request.httpMethod = method
-            request.setValue("immich-drill", forHTTPHeaderField: "User-Agent")
-            if let body {
-                request.httpBody = body
-                request.setValue("text/plain; charset=utf-8", forHTTPHeaderField: "Content-Type")
-            }
-            let result = Pinger.perform(request, timeout: timeout)
+            let result = Curl.perform(method: method, url: url.absoluteString, body: body, timeout: timeout)
             switch result {
             case .success(let status) where (200..<300).contains(status): return nil
             case .success(let status): failure = "HTTP \(status)"
@@ -103,36 +99,6 @@ public struct Pinger: Sendable {
         case failure(String)
     }
 
-    private final class Box: @unchecked Sendable {
-        var outcome = Outcome.failure("timed out")
-    }
-
-    static func perform(_ request: URLRequest, timeout: Double) -> Outcome {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        let session = URLSession(configuration: configuration)
-        defer { session.finishTasksAndInvalidate() }
-        let done = DispatchSemaphore(value: 0)
-        let box = Box()
-        let task = session.dataTask(with: request) { _, response, error in
-            if let error {
-                box.outcome = .failure(error.localizedDescription)
-            } else if let http = response as? HTTPURLResponse {
-                box.outcome = .success(http.statusCode)
-            } else {
-                box.outcome = .failure("no HTTP response")
-            }
-            done.signal()
-        }
-        task.resume()
-        if done.wait(timeout: .now() + timeout + 2) == .timedOut {
-            task.cancel()
-            return .failure("no answer in \(Int(timeout)) s")
-        }
-        return box.outcome
-    }
-
     /// The URL without secrets: no query, and path parts of 8 or more characters (a healthchecks UUID or ping
     /// key, an Uptime Kuma push token) shown as `…`.
     static func redacted(_ url: URL) -> String {
@@ -141,5 +107,123 @@ public struct Pinger: Sendable {
         components.path = components.path.split(separator: "/", omittingEmptySubsequences: false)
             .map { $0.count >= 8 ? "…" : String($0) }.joined(separator: "/")
         return components.string ?? url.host ?? "?"
+    }
+}
+
+/// libcurl's easy interface, looked up with dlopen(3) the first time a ping is sent (Debian's `libcurl4`, or the
+/// GnuTLS build's `libcurl-gnutls.so.4`). One request at a time: a blocking `curl_easy_perform` bounded by the timeout.
+enum Curl {
+    /// The functions a request needs, or why libcurl could not be opened.
+    private struct Functions {
+        let easyInit: @convention(c) () -> UnsafeMutableRawPointer?
+        let perform: @convention(c) (UnsafeMutableRawPointer?) -> Int32
+        let cleanup: @convention(c) (UnsafeMutableRawPointer?) -> Void
+        let strerror: @convention(c) (Int32) -> UnsafePointer<CChar>?
+        let slistAppend: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafeMutableRawPointer?
+        let slistFree: @convention(c) (UnsafeMutableRawPointer?) -> Void
+        let setopt: UnsafeMutableRawPointer
+        let getinfo: UnsafeMutableRawPointer
+    }
+
+    // curl.h's numbers (stable since libcurl 7.x; CURLOPTTYPE_LONG 0, _OBJECTPOINT 10000, _FUNCTIONPOINT 20000).
+    private static let optURL: Int32 = 10002, optUserAgent: Int32 = 10018, optHTTPHeader: Int32 = 10023
+    private static let optCustomRequest: Int32 = 10036, optPostFields: Int32 = 10015, optPostFieldSize: Int32 = 60
+    private static let optWriteFunction: Int32 = 20011, optNoSignal: Int32 = 99, optTimeoutMS: Int32 = 155
+    private static let optConnectTimeoutMS: Int32 = 156, optFollowLocation: Int32 = 52, optMaxRedirs: Int32 = 68
+    private static let optProtocols: Int32 = 181, optRedirProtocols: Int32 = 182, optHTTPGet: Int32 = 80
+    private static let infoResponseCode: Int32 = 0x200000 + 2
+    /// CURLPROTO_HTTP | CURLPROTO_HTTPS: a redirect to file://, ftp:// or anything else is refused.
+    private static let httpProtocols = 1 | 2
+    /// The names Debian ships libcurl under (OpenSSL build, GnuTLS build), then the development symlink.
+    static let libraryNames = ["libcurl.so.4", "libcurl-gnutls.so.4", "libcurl.so"]
+
+    nonisolated(unsafe) private static let loaded: Result<Functions, CurlUnavailable> = load()
+
+    private struct CurlUnavailable: Error { let text: String }
+
+    private static func load() -> Result<Functions, CurlUnavailable> {
+        guard let handle = libraryNames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+            return .failure(CurlUnavailable(text: "libcurl is not installed (tried \(libraryNames.joined(separator: ", ")); on Debian: apt-get install libcurl4)"))
+        }
+        func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+        guard let easyInit = symbol("curl_easy_init"), let perform = symbol("curl_easy_perform"),
+              let cleanup = symbol("curl_easy_cleanup"), let strerror = symbol("curl_easy_strerror"),
+              let slistAppend = symbol("curl_slist_append"), let slistFree = symbol("curl_slist_free_all"),
+              let setopt = symbol("curl_easy_setopt"), let getinfo = symbol("curl_easy_getinfo"),
+              let globalInit = symbol("curl_global_init") else {
+            return .failure(CurlUnavailable(text: "the libcurl found lacks its easy interface"))
+        }
+        // CURL_GLOBAL_DEFAULT (SSL | WIN32), once, before any handle (curl_easy_init would do it, unsafely if threaded).
+        _ = unsafeBitCast(globalInit, to: (@convention(c) (Int) -> Int32).self)(3)
+        return .success(Functions(
+            easyInit: unsafeBitCast(easyInit, to: (@convention(c) () -> UnsafeMutableRawPointer?).self),
+            perform: unsafeBitCast(perform, to: (@convention(c) (UnsafeMutableRawPointer?) -> Int32).self),
+            cleanup: unsafeBitCast(cleanup, to: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self),
+            strerror: unsafeBitCast(strerror, to: (@convention(c) (Int32) -> UnsafePointer<CChar>?).self),
+            slistAppend: unsafeBitCast(slistAppend, to: (@convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?) -> UnsafeMutableRawPointer?).self),
+            slistFree: unsafeBitCast(slistFree, to: (@convention(c) (UnsafeMutableRawPointer?) -> Void).self),
+            setopt: setopt, getinfo: getinfo))
+    }
+
+    /// One request: the HTTP status of its answer (redirects followed, at most 5, http and https only), or what
+    /// went wrong. The body of the answer is dropped as it arrives; the whole request ends within `timeout` seconds.
+    static func perform(method: String, url: String, body: Data?, timeout: Double) -> Pinger.Outcome {
+        let curl: Functions
+        switch loaded {
+        case .success(let functions): curl = functions
+        case .failure(let unavailable): return .failure(unavailable.text)
+        }
+        guard let easy = curl.easyInit() else { return .failure("libcurl could not make a request handle") }
+        defer { curl.cleanup(easy) }
+        var headers: UnsafeMutableRawPointer? = nil
+        defer { curl.slistFree(headers) }
+        let milliseconds = max(1, Int((timeout * 1000).rounded()))
+        var failed: Int32 = 0
+        func long(_ option: Int32, _ value: Int) {
+            if failed == 0 { failed = drill_curl_setopt_long(curl.setopt, easy, option, value) }
+        }
+        func text(_ option: Int32, _ value: String) {
+            // libcurl copies string options (since 7.17), so the C string need only live through the call.
+            if failed == 0 { failed = value.withCString { drill_curl_setopt_pointer(curl.setopt, easy, option, $0) } }
+        }
+        text(optURL, url)
+        long(optProtocols, httpProtocols)
+        long(optRedirProtocols, httpProtocols)
+        long(optFollowLocation, 1)
+        long(optMaxRedirs, 5)
+        long(optNoSignal, 1)
+        long(optTimeoutMS, milliseconds)
+        long(optConnectTimeoutMS, milliseconds)
+        text(optUserAgent, "immich-drill")
+        if failed == 0 { failed = drill_curl_setopt_discard(curl.setopt, easy, optWriteFunction) }
+        // A NUL after the body, so even an empty one has an address (a null POSTFIELDS makes libcurl read stdin).
+        let bodyBytes = [UInt8](body ?? Data()) + [0]
+        if body != nil {
+            headers = curl.slistAppend(headers, "Content-Type: text/plain; charset=utf-8")
+            // Sent as it is, without libcurl's `Expect: 100-continue` wait for bodies over 1 MiB.
+            headers = curl.slistAppend(headers, "Expect:")
+            if failed == 0 { failed = drill_curl_setopt_pointer(curl.setopt, easy, optHTTPHeader, headers) }
+            long(optPostFieldSize, bodyBytes.count - 1)
+        } else {
+            long(optHTTPGet, 1)
+        }
+        if method != "GET" && method != "POST" { text(optCustomRequest, method) }
+        if failed != 0 { return .failure("libcurl refused an option: \(message(curl, failed))") }
+        // POSTFIELDS is not copied: the bytes must stay put until the request is done.
+        let code: Int32 = bodyBytes.withUnsafeBytes { raw in
+            if body != nil {
+                let refused = drill_curl_setopt_pointer(curl.setopt, easy, optPostFields, raw.baseAddress)
+                if refused != 0 { return refused }
+            }
+            return curl.perform(easy)
+        }
+        if code != 0 { return .failure(message(curl, code)) }
+        var status = 0
+        _ = drill_curl_getinfo_long(curl.getinfo, easy, infoResponseCode, &status)
+        return status == 0 ? .failure("no HTTP response") : .success(status)
+    }
+
+    private static func message(_ curl: Functions, _ code: Int32) -> String {
+        curl.strerror(code).map { String(cString: $0) } ?? "libcurl error \(code)"
     }
 }

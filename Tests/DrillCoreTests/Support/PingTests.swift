@@ -54,6 +54,35 @@ import Testing
         #expect(pinger.finish(exitCode: 0, seconds: 1, summary: "", body: "") != nil)
     }
 
+    @Test func redirectsAreFollowedOnlyToHTTP() throws {
+        let server = try LoopbackHTTPServer()
+        defer { server.stop() }
+        var pinger = try Pinger(url: server.url + "/ping/5b1f3a2c-0000-4000-8000-000000000001", style: .healthchecks)
+        pinger.attempts = 1
+        server.queue(302, headers: ["Location: \(server.url)/moved/start"])
+        #expect(pinger.start() == nil)
+        #expect(server.requests.map(\.target).last == "/moved/start")
+        // A redirect to a file (or any scheme but http and https) is refused, not read.
+        server.queue(302, headers: ["Location: file:///etc/passwd"])
+        let warning = try #require(pinger.start())
+        #expect(warning.contains("failed after 1 attempts: Unsupported protocol"), "\(warning)")
+        #expect(server.requests.count == 3)
+    }
+
+    @Test func aMonitorThatNeverAnswersCostsOnlyTheTimeout() throws {
+        let server = try LoopbackHTTPServer()
+        server.neverAnswer()
+        var pinger = try Pinger(url: server.url + "/ping/5b1f3a2c-0000-4000-8000-000000000001", style: .healthchecks)
+        pinger.attempts = 1
+        pinger.timeout = 1
+        let started = Date()
+        let warning = try #require(pinger.start())
+        // Bounded by the timeout (1 s), with room for a loaded machine; without one it would wait for ever.
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(warning.contains("failed after 1 attempts"))
+        server.stop()
+    }
+
     @Test func onlyHTTPURLsAreAccepted() {
         #expect(throws: DrillError.self) { try Pinger(url: "hc-ping.com/uuid", style: .healthchecks) }
         #expect(throws: DrillError.self) { try Pinger(url: "ftp://example.org/x", style: .healthchecks) }
