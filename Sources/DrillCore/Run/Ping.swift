@@ -44,7 +44,7 @@ public struct Pinger: Sendable {
     /// Before the drill (healthchecks only: Uptime Kuma has no start signal). Returns a warning text on failure.
     public func start() -> String? {
         guard style == .healthchecks else { return nil }
-        return send(method: "GET", url: healthchecksURL("start"), body: nil)
+        return send(url: healthchecksURL("start"), body: nil)
     }
 
     /// After the drill. `summary` is one line (Uptime Kuma's message), `body` the whole report (healthchecks).
@@ -53,7 +53,7 @@ public struct Pinger: Sendable {
         case .healthchecks:
             var data = Data(body.utf8)
             if data.count > 100_000 { data = data.prefix(100_000) }
-            return send(method: "POST", url: healthchecksURL(String(exitCode)), body: data)
+            return send(url: healthchecksURL(String(exitCode)), body: data)
         case .uptimeKuma:
             var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
             var items = (components.queryItems ?? []).filter { !["status", "msg", "ping"].contains($0.name) }
@@ -64,7 +64,7 @@ public struct Pinger: Sendable {
             components.queryItems = items
             // `+` in a message would read as a space on the server side.
             components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-            return send(method: "GET", url: components.url!, body: nil)
+            return send(url: components.url!, body: nil)
         }
     }
 
@@ -79,12 +79,12 @@ public struct Pinger: Sendable {
         return components.url!
     }
 
-    /// Sends one request with retries; nil on a 2xx answer, else what went wrong.
-    func send(method: String, url: URL, body: Data?) -> String? {
+    /// Sends one request with retries (a POST of `body`, or a GET without one); nil on a 2xx answer, else what went wrong.
+    func send(url: URL, body: Data?) -> String? {
         var failure = ""
         for attempt in 1...max(1, attempts) {
             if attempt > 1 { Thread.sleep(forTimeInterval: Double(attempt - 1)) }
-            let result = Curl.perform(method: method, url: url.absoluteString, body: body, timeout: timeout)
+            let result = Curl.perform(url: url.absoluteString, body: body, timeout: timeout)
             switch result {
             case .success(let status) where (200..<300).contains(status): return nil
             case .success(let status): failure = "HTTP \(status)"
@@ -127,7 +127,7 @@ enum Curl {
 
     // curl.h's numbers (stable since libcurl 7.x; CURLOPTTYPE_LONG 0, _OBJECTPOINT 10000, _FUNCTIONPOINT 20000).
     private static let optURL: Int32 = 10002, optUserAgent: Int32 = 10018, optHTTPHeader: Int32 = 10023
-    private static let optCustomRequest: Int32 = 10036, optPostFields: Int32 = 10015, optPostFieldSize: Int32 = 60
+    private static let optPostFields: Int32 = 10015, optPostFieldSize: Int32 = 60
     private static let optWriteFunction: Int32 = 20011, optNoSignal: Int32 = 99, optTimeoutMS: Int32 = 155
     private static let optConnectTimeoutMS: Int32 = 156, optFollowLocation: Int32 = 52, optMaxRedirs: Int32 = 68
     private static let optProtocols: Int32 = 181, optRedirProtocols: Int32 = 182, optHTTPGet: Int32 = 80
@@ -142,7 +142,7 @@ enum Curl {
     private struct CurlUnavailable: Error { let text: String }
 
     private static func load() -> Result<Functions, CurlUnavailable> {
-        guard let handle = libraryNames.lazy.compactMap({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }).first else {
+        guard let (name, handle) = libraryNames.lazy.compactMap({ name in dlopen(name, RTLD_NOW | RTLD_LOCAL).map { (name, $0) } }).first else {
             return .failure(CurlUnavailable(text: "libcurl is not installed (tried \(libraryNames.joined(separator: ", ")); on Debian: apt-get install libcurl4)"))
         }
         func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
@@ -151,7 +151,7 @@ enum Curl {
               let slistAppend = symbol("curl_slist_append"), let slistFree = symbol("curl_slist_free_all"),
               let setopt = symbol("curl_easy_setopt"), let getinfo = symbol("curl_easy_getinfo"),
               let globalInit = symbol("curl_global_init") else {
-            return .failure(CurlUnavailable(text: "the libcurl found lacks its easy interface"))
+            return .failure(CurlUnavailable(text: "\(name) lacks libcurl's easy interface (curl_easy_init, curl_easy_setopt, …)"))
         }
         // CURL_GLOBAL_DEFAULT (SSL | WIN32), once, before any handle (curl_easy_init would do it, unsafely if threaded).
         _ = unsafeBitCast(globalInit, to: (@convention(c) (Int) -> Int32).self)(3)
@@ -165,9 +165,9 @@ enum Curl {
             setopt: setopt, getinfo: getinfo))
     }
 
-    /// One request: the HTTP status of its answer (redirects followed, at most 5, http and https only), or what
+    /// One request, a POST of `body` or else a GET: the HTTP status of its answer (redirects followed, at most 5, http and https only), or what
     /// went wrong. The body of the answer is dropped as it arrives; the whole request ends within `timeout` seconds.
-    static func perform(method: String, url: String, body: Data?, timeout: Double) -> Pinger.Outcome {
+    static func perform(url: String, body: Data?, timeout: Double) -> Pinger.Outcome {
         let curl: Functions
         switch loaded {
         case .success(let functions): curl = functions
@@ -207,7 +207,6 @@ enum Curl {
         } else {
             long(optHTTPGet, 1)
         }
-        if method != "GET" && method != "POST" { text(optCustomRequest, method) }
         if failed != 0 { return .failure("libcurl refused an option: \(message(curl, failed))") }
         // POSTFIELDS is not copied: the bytes must stay put until the request is done.
         let code: Int32 = bodyBytes.withUnsafeBytes { raw in
