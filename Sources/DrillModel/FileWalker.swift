@@ -98,6 +98,82 @@ public enum FileWalker {
     /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names).
     /// Folders a restore left without write permission are made writable first, so they can be emptied.
     package static func removeTree(_ root: String) throws {
+        try removeSubtree(Array(root.utf8CString))
+    }
+
+    /// Removes `root` as `removeTree(_:)` does, its subtrees shared among `threads` threads. A drill's restore holds
+    /// millions of small files in fans of folders (`upload/<user>/<ab>/<cd>`), and once the cache has let their
+    /// inodes go every unlink waits for an inode table block to be read: one thread keeps one read outstanding at a
+    /// time (about 1,200 files a second on this project's VM at a million assets), several keep several. The
+    /// folders near the top are read breadth first until there are enough to share out (files met on the way are
+    /// removed there); each thread removes whole subtrees; the folders above them go last, deepest first. Paths
+    /// stay bytes throughout, so a name that is not UTF-8 is removed like any other.
+    package static func removeTree(_ root: String, threads: Int) throws {
+        let rootPath = Array(root.utf8CString)
+        var st = stat()
+        guard threads > 1, lstat(rootPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            return try removeSubtree(rootPath)
+        }
+        let device = st.st_dev
+        var above: [[CChar]] = []
+        var level = [rootPath]
+        var depth = 0
+        while !level.isEmpty, level.count < threads * 8, depth < 8 {
+            var next: [[CChar]] = []
+            for folder in level {
+                above.append(folder)
+                next += removeFiles(in: folder, device: device)
+            }
+            level = next
+            depth += 1
+        }
+        try Parallel.run(level.map { folder in { try removeSubtree(folder) } }, threads: threads)
+        for folder in above.reversed() where rmdir(folder) != 0 && errno == ENOTEMPTY {
+            // An entry a directory read did not return while its neighbours were removed: the walk removes it.
+            try removeSubtree(folder)
+        }
+    }
+
+    /// Removes the files, links and other non-folders directly in `folder` (made readable and writable first) and
+    /// returns its subfolders on `device` (a folder on another device is left alone, as `fts` with `FTS_XDEV` does).
+    /// At most 4,096 of them: the rest of a wider folder, files included, is left to the removal of the folder
+    /// itself, so that no layout makes the list of paths large.
+    private static func removeFiles(in folder: [CChar], device: dev_t) -> [[CChar]] {
+        var st = stat()
+        guard lstat(folder, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, st.st_dev == device else { return [] }
+        if st.st_mode & 0o700 != 0o700 { chmod(folder, (st.st_mode & 0o7777) | 0o700) }
+        let fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0, let dir = fdopendir(fd) else {
+            if fd >= 0 { close(fd) }
+            return []
+        }
+        defer { closedir(dir) }
+        var folders: [[CChar]] = []
+        let base = folder.dropLast()  // without its NUL
+        while folders.count < 4096, let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.bindMemory(to: CChar.self).prefix { $0 != 0 })
+            }
+            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
+            var child = stat()
+            let cName = name + [0]
+            guard fstatat(fd, cName, &child, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            if (child.st_mode & S_IFMT) == S_IFDIR {
+                if child.st_dev == device {
+                    var path = Array(base)
+                    path.append(0x2F)
+                    path.append(contentsOf: cName)
+                    folders.append(path)
+                }
+            } else {
+                unlinkat(fd, cName, 0)
+            }
+        }
+        return folders
+    }
+
+    /// The serial removal: fts, physical, no chdir, one device.
+    private static func removeSubtree(_ root: [CChar]) throws {
         var st = stat()
         guard lstat(root, &st) == 0 else { return }
         if (st.st_mode & S_IFMT) != S_IFDIR {
@@ -108,7 +184,8 @@ public enum FileWalker {
         defer { free(argument) }
         var argv: [UnsafeMutablePointer<CChar>?] = [argument, nil]
         guard let fts = fts_open(&argv, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, nil) else {
-            throw DrillError(.environment, file: root, "cannot remove this folder", cause: String(cString: strerror(errno)))
+            throw DrillError(.environment, file: String(decoding: root.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self),
+                             "cannot remove this folder", cause: String(cString: strerror(errno)))
         }
         defer { fts_close(fts) }
         while let entry = fts_read(fts) {

@@ -122,7 +122,11 @@ package struct DrillRunner {
         var state = State(analysis: analysis, point: point, report: report, findings: findings)
         // Scratch goes when the drill ends, however it ends (kept on request, never after a signal).
         defer {
-            if let scratch = state.scratch, !options.keepScratch || Cancellation.isCancelled { scratch.remove() }
+            if let scratch = state.scratch, !options.keepScratch || Cancellation.isCancelled {
+                // Minutes at a million assets: the person at the terminal is told what the wait is for.
+                if !state.jobs.isEmpty { say("removing the restored files from \(scratch.path)") }
+                scratch.remove()
+            }
         }
         let traceMemory = ProcessInfo.processInfo.environment["IMMICH_DRILL_TRACE_MEMORY"] != nil
         state.index.presenceOnly = Deployment.foldersWithoutOriginals.map { deployment.mediaLocation.containerPath + "/" + $0 }
