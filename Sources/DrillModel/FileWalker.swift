@@ -95,20 +95,16 @@ public enum FileWalker {
         return summary
     }
 
-    /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names).
-    /// Folders a restore left without write permission are made writable first, so they can be emptied.
-    package static func removeTree(_ root: String) throws {
-        try removeSubtree(Array(root.utf8CString))
-    }
-
-    /// Removes `root` as `removeTree(_:)` does, its subtrees shared among `threads` threads. A drill's restore holds
+    /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names) and
+    /// never crossing into another device. Folders a restore left without write permission are made writable first,
+    /// so they can be emptied. With `threads` > 1 the subtrees are shared among that many threads. A drill's restore holds
     /// millions of small files in fans of folders (`upload/<user>/<ab>/<cd>`), and once the cache has let their
     /// inodes go every unlink waits for an inode table block to be read: one thread keeps one read outstanding at a
     /// time (about 1,200 files a second on this project's VM at a million assets), several keep several. The
     /// folders near the top are read breadth first until there are enough to share out (files met on the way are
     /// removed there); each thread removes whole subtrees; the folders above them go last, deepest first. Paths
     /// stay bytes throughout, so a name that is not UTF-8 is removed like any other.
-    package static func removeTree(_ root: String, threads: Int) throws {
+    package static func removeTree(_ root: String, threads: Int = 1) throws {
         let rootPath = Array(root.utf8CString)
         var st = stat()
         guard threads > 1, lstat(rootPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
@@ -151,22 +147,30 @@ public enum FileWalker {
         var folders: [[CChar]] = []
         let base = folder.dropLast()  // without its NUL
         while folders.count < 4096, let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                Array(raw.bindMemory(to: CChar.self).prefix { $0 != 0 })
-            }
-            if name == [0x2E] || name == [0x2E, 0x2E] { continue }
-            var child = stat()
-            let cName = name + [0]
-            guard fstatat(fd, cName, &child, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            if (child.st_mode & S_IFMT) == S_IFDIR {
-                if child.st_dev == device {
-                    var path = Array(base)
-                    path.append(0x2F)
-                    path.append(contentsOf: cName)
-                    folders.append(path)
+            let kind = entry.pointee.d_type
+            withUnsafePointer(to: &entry.pointee.d_name) { tuple in
+                tuple.withMemoryRebound(to: CChar.self, capacity: 256) { name in
+                    let length = strlen(name)
+                    if name[0] == 0x2E, length == 1 || (length == 2 && name[1] == 0x2E) { return }
+                    // The entry's type, where the file system gives it, spares a stat of every file; a folder (or
+                    // an entry of unknown type) is stat'ed for its device and kind.
+                    if kind != UInt8(DT_DIR), kind != UInt8(DT_UNKNOWN) {
+                        unlinkat(fd, name, 0)
+                        return
+                    }
+                    var child = stat()
+                    guard fstatat(fd, name, &child, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+                    if (child.st_mode & S_IFMT) == S_IFDIR {
+                        if child.st_dev == device {
+                            var path = Array(base)
+                            path.append(0x2F)
+                            path.append(contentsOf: UnsafeBufferPointer(start: name, count: length + 1))
+                            folders.append(path)
+                        }
+                    } else {
+                        unlinkat(fd, name, 0)
+                    }
                 }
-            } else {
-                unlinkat(fd, cName, 0)
             }
         }
         return folders
