@@ -97,8 +97,8 @@ public enum FileWalker {
 
     /// Removes `root` and everything below it, never following a symlink (a link is removed, not what it names) and
     /// never crossing into another device. Folders a restore left without write permission are made writable first,
-    /// so they can be emptied. With `threads` > 1 the subtrees are shared among that many threads. A drill's restore holds
-    /// millions of small files in fans of folders (`upload/<user>/<ab>/<cd>`), and once the cache has let their
+    /// so they can be emptied. With `threads` > 1 the subtrees are shared among that many threads. A drill's restore
+    /// holds millions of small files in fans of folders (`upload/<user>/<ab>/<cd>`), and once the cache has let their
     /// inodes go every unlink waits for an inode table block to be read: one thread keeps one read outstanding at a
     /// time (about 1,200 files a second on this project's VM at a million assets), several keep several. The
     /// folders near the top are read breadth first until there are enough to share out (files met on the way are
@@ -154,22 +154,20 @@ public enum FileWalker {
                     if name[0] == 0x2E, length == 1 || (length == 2 && name[1] == 0x2E) { return }
                     // The entry's type, where the file system gives it, spares a stat of every file; a folder (or
                     // an entry of unknown type) is stat'ed for its device and kind.
-                    if kind != UInt8(DT_DIR), kind != UInt8(DT_UNKNOWN) {
-                        unlinkat(fd, name, 0)
-                        return
-                    }
-                    var child = stat()
-                    guard fstatat(fd, name, &child, AT_SYMLINK_NOFOLLOW) == 0 else { return }
-                    if (child.st_mode & S_IFMT) == S_IFDIR {
-                        if child.st_dev == device {
-                            var path = Array(base)
-                            path.append(0x2F)
-                            path.append(contentsOf: UnsafeBufferPointer(start: name, count: length + 1))
-                            folders.append(path)
+                    if kind == UInt8(DT_DIR) || kind == UInt8(DT_UNKNOWN) {
+                        var child = stat()
+                        guard fstatat(fd, name, &child, AT_SYMLINK_NOFOLLOW) == 0 else { return }
+                        if (child.st_mode & S_IFMT) == S_IFDIR {
+                            if child.st_dev == device {
+                                var path = Array(base)
+                                path.append(0x2F)
+                                path.append(contentsOf: UnsafeBufferPointer(start: name, count: length + 1))
+                                folders.append(path)
+                            }
+                            return
                         }
-                    } else {
-                        unlinkat(fd, name, 0)
                     }
+                    unlinkat(fd, name, 0)
                 }
             }
         }
