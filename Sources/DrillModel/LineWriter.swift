@@ -42,6 +42,22 @@ public final class LineWriter {
         copy.withUTF8 { buffer.append(contentsOf: $0) }
     }
 
+    /// `value` as text for one line on a terminal (`TerminalText.inline`): a name from a backup that holds a control
+    /// character can neither act on the terminal nor forge a line. A name without one is copied as `text` does.
+    package func shownText(_ value: String) {
+        var copy = value
+        let copied = copy.withUTF8 { b -> Bool in
+            var i = 0
+            while i < b.count {
+                if TerminalText.unsafeLength(b, i, keepLines: false) > 0 { return false }
+                i += 1
+            }
+            buffer.append(contentsOf: b)
+            return true
+        }
+        if !copied { text(TerminalText.inline(value)) }
+    }
+
     public func byte(_ value: UInt8) { buffer.append(value) }
 
     /// Ends a line, writing the buffer out when it is full.

@@ -46,7 +46,7 @@ package final class ProgressBar: @unchecked Sendable {
     /// A phase begins; the totals are what its files and bytes will reach, when known.
     package func begin(_ label: String, unit: String = "files", totalFiles: Int? = nil, totalBytes: Int64? = nil) {
         if drawn { clear() }
-        self.label = label
+        self.label = TerminalText.inline(label)  // a source's name can come from a dump
         self.unit = unit
         self.totalFiles = totalFiles
         self.totalBytes = totalBytes

@@ -65,12 +65,17 @@ package enum ShellTemplate {
         return out
     }
 
-    /// The body of a "…" string holding `value` as plain text.
+    /// The body of a "…" string holding `value` as plain text; a character a terminal would act on is made by
+    /// `$(printf '\ooo')` where it stands (`Subprocess.shellQuote`), so the printed text holds none.
     static func doubleQuoted(_ value: String) -> String {
         var out = ""
-        for c in value {
-            if c == "\\" || c == "\"" || c == "$" || c == "`" { out.append("\\") }
-            out.append(c)
+        for u in value.unicodeScalars {
+            if TerminalText.needsEscape(String(u), keepLines: true) {
+                out += Subprocess.printfSpelling(String(u).utf8)
+                continue
+            }
+            if u == "\\" || u == "\"" || u == "$" || u == "`" { out.append("\\") }
+            out.unicodeScalars.append(u)
         }
         return out
     }

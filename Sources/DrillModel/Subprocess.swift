@@ -135,8 +135,33 @@ public enum Subprocess {
                                 seconds: Date().timeIntervalSince(start))
     }
 
-    /// `'text'` for /bin/sh, with embedded quotes escaped.
+    /// `'text'` for /bin/sh, with embedded quotes escaped. A character a terminal would act on (ESC, CR, a C1
+    /// control, a bidirectional override: `TerminalText`; line feeds and tabs are harmless inside quotes) is spelled
+    /// `"$(printf '\033')"` between the quoted runs instead, so the printed command shows no terminal command and
+    /// still runs, in any POSIX shell, as the same bytes.
     public static func shellQuote(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        var out = "'"
+        var copy = text
+        copy.withUTF8 { b in
+            var run = 0  // the start of the bytes not yet copied
+            var i = 0
+            func flush(_ end: Int) { out += String(decoding: UnsafeBufferPointer(rebasing: b[run..<end]), as: UTF8.self).replacingOccurrences(of: "'", with: "'\\''") }
+            while i < b.count {
+                let n = TerminalText.unsafeLength(b, i, keepLines: true)
+                if n == 0 { i += 1; continue }
+                flush(i)
+                out += "'\"" + printfSpelling(b[i..<(i + n)]) + "\"'"
+                i += n
+                run = i
+            }
+            flush(b.count)
+        }
+        return out + "'"
+    }
+
+    /// `$(printf '\033')`: the shell text that makes `bytes`, in octal escapes only (no byte of them in the text).
+    package static func printfSpelling(_ bytes: some Sequence<UInt8>) -> String {
+        let octal = bytes.map { b in "\\" + String(b >> 6) + String((b >> 3) & 7) + String(b & 7) }
+        return "$(printf '" + octal.joined() + "')"
     }
 }

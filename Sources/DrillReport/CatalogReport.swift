@@ -184,7 +184,7 @@ public struct CatalogReport: Sendable, Encodable {
     private var integrityLines: [String] {
         var lines = [immichIntegrity.summary]
         for type in immichIntegrity.examples.keys.sorted() {
-            for path in immichIntegrity.examples[type] ?? [] { lines.append("- \(type): \(path)") }
+            for path in immichIntegrity.examples[type] ?? [] { lines.append("- \(type): \(TerminalText.inline(path))") }
         }
         return lines
     }

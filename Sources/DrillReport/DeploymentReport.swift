@@ -217,18 +217,15 @@ package enum FindingsRenderer {
         var out = ["Findings"]
         for f in findings {
             let label = f.severity.rawValue.uppercased()
-            let painted: String
-            if color {
-                let code = f.severity == .critical ? "31;1" : f.severity == .warning ? "33;1" : "36"
-                painted = "\u{1B}[\(code)m\(label)\u{1B}[0m"
-            } else {
-                painted = label
-            }
-            out.append("  \(painted) \(f.code) (\(f.count)): \(f.message)")
-            for example in f.examples { out.append("      - \(example)") }
+            let painted = color ? (f.severity == .critical ? Paint.critical : f.severity == .warning ? .warning : .info).paint(label) : label
+            // Each on its own lines, whatever a name from a backup in it holds (TerminalText.inline): an example is
+            // often a file name, a message or remedy may quote an import path.
+            let line = TerminalText.inline
+            out.append("  \(painted) \(f.code) (\(f.count)): \(line(f.message))")
+            for example in f.examples { out.append("      - \(line(example))") }
             if !f.examples.isEmpty, f.count > f.examples.count { out.append("      … and \(f.count - f.examples.count) more") }
-            if let will = f.immichWill { out.append("    Immich will: \(will)") }
-            if let remedy = f.remedy { out.append("    Fix: \(remedy)") }
+            if let will = f.immichWill { out.append("    Immich will: \(line(will))") }
+            if let remedy = f.remedy { out.append("    Fix: \(line(remedy))") }
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -239,13 +236,14 @@ package enum FindingsRenderer {
         for f in findings {
             out.append("### \(f.severity.rawValue.uppercased()): `\(f.code)` (\(f.count))")
             out.append("")
-            out.append(f.message)
+            let line = TerminalText.inline
+            out.append(line(f.message))
             out.append("")
-            for example in f.examples { out.append("- `\(example)`") }
+            for example in f.examples { out.append("- `\(line(example))`") }
             if !f.examples.isEmpty, f.count > f.examples.count { out.append("- … and \(f.count - f.examples.count) more") }
             if !f.examples.isEmpty { out.append("") }
-            if let will = f.immichWill { out.append("**Immich will:** \(will)"); out.append("") }
-            if let remedy = f.remedy { out.append("**Fix:** \(remedy)"); out.append("") }
+            if let will = f.immichWill { out.append("**Immich will:** \(line(will))"); out.append("") }
+            if let remedy = f.remedy { out.append("**Fix:** \(line(remedy))"); out.append("") }
         }
         return out.joined(separator: "\n")
     }

@@ -220,10 +220,12 @@ public enum HTMLReport {
 
     static func truncate(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
 
+    /// `s` as HTML text; a bidirectional override or other control character from a backup's names is shown as an
+    /// escape (`TerminalText`), so a name cannot show itself in an order it does not have.
     package static func esc(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.count)
-        for ch in s {
+        for ch in TerminalText.screen(s) {
             switch ch {
             case "&": out += "&amp;"
             case "<": out += "&lt;"

@@ -234,11 +234,19 @@ package struct Restorer: Sendable {
               hasher: PipelinedHasher, folders: inout Set<[UInt8]>) throws {
         // Paths become text only for an error message: this runs once per restored file.
         var source: String { PathText.decode(sourceBytes) }
-        let input = Restorer.withCString(sourceBytes) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        // O_NONBLOCK: the walk saw a regular file, but a FIFO put in its place since would block the open forever.
+        let input = Restorer.withCString(sourceBytes) { open($0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
         guard input >= 0 else {
             throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
         }
         defer { close(input) }
+        var st = stat()
+        guard fstat(input, &st) == 0 else {
+            throw DrillError(.input, file: source, "cannot read", cause: DrillError.errnoText(errno))
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            throw DrillError(.input, file: source, "not a regular file any more (replaced while the drill ran)")
+        }
         var output: Int32 = -1
         var destination: String? { destinationBytes.map { PathText.decode($0) } }
         if let destinationBytes {
@@ -271,11 +279,8 @@ package struct Restorer: Sendable {
             }
         }
         if output >= 0 {
-            var st = stat()
-            if fstat(input, &st) == 0 {
-                var times = [st.st_mtim, st.st_mtim]
-                futimens(output, &times)
-            }
+            var times = [st.st_mtim, st.st_mtim]
+            futimens(output, &times)
         }
     }
 

@@ -28,8 +28,27 @@ package enum RelinkSQL {
         }
     }
 
-    /// A SQL string literal (standard_conforming_strings on: only the quote is doubled).
-    static func literal(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+    /// A SQL string literal (standard_conforming_strings on: only the quote is doubled). A path holding a character
+    /// a terminal acts on (ESC, CR, a line feed: `TerminalText`) is an escape string instead, that character spelled
+    /// `\uXXXX`, so the file shows no terminal command when a person reads it and still sets the same text.
+    static func literal(_ s: String) -> String {
+        guard TerminalText.needsEscape(s) else { return "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
+        var out = "E'"
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "'": out += "''"
+            default:
+                if TerminalText.needsEscape(String(u)) {
+                    let hex = String(u.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "'"
+    }
 
     /// The command that applies the file to the deployment's database, as printed for a person.
     package static func applyCommand(container: String, user: String, database: String, file: String) -> String {
@@ -43,8 +62,8 @@ package enum RelinkSQL {
         var out: [String] = []
         func comment(_ text: String) {
             for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                // A path with a newline in it cannot end the comment early.
-                out.append("-- " + line.replacingOccurrences(of: "\r", with: "\\r"))
+                // A path with a newline in it cannot end the comment early, nor act on a terminal showing it.
+                out.append("-- " + TerminalText.inline(String(line)))
             }
         }
         comment("immich-drill relink plan: \(plan.matches.count) original(s) found again in \(plan.scope)")

@@ -80,7 +80,7 @@ extension ImmichDrill {
             options.nights = nights
             options.faults = try parsedFaults()
             if isatty(STDERR_FILENO) == 1 {
-                options.progress = { line in FileHandle.standardError.write(Data("immich-drill: demo: \(line)\n".utf8)) }
+                options.progress = { line in Output.error("immich-drill: demo: \(TerminalText.inline(line))\n") }
             }
             let manifest = try DemoBuilder.build(options)
             var lines = ["immich-drill demo (\(era.rawValue), \(assets) assets, seed \(seed)) in \(manifest.directory)",
@@ -94,7 +94,7 @@ extension ImmichDrill {
             if !manifest.faults.isEmpty {
                 lines.append("  faults         " + manifest.faults.map { "\($0.fault)=\($0.count)" }.joined(separator: ", "))
             }
-            FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n\n").utf8))
+            Output.error(lines.joined(separator: "\n") + "\n\n")
             guard !noRun else { return .ok }
             let plan = try DrillPlan.load(manifest.plan)
             let deployment = try plan.readDeployment()

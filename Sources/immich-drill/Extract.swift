@@ -54,17 +54,17 @@ extension ImmichDrill {
             var summary = "immich-drill: extracted \(result.files) files (\(ByteText.format(result.bytes))) into \(folder) in \(String(format: "%.2f", seconds)) s"
             if !result.refused.isEmpty {
                 summary += "; REFUSED \(result.refused.count) unsafe entr\(result.refused.count == 1 ? "y" : "ies"):"
-                for entry in result.refused.prefix(20) { summary += "\n  \(entry.path): \(entry.reason)" }
+                for entry in result.refused.prefix(20) { summary += "\n  \(TerminalText.inline(entry.path)): \(entry.reason)" }
             }
             if !result.linksOutside.isEmpty {
                 summary += "\n\(result.linksOutside.count) symlink(s) point outside the folder (restored as links, never followed):"
-                for link in result.linksOutside.prefix(20) { summary += "\n  \(link.path) -> \(link.target)" }
+                for link in result.linksOutside.prefix(20) { summary += "\n  \(TerminalText.inline(link.path)) -> \(TerminalText.inline(link.target))" }
             }
             if !result.notUTF8.isEmpty {
                 summary += "\n\(result.notUTF8.count) name(s) are not UTF-8 (written as stored; shown with \\xNN):"
-                for name in result.notUTF8.prefix(20) { summary += "\n  \(name)" }
+                for name in result.notUTF8.prefix(20) { summary += "\n  \(TerminalText.inline(name))" }
             }
-            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            Output.error(summary + "\n")
             // A refused entry is a critical finding about the archive.
             return .judged(worst: result.refused.isEmpty ? nil : .critical)
         }
@@ -75,7 +75,7 @@ extension ImmichDrill {
             for (path, sha1) in observer.digests() {
                 out.text(sha1.hex)
                 out.text("  ")
-                out.text(path)
+                out.shownText(path)
                 try out.endLine()
             }
             try out.flush()

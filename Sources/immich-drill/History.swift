@@ -89,7 +89,8 @@ extension ImmichDrill {
             }
             let path = Paths.absolute(outputFile)
             do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+                // Screened as stdout is (HTML escapes its own): the file is read with `cat` and `less` too.
+                try Data((format == .html ? text : TerminalText.screen(text)).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
             } catch {
                 throw DrillError(.environment, file: path, "cannot write the report", cause: error.localizedDescription)
             }

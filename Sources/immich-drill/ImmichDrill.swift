@@ -35,7 +35,7 @@ struct ImmichDrill: ParsableCommand {
             }
             Foundation.exit(try drillCommand.execute().exitStatus.rawValue)
         } catch let error as DrillError {
-            FileHandle.standardError.write(Data("immich-drill: error: \(error.description)\n".utf8))
+            Output.error("immich-drill: error: \(error.description)\n")
             Foundation.exit(error.outcome.exitStatus.rawValue)
         } catch {
             exit(withError: error)

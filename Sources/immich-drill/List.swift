@@ -61,7 +61,7 @@ extension ImmichDrill {
                     out.byte(UInt8(ascii: " "))
                     out.number(Int64(file.mtime))
                     out.byte(UInt8(ascii: " "))
-                    out.text(file.path)
+                    out.shownText(file.path)
                     try out.endLine()
                 }
                 return try out.flush()
@@ -73,7 +73,7 @@ extension ImmichDrill {
                         out.byte(UInt8(ascii: " "))
                         out.number(entry.mtime)
                         out.byte(UInt8(ascii: " "))
-                        out.text(entry.path)
+                        out.shownText(entry.path)
                         try out.endLine()
                     }
                     return true

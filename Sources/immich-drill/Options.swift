@@ -18,11 +18,18 @@ enum Output {
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
+    /// Writes `text` to stdout, screened (`TerminalText`): names from a backup cannot act on the terminal.
     static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        FileHandle.standardOutput.write(Data(TerminalText.screen(text, colour: color).utf8))
     }
 
+    /// Writes one message to stderr, screened.
     static func warn(_ text: String) {
-        FileHandle.standardError.write(Data("immich-drill: \(text)\n".utf8))
+        error("immich-drill: \(text)\n")
+    }
+
+    /// Writes `text` to stderr, screened.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(TerminalText.screen(text).utf8))
     }
 }

@@ -126,6 +126,6 @@ enum Drill {
     static var terminalProgress: (@Sendable (String) -> Void)? {
         guard isatty(STDERR_FILENO) == 1 else { return nil }
         // A bar being drawn is cleared first (`\r`, erase line).
-        return { line in FileHandle.standardError.write(Data("\r\u{1B}[Kimmich-drill: \(line)…\n".utf8)) }
+        return { line in FileHandle.standardError.write(Data("\r\u{1B}[Kimmich-drill: \(TerminalText.inline(line))…\n".utf8)) }
     }
 }

@@ -65,4 +65,24 @@ struct RestorerTests {
         #expect(index["/data/library/admin/2026/7.jpg"]?.sha1 != nil, "a sampled original is hashed")
         #expect(index["/data/library/admin/2026/8.jpg"]?.sha1 == nil && index["/data/library/admin/2026/8.jpg"]?.size == 7)
     }
+
+    /// The walk saw a regular file; a FIFO in its place by the time it is copied must not block the drill forever.
+    @Test func aFIFOInPlaceOfAFileIsRefusedWithoutWaiting() throws {
+        let dir = Fixtures.tempDir("restorer-fifo")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fifo = dir + "/IMG_0001.jpg"
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let restorer = Restorer(sample: nil, inPlace: false, planDirectory: dir)
+        let hasher = PipelinedHasher()
+        defer { hasher.finish { _, _ in } }
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var folders = Set<[UInt8]>()
+        for target in [Array((dir + "/out/IMG_0001.jpg").utf8), nil] {
+            hasher.begin(0)
+            #expect { try restorer.copy(Array(fifo.utf8), to: target, buffer: &buffer, hasher: hasher, folders: &folders) } throws: {
+                ($0 as? DrillError)?.message.contains("not a regular file") == true
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/IMG_0001.jpg"), "nothing is created for it")
+    }
 }

@@ -233,7 +233,7 @@ extension PreflightReport {
             var out = ["Preflight \(plan)" + (to.map { ": \(from ?? "?") → \($0)" } ?? "") + " — " + verdict.uppercased() + " (exit \(exitCode))", ""]
             for item in items {
                 var mark = item.status.rawValue.uppercased().padding(toLength: 4, withPad: " ", startingAt: 0)
-                if color { mark = (item.status == .pass ? "\u{1B}[32m" : item.status == .warn ? "\u{1B}[33m" : "\u{1B}[31m") + mark + "\u{1B}[0m" }
+                if color { mark = (item.status == .pass ? Paint.pass : item.status == .warn ? .caution : .failure).paint(mark) }
                 out.append("  [\(mark)] \(item.title)")
                 out.append("         \(item.reason)")
                 if let remedy = item.remedy { out.append("         → \(remedy)") }

@@ -412,7 +412,7 @@ public struct RunbookBuilder {
             for i in 0..<c.assets.count where examples.count < 3 {
                 let a = c.assets[i]
                 if a.flags.contains(.described) || a.flags.contains(.favorite) || a.meta.albums > 0 {
-                    examples.append(c.originalFileName(a))
+                    examples.append(TerminalText.inline(c.originalFileName(a)))
                 }
             }
             if !examples.isEmpty { looks.append("Open a few: " + examples.joined(separator: ", ")) }
