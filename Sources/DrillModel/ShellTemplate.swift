@@ -80,8 +80,7 @@ package enum ShellTemplate {
         return out
     }
 
-    /// True when `text` holds a control character (a snapshot id must not: it is printed and passed to tools).
-    package static func hasControlCharacters(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
-    }
+    /// True when `text` holds a control character or another character a terminal acts on (`TerminalText`): a
+    /// snapshot id must not, as it is printed and passed to tools.
+    package static func hasControlCharacters(_ text: String) -> Bool { TerminalText.needsEscape(text) }
 }

@@ -181,7 +181,7 @@ package struct SnapshotDiscovery: Sendable {
             }
             guard !ShellTemplate.hasControlCharacters(String(parts[0])) else {
                 throw DrillError(.input, file: "\(what) output", line: index + 1,
-                                 "a snapshot id must not hold control characters, got '\(parts[0].unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined().prefix(120))'")
+                                 "a snapshot id must not hold control characters, got '\(TerminalText.inline(String(parts[0].prefix(120))))'")
             }
             let timeText = parts[1].trimmingCharacters(in: .whitespaces)
             guard let named = SnapshotTime.parse(timeText, zone: fileZone) else {

@@ -238,10 +238,14 @@ extension DrillRunnerTests {
 
     @Test func snapshotIdsWithControlCharactersAreRefused() throws {
         let dir = Fixtures.tempDir("ids")
-        Fixtures.write(["list.sh": "printf 'abc\\tdef 2026-11-30T02:00:00Z\\n'\n"], in: dir)
-        let discovery = SnapshotDiscovery(planFile: dir + "/drill.yml", fileZone: TimeZone(identifier: "UTC"), dumpZone: nil)
-        #expect { _ = try discovery.listCommand("sh list.sh", source: "upload") } throws: {
-            ($0 as? DrillError)?.message.contains("control characters") == true
+        // A tab, an ESC, a C1 CSI and a bidirectional override: each would act on a terminal showing the id.
+        for (n, id) in ["abc\\tdef", "abc\\033]0;x", "abc\\302\\233", "abc\\342\\200\\256"].enumerated() {
+            Fixtures.write(["list\(n).sh": "printf '\(id) 2026-11-30T02:00:00Z\\n'\n"], in: dir)
+            let discovery = SnapshotDiscovery(planFile: dir + "/drill.yml", fileZone: TimeZone(identifier: "UTC"), dumpZone: nil)
+            #expect { _ = try discovery.listCommand("sh list\(n).sh", source: "upload") } throws: {
+                guard let error = $0 as? DrillError else { return false }
+                return error.message.contains("control characters") && !TerminalText.needsEscape(error.message)
+            }
         }
     }
 }
