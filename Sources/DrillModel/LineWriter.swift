@@ -45,17 +45,7 @@ public final class LineWriter {
     /// `value` as text for one line on a terminal (`TerminalText.inline`): a name from a backup that holds a control
     /// character can neither act on the terminal nor forge a line. A name without one is copied as `text` does.
     package func shownText(_ value: String) {
-        var copy = value
-        let copied = copy.withUTF8 { b -> Bool in
-            var i = 0
-            while i < b.count {
-                if TerminalText.unsafeLength(b, i, keepLines: false) > 0 { return false }
-                i += 1
-            }
-            buffer.append(contentsOf: b)
-            return true
-        }
-        if !copied { text(TerminalText.inline(value)) }
+        text(TerminalText.needsEscape(value) ? TerminalText.inline(value) : value)
     }
 
     public func byte(_ value: UInt8) { buffer.append(value) }

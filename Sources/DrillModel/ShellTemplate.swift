@@ -68,16 +68,14 @@ package enum ShellTemplate {
     /// The body of a "…" string holding `value` as plain text; a character a terminal would act on is made by
     /// `$(printf '\ooo')` where it stands (`Subprocess.shellQuote`), so the printed text holds none.
     static func doubleQuoted(_ value: String) -> String {
-        var out = ""
-        for u in value.unicodeScalars {
-            if TerminalText.needsEscape(String(u), keepLines: true) {
-                out += Subprocess.printfSpelling(String(u).utf8)
-                continue
+        TerminalText.spell(value, keepLines: true, run: { run in
+            var out = ""
+            for c in run {
+                if c == "\\" || c == "\"" || c == "$" || c == "`" { out.append("\\") }
+                out.append(c)
             }
-            if u == "\\" || u == "\"" || u == "$" || u == "`" { out.append("\\") }
-            out.unicodeScalars.append(u)
-        }
-        return out
+            return out
+        }, character: { Subprocess.printfSpelling(String($0).utf8) })
     }
 
     /// True when `text` holds a control character or another character a terminal acts on (`TerminalText`): a

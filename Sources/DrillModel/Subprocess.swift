@@ -140,23 +140,8 @@ public enum Subprocess {
     /// `"$(printf '\033')"` between the quoted runs instead, so the printed command shows no terminal command and
     /// still runs, in any POSIX shell, as the same bytes.
     public static func shellQuote(_ text: String) -> String {
-        var out = "'"
-        var copy = text
-        copy.withUTF8 { b in
-            var run = 0  // the start of the bytes not yet copied
-            var i = 0
-            func flush(_ end: Int) { out += String(decoding: UnsafeBufferPointer(rebasing: b[run..<end]), as: UTF8.self).replacingOccurrences(of: "'", with: "'\\''") }
-            while i < b.count {
-                let n = TerminalText.unsafeLength(b, i, keepLines: true)
-                if n == 0 { i += 1; continue }
-                flush(i)
-                out += "'\"" + printfSpelling(b[i..<(i + n)]) + "\"'"
-                i += n
-                run = i
-            }
-            flush(b.count)
-        }
-        return out + "'"
+        "'" + TerminalText.spell(text, keepLines: true, run: { $0.replacingOccurrences(of: "'", with: "'\\''") },
+                                 character: { "'\"" + printfSpelling(String($0).utf8) + "\"'" }) + "'"
     }
 
     /// `$(printf '\033')`: the shell text that makes `bytes`, in octal escapes only (no byte of them in the text).

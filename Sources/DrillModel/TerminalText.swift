@@ -54,6 +54,29 @@ package enum TerminalText {
         }
     }
 
+    /// `text` with its runs of ordinary characters given to `run` and each character a terminal acts on (line feeds
+    /// and tabs count as ordinary with `keepLines`) to `character`, the results joined: how a quoting scheme (shell,
+    /// SQL) spells such characters without holding them.
+    package static func spell(_ text: String, keepLines: Bool, run: (String) -> String,
+                              character: (Unicode.Scalar) -> String) -> String {
+        var out = ""
+        var text = text
+        text.withUTF8 { b in
+            var start = 0
+            var i = 0
+            while i < b.count {
+                let n = unsafeLength(b, i, keepLines: keepLines)
+                if n == 0 { i += 1; continue }
+                out += run(String(decoding: UnsafeBufferPointer(rebasing: b[start..<i]), as: UTF8.self))
+                out += character(Unicode.Scalar(scalar(b, i, n))!)
+                i += n
+                start = i
+            }
+            out += run(String(decoding: UnsafeBufferPointer(rebasing: b[start..<b.count]), as: UTF8.self))
+        }
+        return out
+    }
+
     /// The Unicode scalar value of the character that starts at `i` and is `length` bytes long.
     static func scalar(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ length: Int) -> UInt32 {
         switch length {

@@ -33,21 +33,12 @@ package enum RelinkSQL {
     /// `\uXXXX`, so the file shows no terminal command when a person reads it and still sets the same text.
     static func literal(_ s: String) -> String {
         guard TerminalText.needsEscape(s) else { return "'" + s.replacingOccurrences(of: "'", with: "''") + "'" }
-        var out = "E'"
-        for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "'": out += "''"
-            default:
-                if TerminalText.needsEscape(String(u)) {
-                    let hex = String(u.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "'"
+        return "E'" + TerminalText.spell(s, keepLines: false, run: {
+            $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''")
+        }, character: { u in
+            let hex = String(u.value, radix: 16, uppercase: true)
+            return "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }) + "'"
     }
 
     /// The command that applies the file to the deployment's database, as printed for a person.
